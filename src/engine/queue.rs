@@ -1,0 +1,209 @@
+//! The future-event list: a priority queue in total `(time, seq)` order.
+//!
+//! `seq` is a per-simulation counter assigned at scheduling, so events at equal times leave in
+//! the order they were scheduled (FIFO). No two entries share a key, so the order never depends
+//! on the heap's internal layout: the same schedule calls always give the same event sequence.
+
+use super::time::{SimDuration, SimTime};
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// Why an event could not be scheduled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    /// The requested instant lies before the current simulated time.
+    #[error("cannot schedule an event at {at} before the current time {now}")]
+    InThePast {
+        /// Current simulated time.
+        now: SimTime,
+        /// Requested instant.
+        at: SimTime,
+    },
+    /// `now + delay` does not fit in `u64` nanoseconds.
+    #[error("event time overflows: {now} + {delay}")]
+    Overflow {
+        /// Current simulated time.
+        now: SimTime,
+        /// Requested delay.
+        delay: SimDuration,
+    },
+}
+
+struct Entry<E> {
+    time: u64,
+    seq: u64,
+    event: E,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.time == other.time && self.seq == other.seq
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest `(time, seq)` first.
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+/// The scheduler handle a model receives: the clock and the future-event list.
+pub struct Scheduler<E> {
+    heap: BinaryHeap<Entry<E>>,
+    now: SimTime,
+    next_seq: u64,
+}
+
+impl<E> Default for Scheduler<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> Scheduler<E> {
+    /// An empty event list with the clock at [`SimTime::ZERO`].
+    pub fn new() -> Self {
+        Scheduler {
+            heap: BinaryHeap::new(),
+            now: SimTime::ZERO,
+            next_seq: 0,
+        }
+    }
+
+    /// The current simulated time: the time of the event being handled.
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Schedules `event` at the absolute instant `at`.
+    ///
+    /// # Errors
+    /// [`ScheduleError::InThePast`] when `at < now()`; nothing is scheduled then.
+    #[inline]
+    pub fn schedule_at(&mut self, at: SimTime, event: E) -> Result<(), ScheduleError> {
+        if at < self.now {
+            return Err(ScheduleError::InThePast { now: self.now, at });
+        }
+        self.push(at, event);
+        Ok(())
+    }
+
+    /// Schedules `event` after `delay` from now (zero is allowed: it runs after the events
+    /// already scheduled for now).
+    ///
+    /// # Errors
+    /// [`ScheduleError::Overflow`] when `now + delay` exceeds `u64::MAX` ns.
+    #[inline]
+    pub fn schedule_in(&mut self, delay: SimDuration, event: E) -> Result<(), ScheduleError> {
+        match self.now.checked_add(delay) {
+            Some(at) => {
+                self.push(at, event);
+                Ok(())
+            }
+            None => Err(ScheduleError::Overflow {
+                now: self.now,
+                delay,
+            }),
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, at: SimTime, event: E) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Entry {
+            time: at.0,
+            seq,
+            event,
+        });
+    }
+
+    /// Number of pending events.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Whether no event is pending.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    /// The time of the earliest pending event.
+    #[inline]
+    pub fn peek_time(&self) -> Option<SimTime> {
+        self.heap.peek().map(|e| SimTime(e.time))
+    }
+
+    /// Removes the earliest event and advances the clock to its time.
+    #[inline]
+    pub(crate) fn pop(&mut self) -> Option<E> {
+        let entry = self.heap.pop()?;
+        debug_assert!(entry.time >= self.now.0, "heap order guarantees monotone time");
+        self.now = SimTime(entry.time);
+        Some(entry.event)
+    }
+
+    /// Moves the clock forward to `t` without an event (the end of a horizon).
+    /// Does nothing when `t` is not later than now.
+    pub(crate) fn advance_to(&mut self, t: SimTime) {
+        if t > self.now {
+            self.now = t;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_times_leave_in_scheduling_order() {
+        let mut s = Scheduler::new();
+        s.schedule_at(SimTime(10), "a").unwrap();
+        s.schedule_at(SimTime(5), "b").unwrap();
+        s.schedule_at(SimTime(10), "c").unwrap();
+        s.schedule_at(SimTime(5), "d").unwrap();
+        s.schedule_in(SimDuration(10), "e").unwrap();
+        let order: Vec<_> = std::iter::from_fn(|| s.pop().map(|e| (s.now().0, e))).collect();
+        assert_eq!(
+            order,
+            vec![(5, "b"), (5, "d"), (10, "a"), (10, "c"), (10, "e")]
+        );
+    }
+
+    #[test]
+    fn scheduling_into_the_past_is_an_error() {
+        let mut s = Scheduler::new();
+        s.schedule_at(SimTime(100), 1).unwrap();
+        assert_eq!(s.pop(), Some(1));
+        assert_eq!(
+            s.schedule_at(SimTime(99), 2),
+            Err(ScheduleError::InThePast {
+                now: SimTime(100),
+                at: SimTime(99)
+            })
+        );
+        assert!(s.is_empty(), "a rejected event is not scheduled");
+        // now itself is allowed
+        s.schedule_at(SimTime(100), 3).unwrap();
+        assert_eq!(s.pop(), Some(3));
+    }
+
+    #[test]
+    fn overflowing_delay_is_an_error() {
+        let mut s: Scheduler<()> = Scheduler::new();
+        s.advance_to(SimTime(u64::MAX - 1));
+        assert!(matches!(
+            s.schedule_in(SimDuration(2), ()),
+            Err(ScheduleError::Overflow { .. })
+        ));
+    }
+}

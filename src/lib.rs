@@ -1,0 +1,2 @@
+//! infersim: a discrete-event capacity and datacenter simulator for AI inference.
+pub mod engine;
