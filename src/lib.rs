@@ -1,2 +1,8 @@
 //! infersim: a discrete-event capacity and datacenter simulator for AI inference.
+pub mod cli;
+pub mod domain;
 pub mod engine;
+pub mod metrics;
+pub mod report;
+pub mod run;
+pub mod scenario;

@@ -1,3 +1,4 @@
-fn main() {
-    println!("Hello, world!");
+//! The `infersim` binary: a thin wrapper over [`infersim::cli::main`].
+fn main() -> std::process::ExitCode {
+    infersim::cli::main()
 }

@@ -146,7 +146,10 @@ impl<E> Scheduler<E> {
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<E> {
         let entry = self.heap.pop()?;
-        debug_assert!(entry.time >= self.now.0, "heap order guarantees monotone time");
+        debug_assert!(
+            entry.time >= self.now.0,
+            "heap order guarantees monotone time"
+        );
         self.now = SimTime(entry.time);
         Some(entry.event)
     }

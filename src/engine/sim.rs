@@ -60,6 +60,11 @@ impl<M: Model> Simulation<M> {
         &mut self.sched
     }
 
+    /// The model and the scheduler together (to seed initial events from the model).
+    pub fn parts_mut(&mut self) -> (&mut M, &mut Scheduler<M::Event>) {
+        (&mut self.model, &mut self.sched)
+    }
+
     /// The current simulated time.
     pub fn now(&self) -> SimTime {
         self.sched.now()
@@ -115,7 +120,11 @@ mod tests {
     impl Model for Ticker {
         type Event = (u32, u32); // (id, left)
         type Error = ScheduleError;
-        fn handle(&mut self, s: &mut Scheduler<(u32, u32)>, e: (u32, u32)) -> Result<(), ScheduleError> {
+        fn handle(
+            &mut self,
+            s: &mut Scheduler<(u32, u32)>,
+            e: (u32, u32),
+        ) -> Result<(), ScheduleError> {
             self.log.push((s.now().0, e.0));
             if e.1 > 0 {
                 s.schedule_in(SimDuration(10), (e.0, e.1 - 1))?;

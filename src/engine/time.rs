@@ -140,14 +140,23 @@ mod tests {
 
     #[test]
     fn seconds_round_to_nearest_nanosecond() {
-        assert_eq!(SimDuration::try_from_secs_f64(1.5), Ok(SimDuration(1_500_000_000)));
+        assert_eq!(
+            SimDuration::try_from_secs_f64(1.5),
+            Ok(SimDuration(1_500_000_000))
+        );
         assert_eq!(SimDuration::try_from_secs_f64(0.0), Ok(SimDuration(0)));
-        assert_eq!(SimDuration::try_from_secs_f64(1e-9 * 0.6), Ok(SimDuration(1)));
+        assert_eq!(
+            SimDuration::try_from_secs_f64(1e-9 * 0.6),
+            Ok(SimDuration(1))
+        );
     }
 
     #[test]
     fn bad_seconds_are_rejected() {
-        assert_eq!(SimDuration::try_from_secs_f64(f64::NAN), Err(TimeConversionError::NaN));
+        assert_eq!(
+            SimDuration::try_from_secs_f64(f64::NAN),
+            Err(TimeConversionError::NaN)
+        );
         assert!(matches!(
             SimDuration::try_from_secs_f64(-1.0),
             Err(TimeConversionError::Negative(_))

@@ -1,0 +1,70 @@
+//! Command-line arguments (clap derive).
+
+use crate::engine::SimDuration;
+use crate::scenario::{RawDuration, parse_duration};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  infersim run scenarios/quickstart.toml
+  infersim run scenarios/oracles/mmc.toml --replications 10 --seed 7 --out /tmp/mmc
+  infersim run scenarios/bench/mmc-1e7.toml --threads 1 --quiet
+  infersim validate scenarios/oracles/tandem.toml
+
+Exit codes: 0 ok, 1 bad input (scenario, arguments), 2 internal error.";
+
+/// infersim: discrete-event capacity and datacenter simulator for AI inference.
+#[derive(Debug, Parser)]
+#[command(name = "infersim", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and write summary.csv, timeseries.csv and run.json.
+    #[command(after_help = EXAMPLES)]
+    Run(RunArgs),
+    /// Check a scenario file and list every problem, without running it.
+    #[command(after_help = EXAMPLES)]
+    Validate {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+    },
+}
+
+/// Arguments of `infersim run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Output folder [default: output/<scenario name>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Base seed of every random stream (overrides `scenario.seed`).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Independent replications (overrides `scenario.replications`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub replications: Option<u32>,
+    /// Worker threads for replications [default: one per core]. Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Width of a timeseries.csv window, e.g. 30s, 15m, 1h (overrides `scenario.interval`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
+    pub interval: Option<SimDuration>,
+    /// No progress bar and no summary on stdout (errors and warnings still go to stderr).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_interval(s: &str) -> Result<SimDuration, String> {
+    match parse_duration(&RawDuration::Text(s.to_string()))? {
+        d if d > SimDuration::ZERO => Ok(d),
+        _ => Err("expected a window width > 0".into()),
+    }
+}

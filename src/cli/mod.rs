@@ -1,0 +1,148 @@
+//! The `infersim` command line: parse, dispatch, map errors to exit codes.
+//! Exit codes: 0 ok, 1 bad input, 2 internal error. A closed stdout (broken pipe) is not an
+//! error.
+
+mod args;
+mod progress;
+mod report_text;
+
+pub use args::{Cli, Command, RunArgs};
+
+use crate::domain::Scenario;
+use crate::metrics::summarize;
+use crate::report::{RunInfo, write_run_outputs};
+use crate::run::{NoProgress, ProgressSink, run_replications};
+use crate::scenario::{ScenarioErrors, load};
+use clap::Parser;
+use progress::BarProgress;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// A failure of a command, classified for the exit code.
+#[derive(Debug)]
+pub enum CliError {
+    /// The user's input is wrong (exit 1).
+    BadInput(String),
+    /// Something failed that the input does not explain (exit 2).
+    Internal(anyhow::Error),
+}
+
+impl From<ScenarioErrors> for CliError {
+    fn from(e: ScenarioErrors) -> Self {
+        CliError::BadInput(e.to_string())
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 1,
+                _ => 1,
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::BadInput(msg)) => {
+            eprint!("error: {msg}");
+            if !msg.ends_with('\n') {
+                eprintln!();
+            }
+            ExitCode::from(1)
+        }
+        Err(CliError::Internal(e)) => {
+            eprintln!("internal error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate { scenario } => validate(&scenario),
+    }
+}
+
+/// Prints to stdout; a closed pipe ends output quietly.
+fn print(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::Internal(
+            anyhow::Error::new(e).context("writing to stdout"),
+        )),
+    }
+}
+
+fn warn_unstable(spec: &Scenario) {
+    for (p, rho) in spec.cpu_pools.iter().zip(spec.offered_load()) {
+        if rho >= 1.0 {
+            eprintln!(
+                "warning: cpu_pool.{}: offered load {rho:.3} >= 1 (unstable): its queue grows \
+                 for as long as arrivals last; waits reflect the run length, not a steady state",
+                p.name
+            );
+        }
+    }
+}
+
+fn validate(path: &std::path::Path) -> Result<(), CliError> {
+    let spec = load(path)?;
+    warn_unstable(&spec);
+    print(&report_text::describe(&spec))
+}
+
+fn run(args: RunArgs) -> Result<(), CliError> {
+    let mut spec = load(&args.scenario)?;
+    if let Some(seed) = args.seed {
+        spec.seed = seed;
+    }
+    if let Some(r) = args.replications {
+        spec.replications = r;
+    }
+    if let Some(i) = args.interval {
+        spec.interval = i;
+    }
+    warn_unstable(&spec);
+    let threads = args.threads.map(usize::from);
+    let show_bar =
+        !args.quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+
+    let started = Instant::now();
+    let results = if show_bar {
+        let bar = BarProgress::new(spec.replications);
+        std::thread::scope(|s| {
+            s.spawn(|| bar.draw_until_stopped());
+            let r = run_replications(&spec, threads, &bar as &dyn ProgressSink);
+            bar.stop();
+            r
+        })
+    } else {
+        run_replications(&spec, threads, &NoProgress)
+    }
+    .map_err(|e| CliError::Internal(e.into()))?;
+    let wall_s = started.elapsed().as_secs_f64();
+
+    let used_threads = threads.unwrap_or_else(rayon::current_num_threads);
+    let info = RunInfo::new(&spec, &results, used_threads, wall_s);
+    let dir = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("output").join(&spec.name));
+    write_run_outputs(&dir, &spec, &results, &info).map_err(|e| CliError::Internal(e.into()))?;
+    if !args.quiet {
+        let rows = summarize(&spec, &results);
+        print(&report_text::run_summary(&spec, &rows, &info, &dir))?;
+    }
+    Ok(())
+}

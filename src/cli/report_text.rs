@@ -1,0 +1,119 @@
+//! Short plain-text summaries printed by `run` and `validate`.
+
+use crate::domain::{Scenario, StepKind};
+use crate::metrics::{Metric, SummaryRow};
+use crate::report::RunInfo;
+use std::fmt::Write;
+use std::path::Path;
+
+fn find(rows: &[SummaryRow], group: &str, metric: Metric, stat: &str) -> String {
+    rows.iter()
+        .find(|r| r.group == group && r.metric == metric && r.stat == stat)
+        .and_then(|r| r.value)
+        .map_or_else(|| "-".into(), |v| format!("{v:.4}"))
+}
+
+/// What `validate` prints: the scenario's parts and each pool's offered load.
+pub fn describe(spec: &Scenario) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "ok: scenario `{}`: {} arrival process(es), {} workflow(s), {} CPU pool(s); seed {}, {} replication(s)",
+        spec.name,
+        spec.arrivals.len(),
+        spec.workflows.len(),
+        spec.cpu_pools.len(),
+        spec.seed,
+        spec.replications
+    );
+    for a in &spec.arrivals {
+        let _ = writeln!(
+            s,
+            "  arrivals.{}: {:.4} tasks/s of workflow `{}`",
+            a.name,
+            1.0 / a.interarrival.mean_s(),
+            spec.workflows[a.workflow.0 as usize].name
+        );
+    }
+    for w in &spec.workflows {
+        let _ = writeln!(s, "  workflow.{}: {} step(s)", w.name, w.steps.len());
+        for (i, st) in w.steps.iter().enumerate() {
+            let what = match &st.kind {
+                StepKind::Cpu { pool, service } => format!(
+                    "cpu on `{}`, mean service {:.4} s",
+                    spec.cpu_pools[pool.0 as usize].name,
+                    service.mean_s()
+                ),
+                StepKind::Delay { duration } => format!("delay, mean {:.4} s", duration.mean_s()),
+            };
+            let after: Vec<&str> = w
+                .steps
+                .iter()
+                .filter(|p| p.successors.contains(&(i as u32)))
+                .map(|p| p.name.as_str())
+                .collect();
+            let after = if after.is_empty() {
+                "at task arrival".to_string()
+            } else {
+                format!("after {}", after.join(", "))
+            };
+            let _ = writeln!(
+                s,
+                "    {}: {what}, x{} in parallel, {after}",
+                st.name, st.fanout
+            );
+        }
+    }
+    for (p, rho) in spec.cpu_pools.iter().zip(spec.offered_load()) {
+        let _ = writeln!(
+            s,
+            "  cpu_pool.{}: {} servers, offered load {rho:.4}",
+            p.name, p.servers
+        );
+    }
+    s
+}
+
+/// What `run` prints: headline figures per workflow and pool, and where the files are.
+pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &Path) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}: {} replication(s), seed {}, {} events in {:.2} s ({:.1} M events/s)",
+        spec.name,
+        spec.replications,
+        spec.seed,
+        info.events,
+        info.execution.wall_s,
+        info.execution.events_per_s / 1e6
+    );
+    for w in &spec.workflows {
+        let g = format!("workflow:{}", w.name);
+        let _ = writeln!(
+            s,
+            "  workflow {:<16} tasks completed {:>12}  latency mean {} s  p50 {} s  p99 {} s",
+            w.name,
+            find(rows, &g, Metric::TasksCompleted, "total"),
+            find(rows, &g, Metric::TaskLatencyS, "mean"),
+            find(rows, &g, Metric::TaskLatencyS, "p50"),
+            find(rows, &g, Metric::TaskLatencyS, "p99"),
+        );
+    }
+    for p in &spec.cpu_pools {
+        let g = format!("pool:{}", p.name);
+        let _ = writeln!(
+            s,
+            "  pool     {:<16} utilization {}  wait mean {} s  p99 {} s",
+            p.name,
+            find(rows, &g, Metric::Utilization, "mean"),
+            find(rows, &g, Metric::WaitS, "mean"),
+            find(rows, &g, Metric::WaitS, "p99"),
+        );
+    }
+    let _ = writeln!(
+        s,
+        "wrote {}/{{summary.csv, timeseries.csv, run.json}}",
+        dir.display()
+    );
+    s
+}

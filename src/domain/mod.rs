@@ -1,0 +1,17 @@
+//! The domain: what is simulated. Validated specs ([`spec`]), distributions ([`dist`]), and
+//! the model the kernel drives ([`model`]).
+
+pub mod dist;
+pub mod spec;
+
+pub use dist::{Dist, Sampler};
+pub use spec::{
+    ArrivalSpec, CpuPoolSpec, PoolId, Scenario, StepKind, StepSpec, WorkflowId, WorkflowSpec,
+};
+pub mod cpu_pool;
+pub mod model;
+pub mod tasks;
+pub mod trace;
+
+pub use model::{Event, ScenarioModel, SimError};
+pub use trace::{NoTrace, TraceEvent, Tracer};

@@ -1,0 +1,416 @@
+//! The scenario model the kernel drives: arrivals start tasks, tasks walk their workflow's DAG,
+//! steps occupy CPU pools or just take time.
+
+use super::cpu_pool::{CpuPool, Job};
+use super::dist::Sampler;
+use super::spec::{Scenario, StepKind};
+use super::tasks::Tasks;
+use super::trace::{NoTrace, TraceEvent, Tracer};
+use crate::engine::{Model, RngStreams, ScheduleError, Scheduler, SimRng, SimTime, TimeWeighted};
+use crate::metrics::{LatencyHist, PoolResult, ReplicationResult, WorkflowResult};
+
+/// The model's events (12 bytes: they live in the event heap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// The next arrival of arrival process `source`.
+    Arrival { source: u32 },
+    /// The job in `slot` of `pool` finishes service.
+    JobDone { pool: u32, slot: u32 },
+    /// A copy of delay step `step` of the task in slot `task` finishes.
+    DelayDone { task: u32, step: u32 },
+}
+
+/// Errors of a run. Only scheduling can fail: a sampled time beyond ~584 years overflows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimError {
+    /// The kernel refused an event.
+    #[error("simulation error: {0}")]
+    Schedule(#[from] ScheduleError),
+}
+
+struct ArrivalRt {
+    sampler: Sampler,
+    rng: SimRng,
+    workflow: u32,
+    count: u64,
+    max: Option<u64>,
+}
+
+struct StepRt {
+    sampler: Sampler,
+    rng: SimRng,
+}
+
+struct WorkflowRt {
+    steps: Vec<StepRt>,
+    latency: LatencyHist,
+    started: u64,
+    completed: u64,
+    in_system: TimeWeighted,
+}
+
+/// One replication of a scenario.
+pub struct ScenarioModel<'s, T: Tracer = NoTrace> {
+    spec: &'s Scenario,
+    arrivals: Vec<ArrivalRt>,
+    pools: Vec<CpuPool>,
+    workflows: Vec<WorkflowRt>,
+    tasks: Tasks,
+    arrivals_end: Option<SimTime>,
+    tracer: T,
+}
+
+impl<'s, T: Tracer> ScenarioModel<'s, T> {
+    /// The model of replication `replication` (0-based) with base seed `seed`.
+    ///
+    /// Random streams are named `arrivals/<name>` and `workflow/<w>/step/<s>`, so adding a
+    /// source leaves every other stream's draws unchanged.
+    pub fn new(spec: &'s Scenario, seed: u64, replication: u32, tracer: T) -> Self {
+        let streams = RngStreams::new(seed, u64::from(replication));
+        let arrivals = spec
+            .arrivals
+            .iter()
+            .map(|a| ArrivalRt {
+                sampler: a.interarrival.sampler(),
+                rng: streams.stream(&format!("arrivals/{}", a.name)),
+                workflow: a.workflow.0,
+                count: 0,
+                max: a.max_arrivals,
+            })
+            .collect();
+        let pools = spec
+            .cpu_pools
+            .iter()
+            .map(|p| CpuPool::new(p.servers, spec.interval))
+            .collect();
+        let workflows = spec
+            .workflows
+            .iter()
+            .map(|w| WorkflowRt {
+                steps: w
+                    .steps
+                    .iter()
+                    .map(|s| StepRt {
+                        sampler: match &s.kind {
+                            StepKind::Cpu { service, .. } => service.sampler(),
+                            StepKind::Delay { duration } => duration.sampler(),
+                        },
+                        rng: streams.stream(&format!("workflow/{}/step/{}", w.name, s.name)),
+                    })
+                    .collect(),
+                latency: LatencyHist::new(),
+                started: 0,
+                completed: 0,
+                in_system: TimeWeighted::default(),
+            })
+            .collect();
+        let steps_per_workflow = spec
+            .workflows
+            .iter()
+            .map(|w| w.steps.len() as u32)
+            .collect();
+        ScenarioModel {
+            spec,
+            arrivals,
+            pools,
+            workflows,
+            tasks: Tasks::new(steps_per_workflow),
+            arrivals_end: spec.horizon.map(|h| SimTime(h.0)),
+            tracer,
+        }
+    }
+
+    /// Schedules the first arrival of every process (one inter-arrival time after zero).
+    ///
+    /// # Errors
+    /// [`SimError`] if a first arrival time overflows.
+    pub fn prime(&mut self, sched: &mut Scheduler<Event>) -> Result<(), SimError> {
+        for source in 0..self.arrivals.len() as u32 {
+            self.schedule_next_arrival(sched, source)?;
+        }
+        Ok(())
+    }
+
+    /// The tracer (to read a recorded trace).
+    pub fn tracer(&self) -> &T {
+        &self.tracer
+    }
+
+    #[inline]
+    fn schedule_next_arrival(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        source: u32,
+    ) -> Result<(), SimError> {
+        let a = &mut self.arrivals[source as usize];
+        if a.max.is_some_and(|m| a.count >= m) {
+            return Ok(());
+        }
+        let gap = a.sampler.sample(&mut a.rng);
+        let Some(at) = sched.now().checked_add(gap) else {
+            return Err(ScheduleError::Overflow {
+                now: sched.now(),
+                delay: gap,
+            }
+            .into());
+        };
+        if self.arrivals_end.is_some_and(|end| at >= end) {
+            return Ok(());
+        }
+        sched.schedule_at(at, Event::Arrival { source })?;
+        Ok(())
+    }
+
+    fn on_arrival(&mut self, sched: &mut Scheduler<Event>, source: u32) -> Result<(), SimError> {
+        let now = sched.now();
+        let a = &mut self.arrivals[source as usize];
+        a.count += 1;
+        let w = a.workflow;
+        self.schedule_next_arrival(sched, source)?;
+
+        let spec: &'s Scenario = self.spec;
+        let wf = &spec.workflows[w as usize];
+        let task = self
+            .tasks
+            .insert(w, now, wf.steps.iter().map(|s| (s.fanout, s.n_after)));
+        let rt = &mut self.workflows[w as usize];
+        rt.started += 1;
+        rt.in_system.add(now, 1);
+        let serial = self.tasks.get(task).serial;
+        self.tracer.trace(
+            now,
+            TraceEvent::TaskArrived {
+                task: serial,
+                workflow: w,
+            },
+        );
+        for &root in &wf.roots {
+            self.start_step(sched, task, w, root)?;
+        }
+        Ok(())
+    }
+
+    fn start_step(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        task: u32,
+        w: u32,
+        step: u32,
+    ) -> Result<(), SimError> {
+        let spec: &'s Scenario = self.spec;
+        let s = &spec.workflows[w as usize].steps[step as usize];
+        let now = sched.now();
+        let serial = self.tasks.get(task).serial;
+        match &s.kind {
+            StepKind::Cpu { pool, .. } => {
+                let p = pool.0;
+                for _ in 0..s.fanout {
+                    let job = Job {
+                        task,
+                        step,
+                        enqueued: now,
+                    };
+                    self.tracer.trace(
+                        now,
+                        TraceEvent::JobArrived {
+                            task: serial,
+                            step,
+                            pool: p,
+                        },
+                    );
+                    if let Some(slot) = self.pools[p as usize].submit(now, job) {
+                        self.begin_service(sched, p, slot, job)?;
+                    }
+                }
+            }
+            StepKind::Delay { .. } => {
+                for _ in 0..s.fanout {
+                    self.tracer
+                        .trace(now, TraceEvent::DelayStarted { task: serial, step });
+                    let rt = &mut self.workflows[w as usize].steps[step as usize];
+                    let d = rt.sampler.sample(&mut rt.rng);
+                    sched.schedule_in(d, Event::DelayDone { task, step })?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `job` has just taken `slot` of `pool`: draw its service time and schedule the end.
+    #[inline]
+    fn begin_service(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        pool: u32,
+        slot: u32,
+        job: Job,
+    ) -> Result<(), SimError> {
+        let t = self.tasks.get(job.task);
+        let (w, serial) = (t.workflow, t.serial);
+        self.tracer.trace(
+            sched.now(),
+            TraceEvent::JobStarted {
+                task: serial,
+                step: job.step,
+                pool,
+            },
+        );
+        let rt = &mut self.workflows[w as usize].steps[job.step as usize];
+        let service = rt.sampler.sample(&mut rt.rng);
+        sched.schedule_in(service, Event::JobDone { pool, slot })?;
+        Ok(())
+    }
+
+    fn on_job_done(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        pool: u32,
+        slot: u32,
+    ) -> Result<(), SimError> {
+        let now = sched.now();
+        let (done, next) = self.pools[pool as usize].finish(now, slot);
+        let serial = self.tasks.get(done.task).serial;
+        self.tracer.trace(
+            now,
+            TraceEvent::JobFinished {
+                task: serial,
+                step: done.step,
+                pool,
+            },
+        );
+        if let Some(next) = next {
+            self.begin_service(sched, pool, slot, next)?;
+        }
+        self.copy_done(sched, done.task, done.step)
+    }
+
+    fn on_delay_done(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        task: u32,
+        step: u32,
+    ) -> Result<(), SimError> {
+        let serial = self.tasks.get(task).serial;
+        self.tracer.trace(
+            sched.now(),
+            TraceEvent::DelayFinished { task: serial, step },
+        );
+        self.copy_done(sched, task, step)
+    }
+
+    /// One copy of `step` finished; when it was the last, the step is done.
+    #[inline]
+    fn copy_done(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        task: u32,
+        step: u32,
+    ) -> Result<(), SimError> {
+        if self.tasks.copy_done(task, step) > 0 {
+            return Ok(());
+        }
+        let now = sched.now();
+        let spec: &'s Scenario = self.spec;
+        let t = *self.tasks.get(task);
+        let w = t.workflow;
+        self.tracer.trace(
+            now,
+            TraceEvent::StepFinished {
+                task: t.serial,
+                step,
+            },
+        );
+        for &succ in &spec.workflows[w as usize].steps[step as usize].successors {
+            if self.tasks.dependency_done(task, succ) == 0 {
+                self.start_step(sched, task, w, succ)?;
+            }
+        }
+        if self.tasks.step_done(task) == 0 {
+            let t = self.tasks.remove(task);
+            let rt = &mut self.workflows[w as usize];
+            rt.latency.record(now.saturating_since(t.arrived).0);
+            rt.completed += 1;
+            rt.in_system.add(now, -1);
+            self.tracer.trace(
+                now,
+                TraceEvent::TaskFinished {
+                    task: t.serial,
+                    workflow: w,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Ends the replication at `end` and returns its statistics and the tracer. Tasks still
+    /// in flight are counted with their age; none is silently dropped.
+    pub fn finish(self, replication: u32, end: SimTime, events: u64) -> (ReplicationResult, T) {
+        let mut in_flight = vec![(0u64, LatencyHist::new()); self.workflows.len()];
+        for t in self.tasks.iter_live() {
+            let (n, ages) = &mut in_flight[t.workflow as usize];
+            *n += 1;
+            ages.record(end.saturating_since(t.arrived).0);
+        }
+        let pools = self
+            .pools
+            .into_iter()
+            .map(|p| {
+                let queue_at_end = p.queue_len() as u64;
+                let busy_at_end = p.busy.level() as u64;
+                let (busy_integral, busy_windows) = p.busy.finish(end);
+                let (queue_integral, queue_windows) = p.queued.finish(end);
+                let (arrivals, arrival_windows) = p.arrivals.finish(end);
+                PoolResult {
+                    wait: p.wait,
+                    sojourn: p.sojourn,
+                    busy_integral,
+                    busy_windows,
+                    queue_integral,
+                    queue_windows,
+                    arrivals,
+                    arrival_windows,
+                    queue_at_end,
+                    busy_at_end,
+                }
+            })
+            .collect();
+        let workflows = self
+            .workflows
+            .into_iter()
+            .zip(in_flight)
+            .map(|(mut w, (n, ages))| {
+                w.in_system.advance(end);
+                WorkflowResult {
+                    latency: w.latency,
+                    started: w.started,
+                    completed: w.completed,
+                    in_system_integral: w.in_system.integral(),
+                    in_flight_at_end: n,
+                    in_flight_age: ages,
+                }
+            })
+            .collect();
+        let result = ReplicationResult {
+            replication,
+            end,
+            events,
+            pools,
+            workflows,
+        };
+        (result, self.tracer)
+    }
+}
+
+impl<T: Tracer> Model for ScenarioModel<'_, T> {
+    type Event = Event;
+    type Error = SimError;
+
+    #[inline]
+    fn handle(&mut self, sched: &mut Scheduler<Event>, event: Event) -> Result<(), SimError> {
+        match event {
+            Event::JobDone { pool, slot } => self.on_job_done(sched, pool, slot),
+            Event::Arrival { source } => self.on_arrival(sched, source),
+            Event::DelayDone { task, step } => self.on_delay_done(sched, task, step),
+        }
+    }
+}

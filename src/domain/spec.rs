@@ -1,0 +1,130 @@
+//! The validated scenario: what a run simulates. Built by [`crate::scenario::load`]; every
+//! reference is resolved to an index and every number is in range.
+
+use super::dist::Dist;
+use crate::engine::SimDuration;
+use std::path::PathBuf;
+
+/// Index of a CPU pool in [`Scenario::cpu_pools`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PoolId(pub u32);
+
+/// Index of a workflow in [`Scenario::workflows`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WorkflowId(pub u32);
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Name of the scenario (output folder, first column of every output row).
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// The file it was read from.
+    pub source: PathBuf,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    pub source_sha256: String,
+    /// Base seed of every random stream.
+    pub seed: u64,
+    /// Number of independent replications.
+    pub replications: u32,
+    /// No arrival at or after this time; the run stops here unless `drain`.
+    pub horizon: Option<SimDuration>,
+    /// Keep running after the arrivals stop until the system is empty.
+    pub drain: bool,
+    /// Width of a time-series window.
+    pub interval: SimDuration,
+    /// Arrival processes, in file order of their names (sorted).
+    pub arrivals: Vec<ArrivalSpec>,
+    /// CPU pools, sorted by name; `PoolId` indexes this.
+    pub cpu_pools: Vec<CpuPoolSpec>,
+    /// Workflows, sorted by name; `WorkflowId` indexes this.
+    pub workflows: Vec<WorkflowSpec>,
+}
+
+/// An open arrival process: tasks of one workflow arrive with i.i.d. inter-arrival times
+/// (a renewal process; Poisson when exponential). The first arrival comes one inter-arrival
+/// time after the start.
+#[derive(Debug, Clone)]
+pub struct ArrivalSpec {
+    /// Name (`arrivals.NAME`); also names its random stream.
+    pub name: String,
+    /// The workflow each arrival starts.
+    pub workflow: WorkflowId,
+    /// Inter-arrival time distribution.
+    pub interarrival: Dist,
+    /// Stop after this many arrivals.
+    pub max_arrivals: Option<u64>,
+}
+
+/// A pool of identical CPU servers with one FIFO queue.
+#[derive(Debug, Clone)]
+pub struct CpuPoolSpec {
+    /// Name (`cpu_pool.NAME`).
+    pub name: String,
+    /// Number of servers c, >= 1.
+    pub servers: u32,
+}
+
+/// A workflow: a DAG of steps. A task of it ends when every step has finished.
+#[derive(Debug, Clone)]
+pub struct WorkflowSpec {
+    /// Name (`workflow.NAME`).
+    pub name: String,
+    /// Steps in a topological order (every step after all of its `after` steps).
+    pub steps: Vec<StepSpec>,
+    /// Indices of the steps with no `after`: they start when the task arrives.
+    pub roots: Vec<u32>,
+}
+
+/// What a step does.
+#[derive(Debug, Clone)]
+pub enum StepKind {
+    /// Occupies one server of a CPU pool for a service time.
+    Cpu {
+        /// The pool.
+        pool: PoolId,
+        /// Service time.
+        service: Dist,
+    },
+    /// Takes time, holds no resource (an external API).
+    Delay {
+        /// How long.
+        duration: Dist,
+    },
+}
+
+/// One step of a workflow.
+#[derive(Debug, Clone)]
+pub struct StepSpec {
+    /// Name, unique in the workflow.
+    pub name: String,
+    /// What it does.
+    pub kind: StepKind,
+    /// Number of parallel copies; the step finishes when all have (join on all). >= 1.
+    pub fanout: u32,
+    /// How many steps must finish before this one starts.
+    pub n_after: u32,
+    /// Indices (into `WorkflowSpec::steps`) of the steps that wait for this one.
+    pub successors: Vec<u32>,
+}
+
+impl Scenario {
+    /// Offered load per CPU pool: ρ = Σ arrival rate × fan-out × mean service / servers.
+    /// A value >= 1 means the queue grows without bound (the pool is unstable).
+    pub fn offered_load(&self) -> Vec<f64> {
+        let mut work = vec![0.0; self.cpu_pools.len()];
+        for a in &self.arrivals {
+            let rate = 1.0 / a.interarrival.mean_s();
+            for step in &self.workflows[a.workflow.0 as usize].steps {
+                if let StepKind::Cpu { pool, service } = &step.kind {
+                    work[pool.0 as usize] += rate * f64::from(step.fanout) * service.mean_s();
+                }
+            }
+        }
+        work.iter()
+            .zip(&self.cpu_pools)
+            .map(|(w, p)| w / f64::from(p.servers))
+            .collect()
+    }
+}

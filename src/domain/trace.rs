@@ -1,0 +1,50 @@
+//! An optional log of what happened, for exact-trace tests and debugging.
+//!
+//! The model is generic over a [`Tracer`]; the default [`NoTrace`] compiles to nothing, so
+//! production runs pay no cost.
+
+use crate::engine::SimTime;
+
+/// Something that happened to a task, with the task's serial number (0, 1, 2… in arrival
+/// order within a replication).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceEvent {
+    /// A task of `workflow` arrived.
+    TaskArrived { task: u64, workflow: u32 },
+    /// A copy of `step` reached `pool` (it starts at once or queues).
+    JobArrived { task: u64, step: u32, pool: u32 },
+    /// It started service.
+    JobStarted { task: u64, step: u32, pool: u32 },
+    /// It finished service.
+    JobFinished { task: u64, step: u32, pool: u32 },
+    /// A copy of a delay step started.
+    DelayStarted { task: u64, step: u32 },
+    /// A copy of a delay step finished.
+    DelayFinished { task: u64, step: u32 },
+    /// Every copy of `step` finished.
+    StepFinished { task: u64, step: u32 },
+    /// The task finished (every step did).
+    TaskFinished { task: u64, workflow: u32 },
+}
+
+/// Receives trace events.
+pub trait Tracer {
+    /// Called at each trace point with the current time.
+    fn trace(&mut self, now: SimTime, event: TraceEvent);
+}
+
+/// Discards everything (the default).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoTrace;
+
+impl Tracer for NoTrace {
+    #[inline(always)]
+    fn trace(&mut self, _now: SimTime, _event: TraceEvent) {}
+}
+
+/// Keeps everything, in order.
+impl Tracer for Vec<(SimTime, TraceEvent)> {
+    fn trace(&mut self, now: SimTime, event: TraceEvent) {
+        self.push((now, event));
+    }
+}

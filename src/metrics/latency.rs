@@ -1,0 +1,162 @@
+//! Streaming distribution of durations: an HDR histogram for percentiles plus exact count, sum
+//! and max. Memory is fixed by the value range, not by the number of observations.
+
+use hdrhistogram::Histogram;
+
+/// Significant decimal digits kept by the histogram: 3 digits bound the relative error of
+/// every percentile by 0.1 % (HdrHistogram's guarantee).
+pub const SIGNIFICANT_DIGITS: u8 = 3;
+
+/// The quantiles reported for every distribution, with their `stat` names.
+pub const QUANTILES: [(&str, f64); 6] = [
+    ("p50", 0.50),
+    ("p90", 0.90),
+    ("p95", 0.95),
+    ("p99", 0.99),
+    ("p999", 0.999),
+    ("max", 1.0),
+];
+
+/// Initial highest trackable value [ns] (1000 s); larger values grow the histogram.
+const INITIAL_HIGH_NS: u64 = 1_000_000_000_000;
+
+fn new_histogram() -> Histogram<u64> {
+    // Bounds and sigfig are constants within hdrhistogram's limits (low >= 1, high >= 2 low,
+    // sigfig <= 5), so creation cannot fail.
+    let mut h = Histogram::new_with_bounds(1, INITIAL_HIGH_NS, SIGNIFICANT_DIGITS)
+        .expect("constant bounds are valid");
+    h.auto(true);
+    h
+}
+
+/// Durations observed [ns]: percentiles within 0.1 %, mean and max exact.
+#[derive(Debug, Clone)]
+pub struct LatencyHist {
+    hist: Histogram<u64>,
+    sum_ns: u128,
+    max_ns: u64,
+}
+
+impl Default for LatencyHist {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LatencyHist {
+    /// An empty distribution.
+    pub fn new() -> Self {
+        LatencyHist {
+            hist: new_histogram(),
+            sum_ns: 0,
+            max_ns: 0,
+        }
+    }
+
+    /// Records one duration [ns].
+    #[inline]
+    pub fn record(&mut self, ns: u64) {
+        // The histogram auto-resizes, so `record` only fails if its bucket index overflowed
+        // `usize`; then clamp rather than lose the observation from the count.
+        if self.hist.record(ns).is_err() {
+            self.hist.saturating_record(ns);
+        }
+        self.sum_ns += u128::from(ns);
+        self.max_ns = self.max_ns.max(ns);
+    }
+
+    /// Adds every observation of `other` (merging replications).
+    pub fn merge(&mut self, other: &LatencyHist) {
+        // Both histograms auto-resize, so addition cannot run out of range.
+        let _ = self.hist.add(&other.hist);
+        self.sum_ns += other.sum_ns;
+        self.max_ns = self.max_ns.max(other.max_ns);
+    }
+
+    /// Number of observations.
+    pub fn count(&self) -> u64 {
+        self.hist.len()
+    }
+
+    /// Exact sum [ns].
+    pub fn sum_ns(&self) -> u128 {
+        self.sum_ns
+    }
+
+    /// Exact mean [s]; `None` without observations.
+    pub fn mean_s(&self) -> Option<f64> {
+        let n = self.count();
+        (n > 0).then(|| self.sum_ns as f64 / n as f64 / 1e9)
+    }
+
+    /// Exact maximum [s]; `None` without observations.
+    pub fn max_s(&self) -> Option<f64> {
+        (self.count() > 0).then(|| self.max_ns as f64 / 1e9)
+    }
+
+    /// The `q`-quantile [s] (0 < q < 1), within 0.1 %; `q = 1` gives the exact max.
+    /// `None` without observations.
+    pub fn quantile_s(&self, q: f64) -> Option<f64> {
+        if self.count() == 0 {
+            return None;
+        }
+        if q >= 1.0 {
+            return self.max_s();
+        }
+        // HDR returns the highest value equivalent to the bucket; never above the true max.
+        Some(self.hist.value_at_quantile(q).min(self.max_ns) as f64 / 1e9)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_within_a_tenth_of_a_percent() {
+        let mut h = LatencyHist::new();
+        // 1..=100_000 µs, in ns: the exact q-quantile is q * 100_000 µs.
+        for us in 1..=100_000u64 {
+            h.record(us * 1000);
+        }
+        assert_eq!(h.count(), 100_000);
+        assert!((h.mean_s().unwrap() - 0.0500005).abs() < 1e-12);
+        assert_eq!(h.max_s(), Some(0.1));
+        for (_, q) in QUANTILES {
+            let exact = q * 0.1;
+            let got = h.quantile_s(q).unwrap();
+            assert!((got / exact - 1.0).abs() <= 1e-3, "q {q}: {got} vs {exact}");
+        }
+    }
+
+    #[test]
+    fn values_beyond_the_initial_range_are_kept() {
+        let mut h = LatencyHist::new();
+        h.record(5);
+        h.record(INITIAL_HIGH_NS * 50); // 50,000 s
+        assert_eq!(h.count(), 2);
+        let top = h.quantile_s(0.99).unwrap();
+        assert!((top / 50_000.0 - 1.0).abs() <= 1e-3, "{top}");
+    }
+
+    #[test]
+    fn merge_equals_recording_everything_in_one() {
+        let (mut a, mut b, mut all) = (LatencyHist::new(), LatencyHist::new(), LatencyHist::new());
+        for v in 0..1000u64 {
+            let x = v * v * 997;
+            if v % 3 == 0 {
+                a.record(x)
+            } else {
+                b.record(x)
+            }
+            all.record(x);
+        }
+        a.merge(&b);
+        assert_eq!(a.count(), all.count());
+        assert_eq!(a.sum_ns(), all.sum_ns());
+        for (_, q) in QUANTILES {
+            assert_eq!(a.quantile_s(q), all.quantile_s(q));
+        }
+        assert_eq!(LatencyHist::new().quantile_s(0.5), None);
+    }
+}

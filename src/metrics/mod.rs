@@ -1,0 +1,14 @@
+//! Statistics: streaming distributions, windowed exact integrals, per-replication results and
+//! their aggregation over replications.
+
+mod latency;
+mod names;
+mod replication;
+mod summary;
+mod windowed;
+
+pub use latency::{LatencyHist, QUANTILES, SIGNIFICANT_DIGITS};
+pub use names::{Metric, Series};
+pub use replication::{PoolResult, ReplicationResult, WorkflowResult};
+pub use summary::{SeriesRow, SummaryRow, ci95_half_width, series, summarize};
+pub use windowed::{WindowedCount, WindowedLevel, window_len};

@@ -1,0 +1,90 @@
+//! `run.json`: what was run, with which inputs, and how fast.
+
+use crate::domain::Scenario;
+use crate::metrics::ReplicationResult;
+use serde::Serialize;
+
+/// The run's metadata. Everything outside `execution` depends only on the scenario and the
+/// seed; `execution` (threads, wall time, speed) varies from machine to machine.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    /// infersim version (Cargo package version).
+    pub infersim_version: &'static str,
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario file as given.
+    pub scenario_file: String,
+    /// SHA-256 of the scenario file's bytes.
+    pub scenario_sha256: String,
+    /// Base seed.
+    pub seed: u64,
+    /// Replications run.
+    pub replications: u32,
+    /// Time-series window [s].
+    pub interval_s: f64,
+    /// Horizon [s], if any.
+    pub horizon_s: Option<f64>,
+    /// Whether the run drained after the arrivals stopped.
+    pub drain: bool,
+    /// Events handled, all replications.
+    pub events: u64,
+    /// Simulated time per replication [s].
+    pub simulated_time_s: Vec<f64>,
+    /// How the run executed (not reproducible).
+    pub execution: Execution,
+}
+
+/// Machine-dependent facts of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Execution {
+    /// Worker threads.
+    pub threads: usize,
+    /// Wall-clock time of the simulation [s].
+    pub wall_s: f64,
+    /// Events per wall-clock second.
+    pub events_per_s: f64,
+}
+
+impl RunInfo {
+    /// Collects the metadata of a finished run.
+    pub fn new(
+        spec: &Scenario,
+        results: &[ReplicationResult],
+        threads: usize,
+        wall_s: f64,
+    ) -> Self {
+        let events = results.iter().map(|r| r.events).sum();
+        RunInfo {
+            infersim_version: env!("CARGO_PKG_VERSION"),
+            scenario: spec.name.clone(),
+            scenario_file: spec.source.display().to_string(),
+            scenario_sha256: spec.source_sha256.clone(),
+            seed: spec.seed,
+            replications: spec.replications,
+            interval_s: spec.interval.as_secs_f64(),
+            horizon_s: spec.horizon.map(|h| h.as_secs_f64()),
+            drain: spec.drain,
+            events,
+            simulated_time_s: results.iter().map(|r| r.end.as_secs_f64()).collect(),
+            execution: Execution {
+                threads,
+                wall_s,
+                events_per_s: if wall_s > 0.0 {
+                    events as f64 / wall_s
+                } else {
+                    0.0
+                },
+            },
+        }
+    }
+
+    /// Pretty JSON bytes with a final newline.
+    ///
+    /// # Errors
+    /// Only if serialization fails (it cannot for these types).
+    pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let mut v = serde_json::to_vec_pretty(self)?;
+        v.push(b'\n');
+        Ok(v)
+    }
+}

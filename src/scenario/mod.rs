@@ -1,0 +1,18 @@
+//! Scenario files: TOML -> raw serde structs -> validated [`crate::domain::Scenario`].
+//!
+//! Problems are collected, not thrown: [`load`] returns every one it finds, each with the
+//! file, field path, line and column, what was expected and what was found.
+
+mod diagnostics;
+mod dist_spec;
+mod duration;
+mod load;
+mod raw;
+mod source_map;
+mod validate;
+
+pub use diagnostics::{Diagnostic, ScenarioErrors};
+pub use duration::parse_duration;
+pub use load::{SECTIONS, load, parse_str};
+pub use raw::RawDuration;
+pub use validate::DEFAULT_INTERVAL;

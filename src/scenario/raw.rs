@@ -1,0 +1,127 @@
+//! The scenario file as written: serde structs with `deny_unknown_fields`, before validation.
+//!
+//! Every field is optional here (or a plain `String`), so that a missing or wrong value is
+//! reported by validation together with every other problem, with its field path, instead of
+//! ending deserialization at the first one. The file format is documented in
+//! `scenarios/README.md`.
+
+use serde::Deserialize;
+
+/// `[scenario]`: run-wide settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenarioMeta {
+    /// Name used for the output folder and in every output row; default: the file stem.
+    pub name: Option<String>,
+    /// Free text for the report.
+    pub description: Option<String>,
+    /// Base seed of every random stream; default 1.
+    pub seed: Option<u64>,
+    /// Independent replications; default 1.
+    pub replications: Option<u32>,
+    /// Simulated time after which no arrival is generated and the run stops (unless `drain`).
+    pub horizon: Option<RawDuration>,
+    /// After the arrivals stop, keep running until all work in the system has finished.
+    pub drain: Option<bool>,
+    /// Width of a `timeseries.csv` window; default 60 s.
+    pub interval: Option<RawDuration>,
+}
+
+/// A duration: a string with a unit (`"90s"`, `"15m"`, `"24h"`, `"1h 30m"`, `"250ms"`) or a
+/// number of seconds.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum RawDuration {
+    /// A number of seconds.
+    Seconds(f64),
+    /// Text with units, parsed by `humantime`.
+    Text(String),
+}
+
+/// `[arrivals.NAME]`: an open arrival process of tasks of one workflow.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArrivals {
+    /// The workflow each arrival starts.
+    pub workflow: Option<String>,
+    /// `"poisson"` (needs `rate_per_s`) or `"renewal"` (needs `interarrival`).
+    pub process: Option<String>,
+    /// Mean arrival rate of a Poisson process [1/s].
+    pub rate_per_s: Option<f64>,
+    /// Inter-arrival time distribution of a renewal process.
+    pub interarrival: Option<RawDist>,
+    /// Stop after this many arrivals.
+    pub max_arrivals: Option<u64>,
+}
+
+/// `[cpu_pool.NAME]`: `servers` identical servers with one FIFO queue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCpuPool {
+    /// Number of servers (c), at least 1.
+    pub servers: Option<i64>,
+    /// Default service-time distribution of steps on this pool.
+    pub service: Option<RawDist>,
+}
+
+/// `[workflow.NAME]`: a DAG of steps; a task of the workflow ends when every step has.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkflow {
+    /// The steps, in any order (`after` sets the order).
+    pub steps: Option<Vec<RawStep>>,
+}
+
+/// One step of a workflow.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    /// Unique within the workflow.
+    pub name: Option<String>,
+    /// `"cpu"` (default: work on a CPU pool) or `"delay"` (time only, no resource).
+    pub kind: Option<String>,
+    /// The CPU pool a `cpu` step runs on.
+    pub pool: Option<String>,
+    /// Service time of a `cpu` step (overrides the pool's `service`).
+    pub service: Option<RawDist>,
+    /// Duration of a `delay` step.
+    pub duration: Option<RawDist>,
+    /// Steps that must finish before this one starts.
+    pub after: Option<Vec<String>>,
+    /// Run this many copies in parallel and finish when all have (join on all); default 1.
+    pub fanout: Option<i64>,
+}
+
+/// A probability distribution of a non-negative time [s]; `dist` says which family and the
+/// other fields its parameters (see `scenarios/README.md` for the table).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDist {
+    /// Family: exponential, deterministic, lognormal, gamma, erlang, hyperexponential,
+    /// uniform, weibull, empirical.
+    pub dist: Option<String>,
+    /// Mean [s].
+    pub mean_s: Option<f64>,
+    /// Rate [1/s] (exponential only, instead of `mean_s`).
+    pub rate_per_s: Option<f64>,
+    /// Coefficient of variation (std / mean).
+    pub cv: Option<f64>,
+    /// Shape parameter (gamma, weibull).
+    pub shape: Option<f64>,
+    /// Scale parameter [s] (gamma, weibull).
+    pub scale_s: Option<f64>,
+    /// Number of phases (erlang).
+    pub k: Option<i64>,
+    /// Lower bound [s] (uniform).
+    pub min_s: Option<f64>,
+    /// Upper bound [s] (uniform).
+    pub max_s: Option<f64>,
+    /// Branch probabilities (hyperexponential).
+    pub probs: Option<Vec<f64>>,
+    /// Branch means [s] (hyperexponential).
+    pub means_s: Option<Vec<f64>>,
+    /// CSV file of samples, relative to the scenario file (empirical).
+    pub file: Option<String>,
+    /// Column of `file` holding the samples [s] (empirical).
+    pub column: Option<String>,
+}

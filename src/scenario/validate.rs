@@ -1,0 +1,552 @@
+//! Raw sections -> the validated [`Scenario`]: ranges, references, the workflow DAG.
+
+use super::duration::parse_duration;
+use super::load::{Ctx, RawSections};
+use super::raw::{RawArrivals, RawCpuPool, RawStep, RawWorkflow};
+use crate::domain::{
+    ArrivalSpec, CpuPoolSpec, Dist, PoolId, Scenario, StepKind, StepSpec, WorkflowId, WorkflowSpec,
+};
+use crate::engine::SimDuration;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// Default width of a time-series window.
+pub const DEFAULT_INTERVAL: SimDuration = SimDuration::from_secs(60);
+/// Largest fan-out accepted for one step (a guard against typos that would exhaust memory).
+pub const MAX_FANOUT: i64 = 1_000_000;
+
+/// Validates `raw`; returns the scenario when the pieces it needs were valid (the caller still
+/// checks `ctx` for problems).
+pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Option<Scenario> {
+    let meta = &raw.meta;
+    let name = match &meta.name {
+        Some(n) if valid_name(n) => n.clone(),
+        Some(n) => {
+            ctx.err(
+                "scenario.name",
+                format!("expected a name of letters, digits, '-', '_' or '.' (it names the output folder), found {n:?}"),
+            );
+            String::new()
+        }
+        None => ctx
+            .file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into()),
+    };
+    let replications = match meta.replications {
+        Some(0) => {
+            ctx.err(
+                "scenario.replications",
+                "expected at least 1 replication, found 0",
+            );
+            1
+        }
+        Some(r) => r,
+        None => 1,
+    };
+    let horizon = meta.horizon.as_ref().and_then(|h| match parse_duration(h) {
+        Ok(d) if d > SimDuration::ZERO => Some(d),
+        Ok(_) => {
+            ctx.err("scenario.horizon", "expected a horizon > 0");
+            None
+        }
+        Err(e) => {
+            ctx.err("scenario.horizon", e);
+            None
+        }
+    });
+    let interval = match meta.interval.as_ref().map(parse_duration) {
+        None => DEFAULT_INTERVAL,
+        Some(Ok(d)) if d > SimDuration::ZERO => d,
+        Some(Ok(_)) => {
+            ctx.err("scenario.interval", "expected a window width > 0");
+            DEFAULT_INTERVAL
+        }
+        Some(Err(e)) => {
+            ctx.err("scenario.interval", e);
+            DEFAULT_INTERVAL
+        }
+    };
+
+    // Pools first: workflows refer to them. BTreeMap order = sorted names = PoolId order.
+    let mut pools = Vec::new();
+    let mut pool_service: Vec<Option<Dist>> = Vec::new();
+    let mut pool_ids = BTreeMap::new();
+    for (pname, rp) in &raw.cpu_pools {
+        let (spec, service) = cpu_pool(ctx, pname, rp);
+        pool_ids.insert(pname.clone(), PoolId(pools.len() as u32));
+        pools.push(spec);
+        pool_service.push(service);
+    }
+
+    let mut workflows = Vec::new();
+    let mut workflow_ids = BTreeMap::new();
+    for (wname, rw) in &raw.workflows {
+        if let Some(w) = workflow(ctx, wname, rw, &pool_ids, &pool_service, &raw.broken) {
+            workflow_ids.insert(wname.clone(), WorkflowId(workflows.len() as u32));
+            workflows.push(w);
+        }
+    }
+
+    let mut arrivals = Vec::new();
+    for (aname, ra) in &raw.arrivals {
+        if let Some(a) = arrival(ctx, aname, ra, &workflow_ids, raw) {
+            arrivals.push(a);
+        }
+    }
+    if raw.arrivals.is_empty() && !raw.broken.iter().any(|b| raw.arrivals.contains_key(b)) {
+        ctx.err(
+            "arrivals",
+            "no arrival process: add an `[arrivals.NAME]` section with a workflow and a rate",
+        );
+    }
+    if horizon.is_none()
+        && meta.horizon.is_none()
+        && let Some((aname, _)) = raw.arrivals.iter().find(|(_, a)| a.max_arrivals.is_none())
+    {
+        ctx.err(
+            &format!("arrivals.{aname}.max_arrivals"),
+            "the run would never end: set `scenario.horizon` or `max_arrivals` on every arrival process",
+        );
+    }
+
+    let digest = Sha256::digest(bytes);
+    let source_sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Some(Scenario {
+        name,
+        description: meta.description.clone(),
+        source: ctx.file.clone(),
+        source_sha256,
+        seed: meta.seed.unwrap_or(1),
+        replications,
+        horizon,
+        drain: meta.drain.unwrap_or(false),
+        interval,
+        arrivals,
+        cpu_pools: pools,
+        workflows,
+    })
+}
+
+fn valid_name(n: &str) -> bool {
+    !n.is_empty()
+        && n != "."
+        && n != ".."
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn cpu_pool(ctx: &mut Ctx<'_>, name: &str, rp: &RawCpuPool) -> (CpuPoolSpec, Option<Dist>) {
+    let base = format!("cpu_pool.{name}");
+    let servers = match rp.servers {
+        Some(c) if (1..=i64::from(u32::MAX)).contains(&c) => c as u32,
+        Some(c) => {
+            ctx.err(
+                &format!("{base}.servers"),
+                format!("expected a whole number of servers >= 1, found {c}"),
+            );
+            1
+        }
+        None => {
+            ctx.err(
+                &format!("{base}.servers"),
+                "missing; expected the number of servers (a whole number >= 1)",
+            );
+            1
+        }
+    };
+    let service = rp
+        .service
+        .as_ref()
+        .and_then(|d| ctx.dist(&format!("{base}.service"), d));
+    (
+        CpuPoolSpec {
+            name: name.to_string(),
+            servers,
+        },
+        service,
+    )
+}
+
+fn names_list<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let v: Vec<&str> = names.map(String::as_str).collect();
+    if v.is_empty() {
+        "(none)".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn workflow(
+    ctx: &mut Ctx<'_>,
+    wname: &str,
+    rw: &RawWorkflow,
+    pool_ids: &BTreeMap<String, PoolId>,
+    pool_service: &[Option<Dist>],
+    broken: &[String],
+) -> Option<WorkflowSpec> {
+    let base = format!("workflow.{wname}");
+    let Some(raw_steps) = rw.steps.as_ref().filter(|s| !s.is_empty()) else {
+        ctx.err(
+            &format!("{base}.steps"),
+            "missing; expected at least one step (`[[workflow.NAME.steps]]`)",
+        );
+        return None;
+    };
+    // Names first, so `after` can refer to steps defined later in the file.
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, s) in raw_steps.iter().enumerate() {
+        let path = format!("{base}.steps[{i}].name");
+        match &s.name {
+            None => ctx.err(&path, "missing; every step needs a `name`"),
+            Some(n) if n.is_empty() => ctx.err(&path, "expected a non-empty step name"),
+            Some(n) if index.contains_key(n) => ctx.err(
+                &path,
+                format!("duplicate step name {n:?}; step names are unique in a workflow"),
+            ),
+            Some(n) => {
+                index.insert(n.clone(), i);
+            }
+        }
+    }
+    let mut ok = true;
+    let mut kinds = Vec::with_capacity(raw_steps.len());
+    let mut fanouts = Vec::with_capacity(raw_steps.len());
+    let mut afters: Vec<Vec<usize>> = Vec::with_capacity(raw_steps.len());
+    for (i, s) in raw_steps.iter().enumerate() {
+        let sp = format!("{base}.steps[{i}]");
+        let kind = step_kind(ctx, &sp, s, pool_ids, pool_service, broken);
+        ok &= kind.is_some();
+        kinds.push(kind);
+        let fanout = match s.fanout {
+            None => 1,
+            Some(f) if (1..=MAX_FANOUT).contains(&f) => f as u32,
+            Some(f) => {
+                ctx.err(
+                    &format!("{sp}.fanout"),
+                    format!("expected a fan-out from 1 to {MAX_FANOUT}, found {f}"),
+                );
+                ok = false;
+                1
+            }
+        };
+        fanouts.push(fanout);
+        let mut deps = Vec::new();
+        for (j, a) in s.after.iter().flatten().enumerate() {
+            let ap = format!("{sp}.after[{j}]");
+            match index.get(a) {
+                Some(&k) if k == i => {
+                    ctx.err(&ap, format!("step {a:?} cannot come after itself"));
+                    ok = false;
+                }
+                Some(&k) if deps.contains(&k) => {
+                    ctx.err(&ap, format!("step {a:?} is listed twice in `after`"));
+                    ok = false;
+                }
+                Some(&k) => deps.push(k),
+                None => {
+                    ctx.err(
+                        &ap,
+                        format!(
+                            "unknown step {a:?}; steps of workflow `{wname}`: {}",
+                            names_list(index.keys())
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        afters.push(deps);
+    }
+    if !ok || index.len() != raw_steps.len() {
+        return None;
+    }
+    let order = topological_order(&afters).or_else(|| {
+        let cyclic: Vec<&str> = cycle_members(&afters)
+            .into_iter()
+            .filter_map(|i| raw_steps[i].name.as_deref())
+            .collect();
+        ctx.err(
+            &format!("{base}.steps"),
+            format!(
+                "the `after` dependencies form a cycle among steps: {}",
+                cyclic.join(", ")
+            ),
+        );
+        None
+    })?;
+    // Renumber steps in topological order.
+    let mut new_index = vec![0u32; raw_steps.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new as u32;
+    }
+    let mut steps: Vec<StepSpec> = order
+        .iter()
+        .map(|&old| StepSpec {
+            name: raw_steps[old].name.clone().unwrap_or_default(),
+            kind: kinds[old]
+                .clone()
+                .expect("checked: every kind is Some when ok"),
+            fanout: fanouts[old],
+            n_after: afters[old].len() as u32,
+            successors: Vec::new(),
+        })
+        .collect();
+    for (old, deps) in afters.iter().enumerate() {
+        for &d in deps {
+            steps[new_index[d] as usize].successors.push(new_index[old]);
+        }
+    }
+    let roots = (0..steps.len() as u32)
+        .filter(|&i| steps[i as usize].n_after == 0)
+        .collect();
+    Some(WorkflowSpec {
+        name: wname.to_string(),
+        steps,
+        roots,
+    })
+}
+
+fn step_kind(
+    ctx: &mut Ctx<'_>,
+    sp: &str,
+    s: &RawStep,
+    pool_ids: &BTreeMap<String, PoolId>,
+    pool_service: &[Option<Dist>],
+    broken: &[String],
+) -> Option<StepKind> {
+    match s.kind.as_deref().unwrap_or("cpu") {
+        "cpu" => {
+            if s.duration.is_some() {
+                ctx.err(
+                    &format!("{sp}.duration"),
+                    "`duration` is for `delay` steps; a `cpu` step takes `service`",
+                );
+                return None;
+            }
+            let Some(pname) = &s.pool else {
+                ctx.err(
+                    &format!("{sp}.pool"),
+                    format!(
+                        "missing; a cpu step needs a `pool`, one of: {}",
+                        names_list(pool_ids.keys())
+                    ),
+                );
+                return None;
+            };
+            let Some(&pool) = pool_ids.get(pname) else {
+                if !broken.contains(pname) {
+                    ctx.err(
+                        &format!("{sp}.pool"),
+                        format!(
+                            "unknown pool {pname:?}; defined CPU pools: {}",
+                            names_list(pool_ids.keys())
+                        ),
+                    );
+                }
+                return None;
+            };
+            let service = match &s.service {
+                Some(d) => ctx.dist(&format!("{sp}.service"), d)?,
+                None => match &pool_service[pool.0 as usize] {
+                    Some(d) => d.clone(),
+                    None => {
+                        ctx.err(
+                            &format!("{sp}.service"),
+                            format!("missing; no service time: set `service` on the step or on `cpu_pool.{pname}`"),
+                        );
+                        return None;
+                    }
+                },
+            };
+            Some(StepKind::Cpu { pool, service })
+        }
+        "delay" => {
+            for (field, present) in [("pool", s.pool.is_some()), ("service", s.service.is_some())] {
+                if present {
+                    ctx.err(
+                        &format!("{sp}.{field}"),
+                        format!("`{field}` is for `cpu` steps; a `delay` step takes `duration`"),
+                    );
+                    return None;
+                }
+            }
+            let Some(d) = &s.duration else {
+                ctx.err(
+                    &format!("{sp}.duration"),
+                    "missing; a delay step needs a `duration` distribution",
+                );
+                return None;
+            };
+            Some(StepKind::Delay {
+                duration: ctx.dist(&format!("{sp}.duration"), d)?,
+            })
+        }
+        other => {
+            ctx.err(
+                &format!("{sp}.kind"),
+                format!("unknown step kind {other:?}, expected \"cpu\" or \"delay\""),
+            );
+            None
+        }
+    }
+}
+
+/// Kahn's algorithm; among ready steps the earliest in the file goes first. `None` on a cycle.
+fn topological_order(afters: &[Vec<usize>]) -> Option<Vec<usize>> {
+    let n = afters.len();
+    let mut pending: Vec<usize> = afters.iter().map(Vec::len).collect();
+    let mut succ = vec![Vec::new(); n];
+    for (i, deps) in afters.iter().enumerate() {
+        for &d in deps {
+            succ[d].push(i);
+        }
+    }
+    let mut ready: std::collections::BTreeSet<usize> =
+        (0..n).filter(|&i| pending[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(i) = ready.pop_first() {
+        order.push(i);
+        for &s in &succ[i] {
+            pending[s] -= 1;
+            if pending[s] == 0 {
+                ready.insert(s);
+            }
+        }
+    }
+    (order.len() == n).then_some(order)
+}
+
+/// Steps left over by Kahn's algorithm: those on or behind a cycle.
+fn cycle_members(afters: &[Vec<usize>]) -> Vec<usize> {
+    let mut done = vec![false; afters.len()];
+    loop {
+        let mut progressed = false;
+        for (i, deps) in afters.iter().enumerate() {
+            if !done[i] && deps.iter().all(|&d| done[d]) {
+                done[i] = true;
+                progressed = true;
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    (0..afters.len()).filter(|&i| !done[i]).collect()
+}
+
+fn arrival(
+    ctx: &mut Ctx<'_>,
+    aname: &str,
+    ra: &RawArrivals,
+    workflow_ids: &BTreeMap<String, WorkflowId>,
+    raw: &RawSections,
+) -> Option<ArrivalSpec> {
+    let base = format!("arrivals.{aname}");
+    let workflow = match &ra.workflow {
+        None => {
+            ctx.err(
+                &format!("{base}.workflow"),
+                format!(
+                    "missing; expected the workflow each arrival starts, one of: {}",
+                    names_list(raw.workflows.keys())
+                ),
+            );
+            None
+        }
+        Some(w) => match workflow_ids.get(w) {
+            Some(id) => Some(*id),
+            None => {
+                // A workflow that exists but failed validation was reported already.
+                if !raw.workflows.contains_key(w) && !raw.broken.contains(w) {
+                    ctx.err(
+                        &format!("{base}.workflow"),
+                        format!(
+                            "unknown workflow {w:?}; defined workflows: {}",
+                            names_list(raw.workflows.keys())
+                        ),
+                    );
+                }
+                None
+            }
+        },
+    };
+    let process = ra
+        .process
+        .as_deref()
+        .or(match (ra.rate_per_s, &ra.interarrival) {
+            (Some(_), None) => Some("poisson"),
+            (None, Some(_)) => Some("renewal"),
+            _ => None,
+        });
+    let interarrival = match process {
+        Some("poisson") => {
+            if ra.interarrival.is_some() {
+                ctx.err(&format!("{base}.interarrival"), "a poisson process takes `rate_per_s`; use process = \"renewal\" for another inter-arrival distribution");
+                None
+            } else {
+                ctx.number(
+                    &format!("{base}.rate_per_s"),
+                    ra.rate_per_s,
+                    "the arrival rate [1/s]",
+                    true,
+                )
+                .map(|r| Dist::Exponential { mean_s: 1.0 / r })
+            }
+        }
+        Some("renewal") => {
+            if ra.rate_per_s.is_some() {
+                ctx.err(
+                    &format!("{base}.rate_per_s"),
+                    "a renewal process takes `interarrival`; its mean sets the rate",
+                );
+                None
+            } else if let Some(d) = &ra.interarrival {
+                ctx.dist(&format!("{base}.interarrival"), d)
+            } else {
+                ctx.err(
+                    &format!("{base}.interarrival"),
+                    "missing; a renewal process needs an `interarrival` distribution",
+                );
+                None
+            }
+        }
+        Some(other) => {
+            ctx.err(
+                &format!("{base}.process"),
+                format!("unknown arrival process {other:?}, expected \"poisson\" or \"renewal\""),
+            );
+            None
+        }
+        None => {
+            ctx.err(&format!("{base}.process"), "missing; expected process = \"poisson\" with `rate_per_s`, or \"renewal\" with `interarrival`");
+            None
+        }
+    };
+    if let Some(d) = &interarrival
+        && d.mean_s() <= 0.0
+    {
+        ctx.err(
+            &format!("{base}.interarrival"),
+            "expected a mean inter-arrival time > 0",
+        );
+        return None;
+    }
+    let max_arrivals = match ra.max_arrivals {
+        Some(0) => {
+            ctx.err(
+                &format!("{base}.max_arrivals"),
+                "expected at least 1 arrival, found 0",
+            );
+            None
+        }
+        m => m,
+    };
+    Some(ArrivalSpec {
+        name: aname.to_string(),
+        workflow: workflow?,
+        interarrival: interarrival?,
+        max_arrivals,
+    })
+}
