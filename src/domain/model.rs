@@ -104,17 +104,18 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 in_system: TimeWeighted::default(),
             })
             .collect();
-        let steps_per_workflow = spec
+        let max_steps = spec
             .workflows
             .iter()
-            .map(|w| w.steps.len() as u32)
-            .collect();
+            .map(|w| w.steps.len())
+            .max()
+            .unwrap_or(1);
         ScenarioModel {
             spec,
             arrivals,
             pools,
             workflows,
-            tasks: Tasks::new(steps_per_workflow),
+            tasks: Tasks::new(max_steps),
             arrivals_end: spec.horizon.map(|h| SimTime(h.0)),
             tracer,
         }
@@ -129,6 +130,15 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             self.schedule_next_arrival(sched, source)?;
         }
         Ok(())
+    }
+
+    /// Records a trace point; with [`NoTrace`] this and the task lookup vanish.
+    #[inline(always)]
+    fn trace(&mut self, now: SimTime, task: u32, f: impl FnOnce(u64) -> TraceEvent) {
+        if T::ENABLED {
+            let serial = self.tasks.get(task).serial;
+            self.tracer.trace(now, f(serial));
+        }
     }
 
     /// The tracer (to read a recorded trace).
@@ -176,14 +186,10 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         let rt = &mut self.workflows[w as usize];
         rt.started += 1;
         rt.in_system.add(now, 1);
-        let serial = self.tasks.get(task).serial;
-        self.tracer.trace(
-            now,
-            TraceEvent::TaskArrived {
-                task: serial,
-                workflow: w,
-            },
-        );
+        self.trace(now, task, |serial| TraceEvent::TaskArrived {
+            task: serial,
+            workflow: w,
+        });
         for &root in &wf.roots {
             self.start_step(sched, task, w, root)?;
         }
@@ -200,7 +206,6 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         let spec: &'s Scenario = self.spec;
         let s = &spec.workflows[w as usize].steps[step as usize];
         let now = sched.now();
-        let serial = self.tasks.get(task).serial;
         match &s.kind {
             StepKind::Cpu { pool, .. } => {
                 let p = pool.0;
@@ -210,14 +215,11 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                         step,
                         enqueued: now,
                     };
-                    self.tracer.trace(
-                        now,
-                        TraceEvent::JobArrived {
-                            task: serial,
-                            step,
-                            pool: p,
-                        },
-                    );
+                    self.trace(now, task, |serial| TraceEvent::JobArrived {
+                        task: serial,
+                        step,
+                        pool: p,
+                    });
                     if let Some(slot) = self.pools[p as usize].submit(now, job) {
                         self.begin_service(sched, p, slot, job)?;
                     }
@@ -225,8 +227,10 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             }
             StepKind::Delay { .. } => {
                 for _ in 0..s.fanout {
-                    self.tracer
-                        .trace(now, TraceEvent::DelayStarted { task: serial, step });
+                    self.trace(now, task, |serial| TraceEvent::DelayStarted {
+                        task: serial,
+                        step,
+                    });
                     let rt = &mut self.workflows[w as usize].steps[step as usize];
                     let d = rt.sampler.sample(&mut rt.rng);
                     sched.schedule_in(d, Event::DelayDone { task, step })?;
@@ -245,16 +249,12 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         slot: u32,
         job: Job,
     ) -> Result<(), SimError> {
-        let t = self.tasks.get(job.task);
-        let (w, serial) = (t.workflow, t.serial);
-        self.tracer.trace(
-            sched.now(),
-            TraceEvent::JobStarted {
-                task: serial,
-                step: job.step,
-                pool,
-            },
-        );
+        let w = self.tasks.get(job.task).workflow;
+        self.trace(sched.now(), job.task, |serial| TraceEvent::JobStarted {
+            task: serial,
+            step: job.step,
+            pool,
+        });
         let rt = &mut self.workflows[w as usize].steps[job.step as usize];
         let service = rt.sampler.sample(&mut rt.rng);
         sched.schedule_in(service, Event::JobDone { pool, slot })?;
@@ -269,15 +269,11 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
     ) -> Result<(), SimError> {
         let now = sched.now();
         let (done, next) = self.pools[pool as usize].finish(now, slot);
-        let serial = self.tasks.get(done.task).serial;
-        self.tracer.trace(
-            now,
-            TraceEvent::JobFinished {
-                task: serial,
-                step: done.step,
-                pool,
-            },
-        );
+        self.trace(now, done.task, |serial| TraceEvent::JobFinished {
+            task: serial,
+            step: done.step,
+            pool,
+        });
         if let Some(next) = next {
             self.begin_service(sched, pool, slot, next)?;
         }
@@ -290,11 +286,10 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         task: u32,
         step: u32,
     ) -> Result<(), SimError> {
-        let serial = self.tasks.get(task).serial;
-        self.tracer.trace(
-            sched.now(),
-            TraceEvent::DelayFinished { task: serial, step },
-        );
+        self.trace(sched.now(), task, |serial| TraceEvent::DelayFinished {
+            task: serial,
+            step,
+        });
         self.copy_done(sched, task, step)
     }
 
@@ -306,22 +301,21 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         task: u32,
         step: u32,
     ) -> Result<(), SimError> {
-        if self.tasks.copy_done(task, step) > 0 {
+        let spec: &'s Scenario = self.spec;
+        let w = self.tasks.get(task).workflow;
+        let s = &spec.workflows[w as usize].steps[step as usize];
+        // A counter only matters when there is more than one thing to count.
+        if s.fanout > 1 && self.tasks.copy_done(task, step) > 0 {
             return Ok(());
         }
         let now = sched.now();
-        let spec: &'s Scenario = self.spec;
-        let t = *self.tasks.get(task);
-        let w = t.workflow;
-        self.tracer.trace(
-            now,
-            TraceEvent::StepFinished {
-                task: t.serial,
-                step,
-            },
-        );
-        for &succ in &spec.workflows[w as usize].steps[step as usize].successors {
-            if self.tasks.dependency_done(task, succ) == 0 {
+        self.trace(now, task, |serial| TraceEvent::StepFinished {
+            task: serial,
+            step,
+        });
+        let steps = &spec.workflows[w as usize].steps;
+        for &succ in &s.successors {
+            if steps[succ as usize].n_after == 1 || self.tasks.dependency_done(task, succ) == 0 {
                 self.start_step(sched, task, w, succ)?;
             }
         }
@@ -331,13 +325,13 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             rt.latency.record(now.saturating_since(t.arrived).0);
             rt.completed += 1;
             rt.in_system.add(now, -1);
-            self.tracer.trace(
-                now,
-                TraceEvent::TaskFinished {
+            if T::ENABLED {
+                let finished = TraceEvent::TaskFinished {
                     task: t.serial,
                     workflow: w,
-                },
-            );
+                };
+                self.tracer.trace(now, finished);
+            }
         }
         Ok(())
     }

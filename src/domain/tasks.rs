@@ -13,78 +13,66 @@ pub struct Task {
     pub workflow: u32,
     /// Steps not yet finished.
     pub steps_left: u32,
-    /// Offset of its counters in [`Tasks::counters`].
-    counters: u32,
 }
 
-/// Slab of tasks. A task's counters are `2 × steps` `u32`s: for each step, the copies still
-/// running (`copies_left`) and the `after` steps still pending (`waiting_on`).
+/// Slab of tasks. Slot `i` owns counters `[i·stride, (i+1)·stride)`, where the stride is
+/// twice the largest step count: for each step, the copies still running (`copies_left`) and
+/// the `after` steps still pending (`waiting_on`). Slots are reused last-in first-out, so
+/// the memory touched stays as small as the number of tasks in flight.
 #[derive(Debug, Default)]
 pub struct Tasks {
     tasks: Vec<Task>,
-    free: Vec<u32>,
     counters: Vec<u32>,
-    /// Steps of each workflow (a task's counter block is twice that).
-    steps_per_workflow: Vec<u32>,
-    /// Free counter blocks, per workflow.
-    free_blocks: Vec<Vec<u32>>,
+    stride: usize,
+    free: Vec<u32>,
     live: usize,
     next_serial: u64,
 }
 
 impl Tasks {
-    /// An empty slab for workflows with these step counts.
-    pub fn new(steps_per_workflow: Vec<u32>) -> Self {
+    /// An empty slab for workflows of at most `max_steps` steps.
+    pub fn new(max_steps: usize) -> Self {
         Tasks {
-            free_blocks: vec![Vec::new(); steps_per_workflow.len()],
-            steps_per_workflow,
+            stride: 2 * max_steps.max(1),
             ..Self::default()
         }
     }
 
-    /// Creates a task of `workflow` (an index below the count given to [`Tasks::new`]);
-    /// `init` gives each step's `(copies_left, waiting_on)`, one item per step.
-    /// Returns its slot.
+    /// Creates a task of `workflow`; `init` gives each step's `(copies_left, waiting_on)`,
+    /// at most `max_steps` items. Returns its slot.
+    #[inline]
     pub fn insert(
         &mut self,
         workflow: u32,
         arrived: SimTime,
-        init: impl Iterator<Item = (u32, u32)>,
+        init: impl ExactSizeIterator<Item = (u32, u32)>,
     ) -> u32 {
-        let steps = self.steps_per_workflow[workflow as usize];
-        let block = 2 * steps;
-        let offset = match self.free_blocks[workflow as usize].pop() {
-            Some(o) => o,
-            None => {
-                let o = self.counters.len() as u32;
-                self.counters
-                    .resize(self.counters.len() + block as usize, 0);
-                o
-            }
-        };
-        for (i, (copies, waiting)) in init.take(steps as usize).enumerate() {
-            self.counters[offset as usize + 2 * i] = copies;
-            self.counters[offset as usize + 2 * i + 1] = waiting;
-        }
         let task = Task {
             serial: self.next_serial,
             arrived,
             workflow,
-            steps_left: steps,
-            counters: offset,
+            steps_left: init.len() as u32,
         };
         self.next_serial += 1;
         self.live += 1;
-        match self.free.pop() {
+        let slot = match self.free.pop() {
             Some(slot) => {
                 self.tasks[slot as usize] = task;
                 slot
             }
             None => {
                 self.tasks.push(task);
+                self.counters.resize(self.tasks.len() * self.stride, 0);
                 (self.tasks.len() - 1) as u32
             }
+        };
+        let base = slot as usize * self.stride;
+        let block = &mut self.counters[base..base + self.stride];
+        for (pair, (copies, waiting)) in block.chunks_exact_mut(2).zip(init) {
+            pair[0] = copies;
+            pair[1] = waiting;
         }
+        slot
     }
 
     /// The task in `slot`.
@@ -96,17 +84,17 @@ impl Tasks {
     /// Decrements the copies left of `step`; returns the new value.
     #[inline]
     pub fn copy_done(&mut self, slot: u32, step: u32) -> u32 {
-        let i = self.tasks[slot as usize].counters as usize + 2 * step as usize;
-        self.counters[i] -= 1;
-        self.counters[i]
+        let c = &mut self.counters[slot as usize * self.stride + 2 * step as usize];
+        *c -= 1;
+        *c
     }
 
     /// Decrements the pending `after` steps of `step`; returns the new value.
     #[inline]
     pub fn dependency_done(&mut self, slot: u32, step: u32) -> u32 {
-        let i = self.tasks[slot as usize].counters as usize + 2 * step as usize + 1;
-        self.counters[i] -= 1;
-        self.counters[i]
+        let c = &mut self.counters[slot as usize * self.stride + 2 * step as usize + 1];
+        *c -= 1;
+        *c
     }
 
     /// Marks one step of the task finished; returns the steps left.
@@ -118,12 +106,11 @@ impl Tasks {
     }
 
     /// Removes a finished task and returns its record.
+    #[inline]
     pub fn remove(&mut self, slot: u32) -> Task {
-        let t = self.tasks[slot as usize];
-        self.free_blocks[t.workflow as usize].push(t.counters);
         self.free.push(slot);
         self.live -= 1;
-        t
+        self.tasks[slot as usize]
     }
 
     /// Tasks in flight.
@@ -150,8 +137,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slots_and_counter_blocks_are_reused() {
-        let mut t = Tasks::new(vec![2, 1]);
+    fn slots_and_counters_are_reused() {
+        let mut t = Tasks::new(2);
         let a = t.insert(0, SimTime(1), [(2, 0), (1, 1)].into_iter());
         let b = t.insert(1, SimTime(2), [(1, 0)].into_iter());
         assert_eq!(t.live(), 2);

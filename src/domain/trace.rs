@@ -29,6 +29,9 @@ pub enum TraceEvent {
 
 /// Receives trace events.
 pub trait Tracer {
+    /// Whether trace points are recorded; when `false`, the model skips even the lookups
+    /// that feed them.
+    const ENABLED: bool = true;
     /// Called at each trace point with the current time.
     fn trace(&mut self, now: SimTime, event: TraceEvent);
 }
@@ -38,6 +41,7 @@ pub trait Tracer {
 pub struct NoTrace;
 
 impl Tracer for NoTrace {
+    const ENABLED: bool = false;
     #[inline(always)]
     fn trace(&mut self, _now: SimTime, _event: TraceEvent) {}
 }

@@ -29,15 +29,23 @@ pub enum ScheduleError {
     },
 }
 
+/// A pending event. `key` packs `(time, seq)` as `time << 64 | seq`, so one `u128`
+/// comparison gives the total order.
 struct Entry<E> {
-    time: u64,
-    seq: u64,
+    key: u128,
     event: E,
+}
+
+impl<E> Entry<E> {
+    #[inline]
+    fn time(&self) -> u64 {
+        (self.key >> 64) as u64
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.key == other.key
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -50,7 +58,7 @@ impl<E> Ord for Entry<E> {
     /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest `(time, seq)` first.
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -120,8 +128,7 @@ impl<E> Scheduler<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.heap.push(Entry {
-            time: at.0,
-            seq,
+            key: (u128::from(at.0) << 64) | u128::from(seq),
             event,
         });
     }
@@ -139,7 +146,7 @@ impl<E> Scheduler<E> {
     /// The time of the earliest pending event.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| SimTime(e.time))
+        self.heap.peek().map(|e| SimTime(e.time()))
     }
 
     /// Removes the earliest event and advances the clock to its time.
@@ -147,10 +154,10 @@ impl<E> Scheduler<E> {
     pub(crate) fn pop(&mut self) -> Option<E> {
         let entry = self.heap.pop()?;
         debug_assert!(
-            entry.time >= self.now.0,
+            entry.time() >= self.now.0,
             "heap order guarantees monotone time"
         );
-        self.now = SimTime(entry.time);
+        self.now = SimTime(entry.time());
         Some(entry.event)
     }
 
