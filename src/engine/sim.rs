@@ -101,7 +101,7 @@ impl<M: Model> Simulation<M> {
             };
             self.model.handle(&mut self.sched, event)?;
             self.events += 1;
-            if self.events % PROGRESS_EVERY_EVENTS == 0 {
+            if self.events.is_multiple_of(PROGRESS_EVERY_EVENTS) {
                 progress(self.sched.now(), self.events);
             }
         }

@@ -1,0 +1,193 @@
+//! The binary: exit codes, messages on bad input, outputs on good input.
+
+use super::support::repo;
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn infersim() -> Command {
+    let mut c = Command::cargo_bin("infersim").unwrap();
+    c.current_dir(repo(""));
+    c
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+const GOOD: &str = r#"[scenario]
+horizon = "10m"
+[arrivals.a]
+workflow = "w"
+rate_per_s = 1.0
+[cpu_pool.p]
+servers = 2
+service = { dist = "exponential", mean_s = 0.5 }
+[workflow.w]
+steps = [{ name = "s", pool = "p" }]
+"#;
+
+#[test]
+fn missing_file_exits_1_and_names_it() {
+    infersim()
+        .args(["run", "no/such/scenario.toml"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no/such/scenario.toml"))
+        .stderr(predicate::str::contains("cannot read the scenario file"));
+}
+
+#[test]
+fn each_bad_input_exits_1_with_field_line_and_expectation() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "malformed.toml",
+            GOOD.replace("[cpu_pool.p]", "[cpu_pool.p"),
+            "malformed TOML",
+        ),
+        (
+            "unknown.toml",
+            GOOD.replace("servers = 2", "servers = 2\ncolour = \"red\""),
+            "cpu_pool.p.colour: unknown field `colour`",
+        ),
+        (
+            "negative.toml",
+            GOOD.replace("rate_per_s = 1.0", "rate_per_s = -1.0"),
+            "arrivals.a.rate_per_s: expected the arrival rate [1/s] (a finite number > 0), found -1",
+        ),
+        (
+            "nan.toml",
+            GOOD.replace("rate_per_s = 1.0", "rate_per_s = nan"),
+            "found NaN",
+        ),
+        (
+            "pool.toml",
+            GOOD.replace("pool = \"p\"", "pool = \"q\""),
+            "workflow.w.steps[0].pool: unknown pool \"q\"",
+        ),
+    ];
+    for (name, text, needle) in cases {
+        let path = write(dir.path(), name, &text);
+        for cmd in ["run", "validate"] {
+            infersim()
+                .arg(cmd)
+                .arg(&path)
+                .assert()
+                .code(1)
+                .stderr(predicate::str::contains(needle))
+                .stderr(predicate::str::contains(format!("{name}:")));
+        }
+    }
+}
+
+#[test]
+fn line_and_column_point_at_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "s.toml",
+        &GOOD.replace("servers = 2", "servers = -2"),
+    );
+    infersim()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "s.toml:7:1: cpu_pool.p.servers: expected a whole number of servers >= 1, found -2",
+        ));
+}
+
+#[test]
+fn bad_arguments_exit_1() {
+    for args in [
+        vec!["run", "scenarios/quickstart.toml", "--interval", "soon"],
+        vec!["run", "scenarios/quickstart.toml", "--replications", "0"],
+        vec!["run", "scenarios/quickstart.toml", "--threads", "0"],
+        vec!["run", "scenarios/quickstart.toml", "--seed", "-1"],
+        vec!["frobnicate"],
+    ] {
+        infersim().args(&args).assert().code(1);
+    }
+}
+
+#[test]
+fn help_shows_examples_and_exits_0() {
+    infersim()
+        .args(["run", "--help"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Examples:"))
+        .stdout(predicate::str::contains("--replications"));
+}
+
+#[test]
+fn a_good_run_writes_the_three_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = write(dir.path(), "ok.toml", GOOD);
+    let out = dir.path().join("out");
+    infersim()
+        .arg("run")
+        .arg(&scen)
+        .arg("--out")
+        .arg(&out)
+        .args(["--interval", "1m", "--replications", "3"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("pool     p"));
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary.starts_with("scenario,group,metric,stat,value,ci95_half_width,unit\n"));
+    assert!(summary.contains("ok,pool:p,wait_s,p999,"));
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    // 3 replications x 10 one-minute windows x 3 series, plus the header
+    assert_eq!(ts.lines().count(), 1 + 3 * 10 * 3);
+    assert!(ts.contains("ok,2,540,utilization,pool:p,"));
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["replications"], 3);
+    assert_eq!(run["scenario_sha256"].as_str().unwrap().len(), 64);
+    assert!(run["execution"]["events_per_s"].as_f64().unwrap() > 0.0);
+    // no temporary files left behind
+    let names: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}
+
+#[test]
+fn an_unstable_pool_is_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = write(
+        dir.path(),
+        "hot.toml",
+        &GOOD.replace("rate_per_s = 1.0", "rate_per_s = 5.0"),
+    );
+    infersim()
+        .arg("validate")
+        .arg(&scen)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "offered load 1.250 >= 1 (unstable)",
+        ));
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    // `infersim validate … | head -c 0`: the write fails with EPIPE, the exit code stays 0.
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("infersim"))
+        .args(["validate", "scenarios/quickstart.toml"])
+        .current_dir(repo(""))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            drop(child.stdout.take());
+            child.wait()
+        })
+        .unwrap();
+    assert_eq!(out.code(), Some(0));
+}

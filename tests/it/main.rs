@@ -1,0 +1,9 @@
+//! One integration-test binary: oracles against closed forms, exact traces, determinism,
+//! scenario errors and the CLI.
+
+mod cli;
+mod determinism;
+mod exact;
+mod oracles;
+mod scenario_errors;
+mod support;
