@@ -1,0 +1,71 @@
+//! Engine throughput (criterion): the bare kernel with a trivial model, and the full scenario
+//! model on the M/M/4 of `scenarios/oracles/mmc.toml` with every statistic on.
+//! Run: `cargo bench --bench engine`. Peers side by side: `python3 benches/peers.py`.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use infersim::engine::{Model, ScheduleError, Scheduler, SimDuration, SimTime, Simulation};
+use infersim::run::{NoProgress, run_replication};
+use std::hint::black_box;
+use std::path::Path;
+
+/// Each event schedules the next one a pseudo-random delay later until `left` runs out; a
+/// fixed population of `width` chains keeps the heap at that size.
+struct Chains {
+    left: u64,
+    x: u64,
+}
+
+impl Model for Chains {
+    type Event = u32;
+    type Error = ScheduleError;
+    fn handle(&mut self, s: &mut Scheduler<u32>, e: u32) -> Result<(), ScheduleError> {
+        if self.left > 0 {
+            self.left -= 1;
+            // xorshift delay in [1, 1024] ns
+            self.x ^= self.x << 13;
+            self.x ^= self.x >> 7;
+            self.x ^= self.x << 17;
+            s.schedule_in(SimDuration(1 + (self.x & 1023)), e)?;
+        }
+        Ok(())
+    }
+}
+
+fn kernel(c: &mut Criterion) {
+    let mut g = c.benchmark_group("kernel");
+    let events = 1_000_000u64;
+    g.throughput(Throughput::Elements(events));
+    for width in [8u32, 1024] {
+        g.bench_with_input(BenchmarkId::new("events", width), &width, |b, &width| {
+            b.iter(|| {
+                let mut sim = Simulation::new(Chains {
+                    left: events,
+                    x: 88172645463325252,
+                });
+                for i in 0..width {
+                    sim.scheduler_mut().schedule_at(SimTime(0), i).unwrap();
+                }
+                sim.run(None, |_, _| {}).unwrap();
+                black_box(sim.events())
+            })
+        });
+    }
+    g.finish();
+}
+
+fn mmc_model(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/oracles/mmc.toml");
+    let mut spec = infersim::scenario::load(&path).expect("bundled scenario is valid");
+    let customers = 200_000u64;
+    spec.arrivals[0].max_arrivals = Some(customers);
+    let mut g = c.benchmark_group("model");
+    g.throughput(Throughput::Elements(customers));
+    g.sample_size(20);
+    g.bench_function("mm4_customers", |b| {
+        b.iter(|| black_box(run_replication(&spec, 0, &NoProgress).unwrap().events))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, kernel, mmc_model);
+criterion_main!(benches);
