@@ -48,13 +48,15 @@ pub struct RunArgs {
     /// Base seed of every random stream (overrides `scenario.seed`).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// Independent replications (overrides `scenario.replications`).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    /// Independent replications, 1 to 10000 (overrides `scenario.replications`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub replications: Option<u32>,
-    /// Worker threads for replications [default: one per core]. Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads for replications, 1 to 1024 [default: one per core; never more than
+    /// the replications]. Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
-    /// Width of a timeseries.csv window, e.g. 30s, 15m, 1h (overrides `scenario.interval`).
+    /// Width of a timeseries.csv window, e.g. 30s, 15m, 1h, or seconds (overrides
+    /// `scenario.interval`).
     #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
     pub interval: Option<SimDuration>,
     /// No progress bar and no summary on stdout (errors and warnings still go to stderr).
@@ -63,7 +65,12 @@ pub struct RunArgs {
 }
 
 fn parse_interval(s: &str) -> Result<SimDuration, String> {
-    match parse_duration(&RawDuration::Text(s.to_string()))? {
+    // A plain number is seconds, as in scenario files.
+    let raw = match s.trim().parse::<f64>() {
+        Ok(secs) => RawDuration::Seconds(secs),
+        Err(_) => RawDuration::Text(s.to_string()),
+    };
+    match parse_duration(&raw)? {
         d if d > SimDuration::ZERO => Ok(d),
         _ => Err("expected a window width > 0".into()),
     }

@@ -11,7 +11,7 @@ pub use args::{Cli, Command, RunArgs};
 use crate::domain::Scenario;
 use crate::metrics::summarize;
 use crate::report::{RunInfo, write_run_outputs};
-use crate::run::{NoProgress, ProgressSink, run_replications};
+use crate::run::{NoProgress, ProgressSink, RunError, run_replications};
 use crate::scenario::{ScenarioErrors, load};
 use clap::Parser;
 use progress::BarProgress;
@@ -97,6 +97,22 @@ fn warn_unstable(spec: &Scenario) {
     }
 }
 
+/// With `--interval` overriding the scenario's, re-check the number of windows.
+fn check_windows(spec: &Scenario) -> Result<(), CliError> {
+    use crate::scenario::MAX_WINDOWS;
+    if let Some(h) = spec.horizon {
+        let windows = h.0.div_ceil(spec.interval.0);
+        if windows > MAX_WINDOWS {
+            return Err(CliError::BadInput(format!(
+                "--interval {} s over the {} s horizon gives {windows} time-series windows; at most {MAX_WINDOWS}: use a larger --interval",
+                spec.interval.as_secs_f64(),
+                h.as_secs_f64()
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn validate(path: &std::path::Path) -> Result<(), CliError> {
     let spec = load(path)?;
     warn_unstable(&spec);
@@ -113,9 +129,15 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     }
     if let Some(i) = args.interval {
         spec.interval = i;
+        check_windows(&spec)?;
     }
     warn_unstable(&spec);
-    let threads = args.threads.map(usize::from);
+    // More threads than replications would only cost thread start-up.
+    let threads = args
+        .threads
+        .map_or_else(rayon::current_num_threads, usize::from)
+        .min(spec.replications as usize)
+        .max(1);
     let show_bar =
         !args.quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
 
@@ -124,22 +146,35 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         let bar = BarProgress::new(spec.replications);
         std::thread::scope(|s| {
             s.spawn(|| bar.draw_until_stopped());
-            let r = run_replications(&spec, threads, &bar as &dyn ProgressSink);
+            let r = run_replications(&spec, Some(threads), &bar as &dyn ProgressSink);
             bar.stop();
             r
         })
     } else {
-        run_replications(&spec, threads, &NoProgress)
+        run_replications(&spec, Some(threads), &NoProgress)
     }
-    .map_err(|e| CliError::Internal(e.into()))?;
+    .map_err(|e| match &e {
+        RunError::Simulation { cause, .. } if cause.is_input_error() => {
+            CliError::BadInput(format!("{}: {e}", args.scenario.display()))
+        }
+        _ => CliError::Internal(e.into()),
+    })?;
     let wall_s = started.elapsed().as_secs_f64();
 
-    let used_threads = threads.unwrap_or_else(rayon::current_num_threads);
-    let info = RunInfo::new(&spec, &results, used_threads, wall_s);
+    let info = RunInfo::new(&spec, &results, threads, wall_s);
+    if info.timeseries_truncated {
+        eprintln!(
+            "warning: the run outlasted {} time-series windows of {} s; timeseries.csv stops there (summary.csv is complete): use a larger --interval",
+            crate::metrics::WINDOW_CAP,
+            spec.interval.as_secs_f64()
+        );
+    }
     let dir = args
         .out
         .unwrap_or_else(|| PathBuf::from("output").join(&spec.name));
-    write_run_outputs(&dir, &spec, &results, &info).map_err(|e| CliError::Internal(e.into()))?;
+    // The output folder is the user's choice: failing to write there is bad input.
+    write_run_outputs(&dir, &spec, &results, &info)
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
     if !args.quiet {
         let rows = summarize(&spec, &results);
         print(&report_text::run_summary(&spec, &rows, &info, &dir))?;

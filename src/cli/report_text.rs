@@ -10,7 +10,13 @@ fn find(rows: &[SummaryRow], group: &str, metric: Metric, stat: &str) -> String 
     rows.iter()
         .find(|r| r.group == group && r.metric == metric && r.stat == stat)
         .and_then(|r| r.value)
-        .map_or_else(|| "-".into(), |v| format!("{v:.4}"))
+        .map_or_else(
+            || "-".into(),
+            |v| match stat {
+                "total" | "count" => format!("{v:.0}"),
+                _ => format!("{v:.4}"),
+            },
+        )
 }
 
 /// What `validate` prints: the scenario's parts and each pool's offered load.
@@ -67,7 +73,7 @@ pub fn describe(spec: &Scenario) -> String {
     for (p, rho) in spec.cpu_pools.iter().zip(spec.offered_load()) {
         let _ = writeln!(
             s,
-            "  cpu_pool.{}: {} servers, offered load {rho:.4}",
+            "  cpu_pool.{}: {} server(s), offered load {rho:.4}",
             p.name, p.servers
         );
     }
@@ -83,7 +89,7 @@ pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &P
         spec.name,
         spec.replications,
         spec.seed,
-        info.events,
+        info.events_all_replications,
         info.execution.wall_s,
         info.execution.events_per_s / 1e6
     );

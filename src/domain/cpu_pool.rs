@@ -61,7 +61,7 @@ impl CpuPool {
     }
 
     /// A job arrives at `now`. Returns the slot it starts in, or `None` if it queues.
-    #[inline]
+    #[inline(always)]
     pub fn submit(&mut self, now: SimTime, job: Job) -> Option<u32> {
         self.arrivals.incr(now);
         match self.free_slots.pop() {
@@ -77,7 +77,7 @@ impl CpuPool {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn start(&mut self, now: SimTime, slot: u32, job: Job) {
         self.wait.record(now.saturating_since(job.enqueued).0);
         self.busy.add(now, 1);
@@ -86,7 +86,7 @@ impl CpuPool {
 
     /// The job in `slot` finishes at `now`. Returns it, and the next job started in the same
     /// slot (the head of the queue), if any.
-    #[inline]
+    #[inline(always)]
     pub fn finish(&mut self, now: SimTime, slot: u32) -> (Job, Option<Job>) {
         let done = self.in_service[slot as usize];
         self.sojourn.record(now.saturating_since(done.enqueued).0);

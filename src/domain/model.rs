@@ -6,7 +6,9 @@ use super::dist::Sampler;
 use super::spec::{Scenario, StepKind};
 use super::tasks::Tasks;
 use super::trace::{NoTrace, TraceEvent, Tracer};
-use crate::engine::{Model, RngStreams, ScheduleError, Scheduler, SimRng, SimTime, TimeWeighted};
+use crate::engine::{
+    Model, RngStreams, ScheduleError, Scheduler, SimDuration, SimRng, SimTime, TimeWeighted,
+};
 use crate::metrics::{LatencyHist, PoolResult, ReplicationResult, WorkflowResult};
 
 /// The model's events (12 bytes: they live in the event heap).
@@ -20,12 +22,40 @@ pub enum Event {
     DelayDone { task: u32, step: u32 },
 }
 
-/// Errors of a run. Only scheduling can fail: a sampled time beyond ~584 years overflows.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Errors of a run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SimError {
-    /// The kernel refused an event.
-    #[error("simulation error: {0}")]
+    /// A sampled time pushed an event past the end of the clock (u64 ns, about 584 years):
+    /// the distribution's parameters do not fit the scenario. A problem of the input.
+    #[error(
+        "a time of {delay_s:e} s drawn for {source_field} at simulated time {now_s} s runs past the end of the simulation clock (about 584 years): check that distribution's parameters"
+    )]
+    ClockOverflow {
+        /// Field path of the distribution that produced the time.
+        source_field: String,
+        /// The drawn time [s].
+        delay_s: f64,
+        /// When it was drawn [s].
+        now_s: f64,
+    },
+    /// A distribution has no sampler (validation should have rejected it).
+    #[error("invalid distribution at {source_field}: {message}")]
+    InvalidDistribution {
+        /// Field path of the distribution.
+        source_field: String,
+        /// Why.
+        message: String,
+    },
+    /// The kernel refused an event for another reason (a bug).
+    #[error("{0}")]
     Schedule(#[from] ScheduleError),
+}
+
+impl SimError {
+    /// Whether the error comes from the scenario's input rather than from infersim itself.
+    pub fn is_input_error(&self) -> bool {
+        matches!(self, SimError::ClockOverflow { .. })
+    }
 }
 
 struct ArrivalRt {
@@ -65,19 +95,39 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
     ///
     /// Random streams are named `arrivals/<name>` and `workflow/<w>/step/<s>`, so adding a
     /// source leaves every other stream's draws unchanged.
-    pub fn new(spec: &'s Scenario, seed: u64, replication: u32, tracer: T) -> Self {
+    ///
+    /// # Errors
+    /// [`SimError::InvalidDistribution`] if a distribution has no sampler (validation
+    /// prevents this).
+    pub fn new(
+        spec: &'s Scenario,
+        seed: u64,
+        replication: u32,
+        tracer: T,
+    ) -> Result<Self, SimError> {
         let streams = RngStreams::new(seed, u64::from(replication));
+        let sampler = |d: &super::Dist, field: String| {
+            d.sampler()
+                .map_err(|message| SimError::InvalidDistribution {
+                    source_field: field,
+                    message,
+                })
+        };
         let arrivals = spec
             .arrivals
             .iter()
-            .map(|a| ArrivalRt {
-                sampler: a.interarrival.sampler(),
-                rng: streams.stream(&format!("arrivals/{}", a.name)),
-                workflow: a.workflow.0,
-                count: 0,
-                max: a.max_arrivals,
+            .map(|a| {
+                Ok(ArrivalRt {
+                    sampler: sampler(&a.interarrival, format!("arrivals.{}", a.name))?,
+                    // Entity names are restricted to [A-Za-z0-9_-], so '/' keeps stream
+                    // names unambiguous.
+                    rng: streams.stream(&format!("arrivals/{}", a.name)),
+                    workflow: a.workflow.0,
+                    count: 0,
+                    max: a.max_arrivals,
+                })
             })
-            .collect();
+            .collect::<Result<_, SimError>>()?;
         let pools = spec
             .cpu_pools
             .iter()
@@ -86,31 +136,37 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         let workflows = spec
             .workflows
             .iter()
-            .map(|w| WorkflowRt {
-                steps: w
+            .map(|w| {
+                let steps = w
                     .steps
                     .iter()
-                    .map(|s| StepRt {
-                        sampler: match &s.kind {
-                            StepKind::Cpu { service, .. } => service.sampler(),
-                            StepKind::Delay { duration } => duration.sampler(),
-                        },
-                        rng: streams.stream(&format!("workflow/{}/step/{}", w.name, s.name)),
+                    .map(|s| {
+                        let (d, what) = match &s.kind {
+                            StepKind::Cpu { service, .. } => (service, "service"),
+                            StepKind::Delay { duration } => (duration, "duration"),
+                        };
+                        Ok(StepRt {
+                            sampler: sampler(d, step_field(&w.name, &s.name, what))?,
+                            rng: streams.stream(&format!("workflow/{}/step/{}", w.name, s.name)),
+                        })
                     })
-                    .collect(),
-                latency: LatencyHist::new(),
-                started: 0,
-                completed: 0,
-                in_system: TimeWeighted::default(),
+                    .collect::<Result<_, SimError>>()?;
+                Ok(WorkflowRt {
+                    steps,
+                    latency: LatencyHist::new(),
+                    started: 0,
+                    completed: 0,
+                    in_system: TimeWeighted::default(),
+                })
             })
-            .collect();
+            .collect::<Result<_, SimError>>()?;
         let max_steps = spec
             .workflows
             .iter()
             .map(|w| w.steps.len())
             .max()
             .unwrap_or(1);
-        ScenarioModel {
+        Ok(ScenarioModel {
             spec,
             arrivals,
             pools,
@@ -118,7 +174,28 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             tasks: Tasks::new(max_steps),
             arrivals_end: spec.horizon.map(|h| SimTime(h.0)),
             tracer,
+        })
+    }
+
+    /// The error for a drawn time that overflows the clock (cold path).
+    #[cold]
+    fn overflow(&self, now: SimTime, source_field: String, delay: SimDuration) -> SimError {
+        SimError::ClockOverflow {
+            source_field,
+            delay_s: delay.as_secs_f64(),
+            now_s: now.as_secs_f64(),
         }
+    }
+
+    #[cold]
+    fn step_overflow(&self, now: SimTime, w: u32, step: u32, delay: SimDuration) -> SimError {
+        let wf = &self.spec.workflows[w as usize];
+        let s = &wf.steps[step as usize];
+        let what = match s.kind {
+            StepKind::Cpu { .. } => "service",
+            StepKind::Delay { .. } => "duration",
+        };
+        self.overflow(now, step_field(&wf.name, &s.name, what), delay)
     }
 
     /// Schedules the first arrival of every process (one inter-arrival time after zero).
@@ -158,11 +235,11 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         }
         let gap = a.sampler.sample(&mut a.rng);
         let Some(at) = sched.now().checked_add(gap) else {
-            return Err(ScheduleError::Overflow {
-                now: sched.now(),
-                delay: gap,
-            }
-            .into());
+            let field = format!(
+                "arrivals.{}.interarrival",
+                self.spec.arrivals[source as usize].name
+            );
+            return Err(self.overflow(sched.now(), field, gap));
         };
         if self.arrivals_end.is_some_and(|end| at >= end) {
             return Ok(());
@@ -233,7 +310,12 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                     });
                     let rt = &mut self.workflows[w as usize].steps[step as usize];
                     let d = rt.sampler.sample(&mut rt.rng);
-                    sched.schedule_in(d, Event::DelayDone { task, step })?;
+                    if sched
+                        .schedule_in(d, Event::DelayDone { task, step })
+                        .is_err()
+                    {
+                        return Err(self.step_overflow(now, w, step, d));
+                    }
                 }
             }
         }
@@ -257,7 +339,12 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         });
         let rt = &mut self.workflows[w as usize].steps[job.step as usize];
         let service = rt.sampler.sample(&mut rt.rng);
-        sched.schedule_in(service, Event::JobDone { pool, slot })?;
+        if sched
+            .schedule_in(service, Event::JobDone { pool, slot })
+            .is_err()
+        {
+            return Err(self.step_overflow(sched.now(), w, job.step, service));
+        }
         Ok(())
     }
 
@@ -345,7 +432,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             *n += 1;
             ages.record(end.saturating_since(t.arrived).0);
         }
-        let pools = self
+        let pools: Vec<PoolResult> = self
             .pools
             .into_iter()
             .map(|p| {
@@ -384,12 +471,16 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 }
             })
             .collect();
+        let timeseries_truncated = pools
+            .iter()
+            .any(|p: &PoolResult| p.busy_windows.len() >= crate::metrics::WINDOW_CAP);
         let result = ReplicationResult {
             replication,
             end,
             events,
             pools,
             workflows,
+            timeseries_truncated,
         };
         (result, self.tracer)
     }
@@ -407,4 +498,10 @@ impl<T: Tracer> Model for ScenarioModel<'_, T> {
             Event::DelayDone { task, step } => self.on_delay_done(sched, task, step),
         }
     }
+}
+
+/// A readable location of a step's distribution for messages (steps are reordered, so the
+/// file's array index is not kept).
+fn step_field(workflow: &str, step: &str, what: &str) -> String {
+    format!("workflow.{workflow}.steps[name = \"{step}\"].{what}")
 }

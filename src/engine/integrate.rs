@@ -41,14 +41,14 @@ impl TimeWeighted {
     }
 
     /// Adds `delta` to the level at `now`.
-    #[inline]
+    #[inline(always)]
     pub fn add(&mut self, now: SimTime, delta: i64) {
         self.advance(now);
         self.level += delta;
     }
 
     /// Integrates the current level up to `now` without changing it.
-    #[inline]
+    #[inline(always)]
     pub fn advance(&mut self, now: SimTime) {
         let dt = now.saturating_since(self.since).0;
         self.integral += i128::from(self.level) * i128::from(dt);

@@ -76,7 +76,8 @@ impl<M: Model> Simulation<M> {
     }
 
     /// Runs until no event is left or the next event is at or after `horizon` (events in
-    /// `[0, horizon)` are handled; the clock then stands at `horizon`).
+    /// `[0, horizon)` are handled). With a horizon the clock ends at the horizon either way;
+    /// without one it ends at the last event.
     /// `progress(now, events)` is called every [`PROGRESS_EVERY_EVENTS`] events.
     ///
     /// # Errors
@@ -89,7 +90,14 @@ impl<M: Model> Simulation<M> {
         let limit = horizon.unwrap_or(SimTime::MAX);
         loop {
             match self.sched.peek_time() {
-                None => return Ok(StopReason::Exhausted),
+                None => {
+                    // A horizon is a length of observation: the clock reaches it even when
+                    // nothing happens after the last event.
+                    if horizon.is_some() {
+                        self.sched.advance_to(limit);
+                    }
+                    return Ok(StopReason::Exhausted);
+                }
                 Some(t) if horizon.is_some() && t >= limit => {
                     self.sched.advance_to(limit);
                     return Ok(StopReason::Horizon);

@@ -54,7 +54,7 @@ impl LatencyHist {
     }
 
     /// Records one duration [ns].
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, ns: u64) {
         // The histogram auto-resizes, so `record` only fails if its bucket index overflowed
         // `usize`; then clamp rather than lose the observation from the count.

@@ -11,4 +11,4 @@ pub use latency::{LatencyHist, QUANTILES, SIGNIFICANT_DIGITS};
 pub use names::{Metric, Series};
 pub use replication::{PoolResult, ReplicationResult, WorkflowResult};
 pub use summary::{SeriesRow, SummaryRow, ci95_half_width, series, summarize};
-pub use windowed::{WindowedCount, WindowedLevel, window_len};
+pub use windowed::{WINDOW_CAP, WindowedCount, WindowedLevel, window_len};

@@ -28,6 +28,8 @@ pub enum Metric {
     TasksStarted,
     /// Tasks that finished.
     TasksCompleted,
+    /// Time-average number of tasks in the system (Little's L).
+    TasksInSystem,
     /// Tasks in flight when the run ended.
     TasksInFlightAtEnd,
     /// Age of the tasks in flight at the end.
@@ -54,6 +56,7 @@ impl Metric {
             Metric::TaskLatencyS => "task_latency_s",
             Metric::TasksStarted => "tasks_started",
             Metric::TasksCompleted => "tasks_completed",
+            Metric::TasksInSystem => "tasks_in_system",
             Metric::TasksInFlightAtEnd => "tasks_in_flight_at_end",
             Metric::InFlightAgeS => "in_flight_age_s",
             Metric::Events => "events",
@@ -75,7 +78,10 @@ impl Metric {
             | Metric::JobsQueuedAtEnd
             | Metric::JobsInServiceAtEnd => "jobs",
             Metric::ArrivalRatePerS => "1/s",
-            Metric::TasksStarted | Metric::TasksCompleted | Metric::TasksInFlightAtEnd => "tasks",
+            Metric::TasksStarted
+            | Metric::TasksCompleted
+            | Metric::TasksInSystem
+            | Metric::TasksInFlightAtEnd => "tasks",
             Metric::Events => "events",
         }
     }

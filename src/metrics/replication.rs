@@ -16,6 +16,9 @@ pub struct ReplicationResult {
     pub pools: Vec<PoolResult>,
     /// Per workflow, in `Scenario::workflows` order.
     pub workflows: Vec<WorkflowResult>,
+    /// Whether time-series windows stopped being kept (see `metrics::WINDOW_CAP`); totals
+    /// stay exact.
+    pub timeseries_truncated: bool,
 }
 
 /// One CPU pool over one replication.

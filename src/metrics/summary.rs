@@ -256,7 +256,10 @@ pub fn series(spec: &Scenario, results: &[ReplicationResult]) -> Vec<SeriesRow> 
                     })
                 };
                 push(Series::Utilization, pr.busy_windows[k] as f64 / len / c);
-                push(Series::QueueLength, pr.queue_windows[k] as f64 / len);
+                push(
+                    Series::QueueLength,
+                    pr.queue_windows.get(k).copied().unwrap_or(0) as f64 / len,
+                );
                 push(
                     Series::ArrivalRatePerS,
                     pr.arrival_windows.get(k).copied().unwrap_or(0) as f64 / (len / 1e9),

@@ -5,6 +5,12 @@
 
 use crate::engine::{SimDuration, SimTime, TimeWeighted};
 
+/// Most windows kept per series and replication. Validation keeps `horizon / interval` below
+/// a quarter of this; a run that goes on much longer (a drain, a count-stopped run slower
+/// than expected) stops adding windows here, keeps its totals exact, and reports the
+/// truncation instead of exhausting memory.
+pub const WINDOW_CAP: usize = 4_000_000;
+
 /// A level (busy servers, queue length…) integrated exactly, per window and in total.
 #[derive(Debug, Clone)]
 pub struct WindowedLevel {
@@ -13,6 +19,7 @@ pub struct WindowedLevel {
     window_end: u64,
     total: i128,
     windows: Vec<i128>,
+    truncated: bool,
 }
 
 impl WindowedLevel {
@@ -25,7 +32,13 @@ impl WindowedLevel {
             window_end: interval,
             total: 0,
             windows: Vec::new(),
+            truncated: false,
         }
+    }
+
+    /// Whether windows stopped being kept at [`WINDOW_CAP`].
+    pub fn truncated(&self) -> bool {
+        self.truncated
     }
 
     /// The current level.
@@ -35,7 +48,7 @@ impl WindowedLevel {
     }
 
     /// Adds `delta` to the level at `now`.
-    #[inline]
+    #[inline(always)]
     pub fn add(&mut self, now: SimTime, delta: i64) {
         if now.0 >= self.window_end {
             self.close_windows_before(now);
@@ -46,6 +59,12 @@ impl WindowedLevel {
     #[cold]
     fn close_windows_before(&mut self, now: SimTime) {
         while now.0 >= self.window_end {
+            if self.windows.len() >= WINDOW_CAP {
+                // Keep the total exact; stop keeping windows.
+                self.truncated = true;
+                self.window_end = u64::MAX;
+                break;
+            }
             self.tw.advance(SimTime(self.window_end));
             let w = self.tw.take_integral();
             self.total += w;
@@ -61,9 +80,8 @@ impl WindowedLevel {
         self.close_windows_before(end);
         self.tw.advance(end);
         let last = self.tw.take_integral();
-        let window_start = self.window_end - self.interval;
-        if end.0 > window_start {
-            self.total += last;
+        self.total += last;
+        if !self.truncated && end.0 > self.window_end - self.interval {
             self.windows.push(last);
         }
         (self.total, self.windows)
@@ -78,6 +96,7 @@ pub struct WindowedCount {
     current: u64,
     total: u64,
     windows: Vec<u64>,
+    truncated: bool,
 }
 
 impl WindowedCount {
@@ -90,11 +109,12 @@ impl WindowedCount {
             current: 0,
             total: 0,
             windows: Vec::new(),
+            truncated: false,
         }
     }
 
     /// Counts one occurrence at `now`.
-    #[inline]
+    #[inline(always)]
     pub fn incr(&mut self, now: SimTime) {
         if now.0 >= self.window_end {
             self.close_windows_before(now);
@@ -106,6 +126,11 @@ impl WindowedCount {
     #[cold]
     fn close_windows_before(&mut self, now: SimTime) {
         while now.0 >= self.window_end {
+            if self.windows.len() >= WINDOW_CAP {
+                self.truncated = true;
+                self.window_end = u64::MAX;
+                break;
+            }
             self.windows.push(std::mem::take(&mut self.current));
             self.window_end = self.window_end.saturating_add(self.interval);
         }
@@ -120,7 +145,7 @@ impl WindowedCount {
     /// windows as [`WindowedLevel::finish`].
     pub fn finish(mut self, end: SimTime) -> (u64, Vec<u64>) {
         self.close_windows_before(end);
-        if end.0 > self.window_end - self.interval {
+        if !self.truncated && end.0 > self.window_end - self.interval {
             self.windows.push(self.current);
         }
         (self.total, self.windows)
@@ -163,6 +188,22 @@ mod tests {
         c.incr(SimTime(9));
         c.incr(SimTime(10));
         assert_eq!(c.finish(SimTime(20)), (3, vec![2, 1]));
+    }
+
+    #[test]
+    fn windows_stop_at_the_cap_and_totals_stay_exact() {
+        let mut l = WindowedLevel::new(SimDuration(1));
+        let mut c = WindowedCount::new(SimDuration(1));
+        l.add(SimTime(0), 3);
+        c.incr(SimTime(0));
+        c.incr(SimTime(4_500_000));
+        l.add(SimTime(4_500_000), -1);
+        assert!(l.truncated());
+        let (total, w) = l.finish(SimTime(5_000_000));
+        assert_eq!(w.len(), WINDOW_CAP);
+        assert_eq!(total, 3 * 4_500_000 + 2 * 500_000);
+        let (n, cw) = c.finish(SimTime(5_000_000));
+        assert_eq!((n, cw.len()), (2, WINDOW_CAP));
     }
 
     #[test]

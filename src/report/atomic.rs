@@ -1,21 +1,61 @@
-//! Atomic file writes: a temporary file in the destination folder, then a rename, so a reader
+//! Atomic file writes: temporary files in the destination folder, then renames, so a reader
 //! (or a crash) never sees a half-written output.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use tempfile::NamedTempFile;
+
+/// Permissions of output files: readable by all, like any file the user creates (umask
+/// still applies on creation of the temporary file's replacement by rename).
+#[cfg(unix)]
+fn output_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o644)
+}
+
+fn temp_in(dir: &Path, bytes: &[u8]) -> std::io::Result<NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".infersim-").suffix(".tmp");
+    #[cfg(unix)]
+    builder.permissions(output_permissions());
+    let mut tmp = builder.tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    Ok(tmp)
+}
 
 /// Writes `bytes` to `path` atomically (same-folder temporary file + rename).
 ///
 /// # Errors
-/// The I/O error, with the path, when the folder is not writable or the disk is full.
+/// The I/O error when the folder is not writable or the disk is full.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    write_all_atomic(&[(path.to_path_buf(), bytes)]).map_err(|(_, e)| e)
+}
+
+/// Writes several files as a set: every file is first written in full to a temporary file
+/// next to it; only when all succeeded are they renamed into place. A failure before the
+/// renames leaves every old file untouched.
+///
+/// # Errors
+/// The path and I/O error of the first file that failed.
+pub fn write_all_atomic(files: &[(PathBuf, &[u8])]) -> Result<(), (PathBuf, std::io::Error)> {
+    let mut staged = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = temp_in(dir, bytes).map_err(|e| (path.clone(), e))?;
+        staged.push((tmp, path));
+    }
+    for (tmp, path) in staged {
+        if path.is_dir() {
+            return Err((
+                path.clone(),
+                std::io::Error::other("a folder is in the way of this output file"),
+            ));
+        }
+        tmp.persist(path).map_err(|e| (path.clone(), e.error))?;
+    }
     Ok(())
 }

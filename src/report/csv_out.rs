@@ -47,7 +47,12 @@ pub fn summary_csv(scenario: &str, rows: &[SummaryRow]) -> Result<Vec<u8>, csv::
             r.stat,
             &num(r.value),
             &num(r.ci95_half_width),
-            r.metric.unit(),
+            // A distribution's `count` counts observations, whatever the metric's unit.
+            if r.stat == "count" {
+                "observations"
+            } else {
+                r.metric.unit()
+            },
         ])?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))

@@ -4,7 +4,7 @@ mod atomic;
 mod csv_out;
 mod run_json;
 
-pub use atomic::write_atomic;
+pub use atomic::{write_all_atomic, write_atomic};
 pub use csv_out::{SUMMARY_HEADER, TIMESERIES_HEADER, summary_csv, timeseries_csv};
 pub use run_json::{Execution, RunInfo};
 
@@ -16,12 +16,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// Creating the folder or writing a file failed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {cause}")]
     Io {
         /// The file or folder.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// Encoding failed.
     #[error("cannot encode {file}: {message}")]
@@ -44,9 +44,9 @@ pub fn write_run_outputs(
     results: &[ReplicationResult],
     info: &RunInfo,
 ) -> Result<Vec<PathBuf>, OutputError> {
-    std::fs::create_dir_all(dir).map_err(|source| OutputError::Io {
+    std::fs::create_dir_all(dir).map_err(|cause| OutputError::Io {
         path: dir.to_path_buf(),
-        source,
+        cause,
     })?;
     let enc = |file: &'static str| {
         move |e: &dyn std::fmt::Display| OutputError::Encode {
@@ -67,14 +67,10 @@ pub fn write_run_outputs(
         ),
         ("run.json", info.to_json().map_err(|e| enc("run.json")(&e))?),
     ];
-    let mut written = Vec::new();
-    for (name, bytes) in files {
-        let path = dir.join(name);
-        write_atomic(&path, &bytes).map_err(|source| OutputError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        written.push(path);
-    }
-    Ok(written)
+    let staged: Vec<(PathBuf, &[u8])> = files
+        .iter()
+        .map(|(name, bytes)| (dir.join(name), bytes.as_slice()))
+        .collect();
+    write_all_atomic(&staged).map_err(|(path, cause)| OutputError::Io { path, cause })?;
+    Ok(staged.into_iter().map(|(p, _)| p).collect())
 }

@@ -26,8 +26,11 @@ pub struct RunInfo {
     pub horizon_s: Option<f64>,
     /// Whether the run drained after the arrivals stopped.
     pub drain: bool,
-    /// Events handled, all replications.
-    pub events: u64,
+    /// Events handled, summed over all replications (`summary.csv`'s `events` is per
+    /// replication).
+    pub events_all_replications: u64,
+    /// Whether some replication's time series stopped at the window cap (totals are exact).
+    pub timeseries_truncated: bool,
     /// Simulated time per replication [s].
     pub simulated_time_s: Vec<f64>,
     /// How the run executed (not reproducible).
@@ -64,7 +67,8 @@ impl RunInfo {
             interval_s: spec.interval.as_secs_f64(),
             horizon_s: spec.horizon.map(|h| h.as_secs_f64()),
             drain: spec.drain,
-            events,
+            events_all_replications: events,
+            timeseries_truncated: results.iter().any(|r| r.timeseries_truncated),
             simulated_time_s: results.iter().map(|r| r.end.as_secs_f64()).collect(),
             execution: Execution {
                 threads,

@@ -15,12 +15,12 @@ use rayon::prelude::*;
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// A replication's simulation failed.
-    #[error("replication {replication}: {source}")]
+    #[error("replication {replication}: {cause}")]
     Simulation {
         /// The failing replication.
         replication: u32,
         /// What failed.
-        source: SimError,
+        cause: SimError,
     },
     /// The thread pool could not be built.
     #[error("cannot start {threads} worker threads: {message}")]
@@ -58,9 +58,9 @@ pub fn run_replications(
             .into_par_iter()
             .map(|r| {
                 let out =
-                    run_replication(spec, r, progress).map_err(|source| RunError::Simulation {
+                    run_replication(spec, r, progress).map_err(|cause| RunError::Simulation {
                         replication: r,
-                        source,
+                        cause,
                     });
                 progress.finished(r);
                 out

@@ -7,7 +7,8 @@ use crate::metrics::ReplicationResult;
 
 /// Runs replication `replication` of `spec` (seed `spec.seed`).
 ///
-/// The run stops at the horizon (unless `drain`), or when no event is left.
+/// The run stops at the horizon (unless `drain`; the clock then stands at the horizon even
+/// if the system emptied earlier), or when no event is left.
 ///
 /// # Errors
 /// [`SimError`] when a sampled time overflows the clock.
@@ -16,7 +17,7 @@ pub fn run_replication(
     replication: u32,
     progress: &dyn ProgressSink,
 ) -> Result<ReplicationResult, SimError> {
-    let model = ScenarioModel::new(spec, spec.seed, replication, NoTrace);
+    let model = ScenarioModel::new(spec, spec.seed, replication, NoTrace)?;
     run(spec, replication, model, progress).map(|(r, _)| r)
 }
 
@@ -29,7 +30,7 @@ pub fn run_replication_traced(
     spec: &Scenario,
     replication: u32,
 ) -> Result<(ReplicationResult, Vec<(SimTime, TraceEvent)>), SimError> {
-    let model = ScenarioModel::new(spec, spec.seed, replication, Vec::new());
+    let model = ScenarioModel::new(spec, spec.seed, replication, Vec::new())?;
     run(spec, replication, model, &super::NoProgress)
 }
 

@@ -2,8 +2,14 @@
 
 use super::load::Ctx;
 use super::raw::RawDist;
+use super::validate::MAX_TIME_S;
 use crate::domain::Dist;
 use crate::domain::dist::weibull_shape_for_cv;
+
+/// Smallest coefficient of variation accepted (use `deterministic` for none).
+pub const MIN_CV: f64 = 1e-3;
+/// Largest coefficient of variation accepted.
+pub const MAX_CV: f64 = 100.0;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -78,8 +84,40 @@ impl Ctx<'_> {
         }
     }
 
-    /// Validates the distribution table at `path`.
+    /// A coefficient of variation: a number in [`MIN_CV`, `MAX_CV`].
+    fn cv(&mut self, path: &str, v: Option<f64>, what: &str) -> Option<f64> {
+        let cv = self.number(path, v, what, true)?;
+        if !(MIN_CV..=MAX_CV).contains(&cv) {
+            self.err(
+                path,
+                format!("expected {what} from {MIN_CV} to {MAX_CV}, found {cv}"),
+            );
+            return None;
+        }
+        Some(cv)
+    }
+
+    /// Validates the distribution table at `path`: its family's parameters, then that the
+    /// mean and second moment are finite, the mean is at most [`MAX_TIME_S`], and the sampler
+    /// accepts the parameters.
     pub fn dist(&mut self, path: &str, r: &RawDist) -> Option<Dist> {
+        let d = self.dist_family(path, r)?;
+        let (m1, m2) = (d.mean_s(), d.second_moment_s2());
+        if !(m1.is_finite() && m2.is_finite()) || m1 > MAX_TIME_S {
+            self.err(
+                path,
+                format!("these parameters give a mean of {m1} s and E[X²] of {m2} s²; expected a finite mean of at most {MAX_TIME_S:e} s and a finite second moment"),
+            );
+            return None;
+        }
+        if let Err(e) = d.sampler() {
+            self.err(path, format!("invalid parameters: {e}"));
+            return None;
+        }
+        Some(d)
+    }
+
+    fn dist_family(&mut self, path: &str, r: &RawDist) -> Option<Dist> {
         let names: Vec<&str> = FAMILIES.iter().map(|(n, _, _)| *n).collect();
         let Some(family) = r.dist.as_deref() else {
             self.err(
@@ -137,7 +175,7 @@ impl Ctx<'_> {
             }),
             "lognormal" => {
                 let mean = self.number(&p("mean_s"), r.mean_s, "the mean [s]", true);
-                let cv = self.number(&p("cv"), r.cv, "the coefficient of variation", true);
+                let cv = self.cv(&p("cv"), r.cv, "the coefficient of variation");
                 Some(Dist::LogNormal {
                     mean_s: mean?,
                     cv: cv?,
@@ -153,7 +191,7 @@ impl Ctx<'_> {
                     })
                 } else {
                     let mean = self.number(&p("mean_s"), r.mean_s, "the mean [s]", true);
-                    let cv = self.number(&p("cv"), r.cv, "the coefficient of variation", true);
+                    let cv = self.cv(&p("cv"), r.cv, "the coefficient of variation");
                     let (mean, cv) = (mean?, cv?);
                     Some(Dist::Gamma {
                         shape: 1.0 / (cv * cv),
@@ -265,7 +303,7 @@ impl Ctx<'_> {
             })
         } else {
             let mean = self.number(&p("mean_s"), r.mean_s, "the mean [s]", true);
-            let cv = self.number(&p("cv"), r.cv, "the coefficient of variation (> 1)", true);
+            let cv = self.cv(&p("cv"), r.cv, "the coefficient of variation (> 1)");
             let (mean, cv) = (mean?, cv?);
             if cv <= 1.0 {
                 self.err(
@@ -296,7 +334,7 @@ impl Ctx<'_> {
             }
             (Some(k), None) => self.number(&p("shape"), Some(k), "the shape", true)?,
             (None, Some(cv)) => {
-                let cv = self.number(&p("cv"), Some(cv), "the coefficient of variation", true)?;
+                let cv = self.cv(&p("cv"), Some(cv), "the coefficient of variation")?;
                 match weibull_shape_for_cv(cv) {
                     Some(k) => k,
                     None => {

@@ -9,10 +9,11 @@ use super::raw::{RawArrivals, RawCpuPool, RawScenarioMeta, RawWorkflow};
 use super::source_map::{SourceMap, join};
 use crate::domain::Scenario;
 use serde::de::DeserializeOwned;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::map::Map;
 
 /// The top-level sections a scenario may have.
 pub const SECTIONS: [&str; 4] = ["scenario", "arrivals", "cpu_pool", "workflow"];
@@ -24,10 +25,26 @@ pub struct RawSections {
     pub arrivals: BTreeMap<String, RawArrivals>,
     pub cpu_pools: BTreeMap<String, RawCpuPool>,
     pub workflows: BTreeMap<String, RawWorkflow>,
-    /// Names of entries that failed to deserialize (already reported), so that references to
-    /// them are not reported a second time as "unknown".
-    pub broken: Vec<String>,
+    /// What failed to deserialize (already reported), so that validation does not report
+    /// follow-on problems ("unknown pool" for a pool that exists but is malformed…).
+    pub broken: Broken,
 }
+
+/// Entries that failed to deserialize, per section.
+#[derive(Debug, Default)]
+pub struct Broken {
+    /// `[scenario]` failed.
+    pub meta: bool,
+    /// Arrival processes by name.
+    pub arrivals: BTreeSet<String>,
+    /// CPU pools by name.
+    pub cpu_pools: BTreeSet<String>,
+    /// Workflows by name.
+    pub workflows: BTreeSet<String>,
+}
+
+/// Fields whose value must be a table (a distribution), at any depth.
+const TABLE_FIELDS: [&str; 3] = ["service", "duration", "interarrival"];
 
 /// Collects problems while a scenario is read and validated.
 pub struct Ctx<'a> {
@@ -86,6 +103,89 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    fn err_at_span(&mut self, path: &str, span: std::ops::Range<usize>, message: String) {
+        self.problems.push(Diagnostic {
+            file: self.file.clone(),
+            path: path.to_string(),
+            line_col: Some(line_col(self.src, span.start)),
+            message,
+        });
+    }
+
+    /// Reports values whose shape is wrong before serde sees them: a distribution given as
+    /// something other than a table, a step that is not a table. Returns whether all is well.
+    fn check_shapes(&mut self, path: &str, value: &Spanned<DeValue<'_>>) -> bool {
+        let mut ok = true;
+        match value.get_ref() {
+            DeValue::Table(t) => {
+                for (k, v) in t.iter() {
+                    let key: &str = k.get_ref();
+                    let p = join(path, key);
+                    if TABLE_FIELDS.contains(&key) && !v.get_ref().is_table() {
+                        let found = v.get_ref().type_str();
+                        self.err_at_span(
+                            &p,
+                            v.span(),
+                            format!("expected a distribution table such as {{ dist = \"exponential\", mean_s = 1.0 }}, found {found}"),
+                        );
+                        ok = false;
+                    } else {
+                        ok &= self.check_shapes(&p, v);
+                    }
+                }
+            }
+            DeValue::Array(items) => {
+                let is_steps = path.ends_with(".steps");
+                for (i, item) in items.iter().enumerate() {
+                    let p = format!("{path}[{i}]");
+                    if is_steps && !item.get_ref().is_table() {
+                        let found = item.get_ref().type_str();
+                        self.err_at_span(&p, item.span(), format!("expected a step table such as {{ name = \"s\", pool = \"p\" }}, found {found}"));
+                        ok = false;
+                    } else {
+                        ok &= self.check_shapes(&p, item);
+                    }
+                }
+            }
+            _ => {}
+        }
+        ok
+    }
+
+    /// Deserializes the table `value` at `path` into `T`. Each field is first deserialized on
+    /// its own (every field of the raw structs is optional), so every unknown or mistyped
+    /// field is reported, not only the first.
+    fn de_table<T: DeserializeOwned>(
+        &mut self,
+        path: &str,
+        value: Spanned<DeValue<'_>>,
+        what: &str,
+    ) -> Option<T> {
+        let span = value.span();
+        let DeValue::Table(t) = value.get_ref() else {
+            let found = value.get_ref().type_str();
+            self.err_at_span(
+                path,
+                span,
+                format!("expected a table describing {what}, found {found}"),
+            );
+            return None;
+        };
+        let mut ok = self.check_shapes(path, &value);
+        if ok {
+            for (k, v) in t.iter() {
+                let mut one = Map::new();
+                one.insert(k.clone(), v.clone());
+                let single = Spanned::new(span.clone(), DeValue::Table(one));
+                if let Err(e) = T::deserialize(ValueDeserializer::from(single)) {
+                    self.toml_error(&e);
+                    ok = false;
+                }
+            }
+        }
+        if ok { self.de::<T>(value) } else { None }
+    }
+
     /// Whether any problem has been reported.
     pub fn has_problems(&self) -> bool {
         !self.problems.is_empty()
@@ -106,7 +206,7 @@ impl<'a> Ctx<'a> {
         section: &str,
         value: Spanned<DeValue<'_>>,
         what: &str,
-        broken: &mut Vec<String>,
+        broken: &mut BTreeSet<String>,
     ) -> BTreeMap<String, T> {
         let mut out = BTreeMap::new();
         let span = value.span();
@@ -114,39 +214,48 @@ impl<'a> Ctx<'a> {
             DeValue::Table(t) => {
                 for (name, entry) in t {
                     let name = name.into_inner().into_owned();
-                    if !entry.get_ref().is_table() {
-                        let path = join(section, &name);
-                        let found = entry.get_ref().type_str();
+                    let path = join(section, &name);
+                    if !valid_entity_name(&name) {
                         self.err(
                             &path,
-                            format!("expected a table describing {what} `{name}`, found {found}"),
+                            format!(
+                                "expected a name of letters, digits, '_' or '-', found {name:?}"
+                            ),
                         );
-                        broken.push(name);
+                        broken.insert(name);
                         continue;
                     }
-                    match self.de::<T>(entry) {
+                    match self.de_table::<T>(&path, entry, &format!("{what} `{name}`")) {
                         Some(v) => {
                             out.insert(name, v);
                         }
-                        None => broken.push(name),
+                        None => {
+                            broken.insert(name);
+                        }
                     }
                 }
             }
             other => {
                 let found = other.type_str();
-                let (line, col) = line_col(self.src, span.start);
-                self.problems.push(Diagnostic {
-                    file: self.file.clone(),
-                    path: section.to_string(),
-                    line_col: Some((line, col)),
-                    message: format!(
+                self.err_at_span(
+                    section,
+                    span,
+                    format!(
                         "expected a table of named {what}s (`[{section}.NAME]`), found {found}"
                     ),
-                });
+                );
             }
         }
         out
     }
+}
+
+/// Names of pools, workflows, steps and arrival processes: letters, digits, `_` and `-`, so
+/// that field paths, random-stream names and output groups are unambiguous.
+pub fn valid_entity_name(n: &str) -> bool {
+    !n.is_empty()
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Reads and validates the scenario at `path`. Relative data files are resolved from the
@@ -160,13 +269,16 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
         ScenarioErrors::whole_file(path, format!("cannot read the scenario file: {e}"))
     })?;
     let src = String::from_utf8(bytes).map_err(|e| {
-        ScenarioErrors::whole_file(
+        let at = e.utf8_error().valid_up_to();
+        let good = &e.as_bytes()[..at];
+        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+        let col = good.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        let mut errs = ScenarioErrors::whole_file(
             path,
-            format!(
-                "the file is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-        )
+            format!("the file is not UTF-8 text (invalid byte at offset {at})"),
+        );
+        errs.problems[0].line_col = Some((line, col));
+        errs
     })?;
     parse_str(&src, path)
 }
@@ -188,6 +300,8 @@ pub fn parse_str(src: &str, file: &Path) -> Result<Scenario, ScenarioErrors> {
         for e in &syntax {
             ctx.toml_error(e);
         }
+        // The recovering parser can report one mistake twice.
+        ctx.problems.dedup();
         for d in &mut ctx.problems {
             d.message = format!("malformed TOML: {}", d.message);
         }
@@ -199,19 +313,26 @@ pub fn parse_str(src: &str, file: &Path) -> Result<Scenario, ScenarioErrors> {
         let key = key.into_inner().into_owned();
         match key.as_str() {
             "scenario" => {
-                if let Some(m) = ctx.de::<RawScenarioMeta>(value) {
-                    raw.meta = m;
+                match ctx.de_table::<RawScenarioMeta>("scenario", value, "the run settings") {
+                    Some(m) => raw.meta = m,
+                    None => raw.broken.meta = true,
                 }
             }
             "arrivals" => {
-                raw.arrivals =
-                    ctx.section_map("arrivals", value, "arrival process", &mut raw.broken)
+                raw.arrivals = ctx.section_map(
+                    "arrivals",
+                    value,
+                    "arrival process",
+                    &mut raw.broken.arrivals,
+                )
             }
             "cpu_pool" => {
-                raw.cpu_pools = ctx.section_map("cpu_pool", value, "CPU pool", &mut raw.broken)
+                raw.cpu_pools =
+                    ctx.section_map("cpu_pool", value, "CPU pool", &mut raw.broken.cpu_pools)
             }
             "workflow" => {
-                raw.workflows = ctx.section_map("workflow", value, "workflow", &mut raw.broken)
+                raw.workflows =
+                    ctx.section_map("workflow", value, "workflow", &mut raw.broken.workflows)
             }
             other => {
                 let path = join("", other);

@@ -15,4 +15,7 @@ pub use diagnostics::{Diagnostic, ScenarioErrors};
 pub use duration::parse_duration;
 pub use load::{SECTIONS, load, parse_str};
 pub use raw::RawDuration;
-pub use validate::DEFAULT_INTERVAL;
+pub use validate::{
+    DEFAULT_INTERVAL, MAX_FANOUT, MAX_REPLICATIONS, MAX_SERVERS, MAX_TIME_S, MAX_WINDOWS,
+    MIN_MEAN_INTERARRIVAL_S,
+};

@@ -29,13 +29,39 @@ pub struct RawScenarioMeta {
 
 /// A duration: a string with a unit (`"90s"`, `"15m"`, `"24h"`, `"1h 30m"`, `"250ms"`) or a
 /// number of seconds.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum RawDuration {
     /// A number of seconds.
     Seconds(f64),
     /// Text with units, parsed by `humantime`.
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = RawDuration;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a duration such as \"90s\", \"15m\" or \"24h\", or a number of seconds",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawDuration, E> {
+                Ok(RawDuration::Text(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawDuration, E> {
+                Ok(RawDuration::Seconds(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawDuration, E> {
+                Ok(RawDuration::Seconds(v as f64))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawDuration, E> {
+                Ok(RawDuration::Seconds(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `[arrivals.NAME]`: an open arrival process of tasks of one workflow.

@@ -1,19 +1,31 @@
 //! Raw sections -> the validated [`Scenario`]: ranges, references, the workflow DAG.
 
 use super::duration::parse_duration;
-use super::load::{Ctx, RawSections};
+use super::load::{Ctx, RawSections, valid_entity_name};
 use super::raw::{RawArrivals, RawCpuPool, RawStep, RawWorkflow};
 use crate::domain::{
     ArrivalSpec, CpuPoolSpec, Dist, PoolId, Scenario, StepKind, StepSpec, WorkflowId, WorkflowSpec,
 };
 use crate::engine::SimDuration;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Default width of a time-series window.
 pub const DEFAULT_INTERVAL: SimDuration = SimDuration::from_secs(60);
 /// Largest fan-out accepted for one step (a guard against typos that would exhaust memory).
 pub const MAX_FANOUT: i64 = 1_000_000;
+/// Most servers in one pool (each has a slot in memory).
+pub const MAX_SERVERS: i64 = 1_000_000;
+/// Most replications in one run (each keeps its histograms until aggregation).
+pub const MAX_REPLICATIONS: u32 = 10_000;
+/// Most time-series windows per series and replication: `horizon / interval` beyond this is
+/// rejected (about 100 MB of `timeseries.csv` per series).
+pub const MAX_WINDOWS: u64 = 1_000_000;
+/// Longest time accepted anywhere [s] (about 31.7 years; the clock holds about 584 years).
+pub const MAX_TIME_S: f64 = 1e9;
+/// Shortest mean inter-arrival time [s]: at most a million arrivals per second per process,
+/// far above any inference workload, and far from the 1 ns clock resolution.
+pub const MIN_MEAN_INTERARRIVAL_S: f64 = 1e-6;
 
 /// Validates `raw`; returns the scenario when the pieces it needs were valid (the caller still
 /// checks `ctx` for problems).
@@ -24,31 +36,46 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         Some(n) => {
             ctx.err(
                 "scenario.name",
-                format!("expected a name of letters, digits, '-', '_' or '.' (it names the output folder), found {n:?}"),
+                format!("expected a name of letters, digits, '-', '_' or '.', not starting with '.' (it names the output folder), found {n:?}"),
             );
             String::new()
         }
-        None => ctx
-            .file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "scenario".into()),
+        None => {
+            let stem = ctx
+                .file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if !valid_name(&stem) {
+                ctx.err(
+                    "scenario.name",
+                    format!("missing, and the file name {stem:?} cannot name the output folder; set `name` (letters, digits, '-', '_', '.')"),
+                );
+            }
+            stem
+        }
     };
     let replications = match meta.replications {
-        Some(0) => {
+        Some(r) if (1..=MAX_REPLICATIONS).contains(&r) => r,
+        Some(r) => {
             ctx.err(
                 "scenario.replications",
-                "expected at least 1 replication, found 0",
+                format!("expected 1 to {MAX_REPLICATIONS} replications, found {r}"),
             );
             1
         }
-        Some(r) => r,
         None => 1,
     };
     let horizon = meta.horizon.as_ref().and_then(|h| match parse_duration(h) {
-        Ok(d) if d > SimDuration::ZERO => Some(d),
-        Ok(_) => {
-            ctx.err("scenario.horizon", "expected a horizon > 0");
+        Ok(d) if d > SimDuration::ZERO && d.as_secs_f64() <= MAX_TIME_S => Some(d),
+        Ok(d) => {
+            ctx.err(
+                "scenario.horizon",
+                format!(
+                    "expected a horizon > 0 and at most {MAX_TIME_S:e} s, found {} s",
+                    d.as_secs_f64()
+                ),
+            );
             None
         }
         Err(e) => {
@@ -69,9 +96,23 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         }
     };
 
+    if let Some(h) = horizon {
+        let windows = h.0.div_ceil(interval.0);
+        if windows > MAX_WINDOWS {
+            ctx.err(
+                if meta.interval.is_some() { "scenario.interval" } else { "scenario.horizon" },
+                format!(
+                    "a {} s horizon in windows of {} s gives {windows} time-series windows; at most {MAX_WINDOWS}: use a larger `interval`",
+                    h.as_secs_f64(),
+                    interval.as_secs_f64()
+                ),
+            );
+        }
+    }
+
     // Pools first: workflows refer to them. BTreeMap order = sorted names = PoolId order.
     let mut pools = Vec::new();
-    let mut pool_service: Vec<Option<Dist>> = Vec::new();
+    let mut pool_service: Vec<PoolService> = Vec::new();
     let mut pool_ids = BTreeMap::new();
     for (pname, rp) in &raw.cpu_pools {
         let (spec, service) = cpu_pool(ctx, pname, rp);
@@ -83,7 +124,14 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
     let mut workflows = Vec::new();
     let mut workflow_ids = BTreeMap::new();
     for (wname, rw) in &raw.workflows {
-        if let Some(w) = workflow(ctx, wname, rw, &pool_ids, &pool_service, &raw.broken) {
+        if let Some(w) = workflow(
+            ctx,
+            wname,
+            rw,
+            &pool_ids,
+            &pool_service,
+            &raw.broken.cpu_pools,
+        ) {
             workflow_ids.insert(wname.clone(), WorkflowId(workflows.len() as u32));
             workflows.push(w);
         }
@@ -95,7 +143,7 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
             arrivals.push(a);
         }
     }
-    if raw.arrivals.is_empty() && !raw.broken.iter().any(|b| raw.arrivals.contains_key(b)) {
+    if raw.arrivals.is_empty() && raw.broken.arrivals.is_empty() {
         ctx.err(
             "arrivals",
             "no arrival process: add an `[arrivals.NAME]` section with a workflow and a rate",
@@ -103,12 +151,31 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
     }
     if horizon.is_none()
         && meta.horizon.is_none()
+        && !raw.broken.meta
         && let Some((aname, _)) = raw.arrivals.iter().find(|(_, a)| a.max_arrivals.is_none())
     {
         ctx.err(
             &format!("arrivals.{aname}.max_arrivals"),
             "the run would never end: set `scenario.horizon` or `max_arrivals` on every arrival process",
         );
+    }
+
+    if horizon.is_none() && !raw.broken.meta {
+        // A count-stopped run: estimate its length from the arrival processes.
+        let expected_end_s = arrivals
+            .iter()
+            .filter_map(|a| a.max_arrivals.map(|m| m as f64 * a.interarrival.mean_s()))
+            .fold(0.0, f64::max);
+        let windows = expected_end_s / interval.as_secs_f64();
+        if windows > MAX_WINDOWS as f64 {
+            ctx.err(
+                if meta.interval.is_some() { "scenario.interval" } else { "arrivals" },
+                format!(
+                    "the arrivals last about {expected_end_s:.0} s, which in windows of {} s gives about {windows:.0} time-series windows; at most {MAX_WINDOWS}: use a larger `interval`",
+                    interval.as_secs_f64()
+                ),
+            );
+        }
     }
 
     let digest = Sha256::digest(bytes);
@@ -129,22 +196,30 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
     })
 }
 
+/// A scenario name: it names the output folder, so no separators and no leading dot.
 fn valid_name(n: &str) -> bool {
     !n.is_empty()
-        && n != "."
-        && n != ".."
+        && !n.starts_with('.')
         && n.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-fn cpu_pool(ctx: &mut Ctx<'_>, name: &str, rp: &RawCpuPool) -> (CpuPoolSpec, Option<Dist>) {
+/// A pool's default service time: absent, valid, or given but invalid (already reported).
+#[derive(Debug, Clone)]
+enum PoolService {
+    None,
+    Valid(Dist),
+    Invalid,
+}
+
+fn cpu_pool(ctx: &mut Ctx<'_>, name: &str, rp: &RawCpuPool) -> (CpuPoolSpec, PoolService) {
     let base = format!("cpu_pool.{name}");
     let servers = match rp.servers {
-        Some(c) if (1..=i64::from(u32::MAX)).contains(&c) => c as u32,
+        Some(c) if (1..=MAX_SERVERS).contains(&c) => c as u32,
         Some(c) => {
             ctx.err(
                 &format!("{base}.servers"),
-                format!("expected a whole number of servers >= 1, found {c}"),
+                format!("expected a whole number of servers from 1 to {MAX_SERVERS}, found {c}"),
             );
             1
         }
@@ -156,10 +231,13 @@ fn cpu_pool(ctx: &mut Ctx<'_>, name: &str, rp: &RawCpuPool) -> (CpuPoolSpec, Opt
             1
         }
     };
-    let service = rp
-        .service
-        .as_ref()
-        .and_then(|d| ctx.dist(&format!("{base}.service"), d));
+    let service = match &rp.service {
+        None => PoolService::None,
+        Some(d) => match ctx.dist(&format!("{base}.service"), d) {
+            Some(d) => PoolService::Valid(d),
+            None => PoolService::Invalid,
+        },
+    };
     (
         CpuPoolSpec {
             name: name.to_string(),
@@ -183,8 +261,8 @@ fn workflow(
     wname: &str,
     rw: &RawWorkflow,
     pool_ids: &BTreeMap<String, PoolId>,
-    pool_service: &[Option<Dist>],
-    broken: &[String],
+    pool_service: &[PoolService],
+    broken_pools: &BTreeSet<String>,
 ) -> Option<WorkflowSpec> {
     let base = format!("workflow.{wname}");
     let Some(raw_steps) = rw.steps.as_ref().filter(|s| !s.is_empty()) else {
@@ -200,7 +278,10 @@ fn workflow(
         let path = format!("{base}.steps[{i}].name");
         match &s.name {
             None => ctx.err(&path, "missing; every step needs a `name`"),
-            Some(n) if n.is_empty() => ctx.err(&path, "expected a non-empty step name"),
+            Some(n) if !valid_entity_name(n) => ctx.err(
+                &path,
+                format!("expected a step name of letters, digits, '_' or '-', found {n:?}"),
+            ),
             Some(n) if index.contains_key(n) => ctx.err(
                 &path,
                 format!("duplicate step name {n:?}; step names are unique in a workflow"),
@@ -216,7 +297,7 @@ fn workflow(
     let mut afters: Vec<Vec<usize>> = Vec::with_capacity(raw_steps.len());
     for (i, s) in raw_steps.iter().enumerate() {
         let sp = format!("{base}.steps[{i}]");
-        let kind = step_kind(ctx, &sp, s, pool_ids, pool_service, broken);
+        let kind = step_kind(ctx, &sp, s, pool_ids, pool_service, broken_pools);
         ok &= kind.is_some();
         kinds.push(kind);
         let fanout = match s.fanout {
@@ -259,9 +340,10 @@ fn workflow(
         }
         afters.push(deps);
     }
-    if !ok || index.len() != raw_steps.len() {
+    if index.len() != raw_steps.len() {
         return None;
     }
+    // The graph is checked even when some step had another problem.
     let order = topological_order(&afters).or_else(|| {
         let cyclic: Vec<&str> = cycle_members(&afters)
             .into_iter()
@@ -276,6 +358,9 @@ fn workflow(
         );
         None
     })?;
+    if !ok {
+        return None;
+    }
     // Renumber steps in topological order.
     let mut new_index = vec![0u32; raw_steps.len()];
     for (new, &old) in order.iter().enumerate() {
@@ -313,8 +398,8 @@ fn step_kind(
     sp: &str,
     s: &RawStep,
     pool_ids: &BTreeMap<String, PoolId>,
-    pool_service: &[Option<Dist>],
-    broken: &[String],
+    pool_service: &[PoolService],
+    broken_pools: &BTreeSet<String>,
 ) -> Option<StepKind> {
     match s.kind.as_deref().unwrap_or("cpu") {
         "cpu" => {
@@ -336,7 +421,7 @@ fn step_kind(
                 return None;
             };
             let Some(&pool) = pool_ids.get(pname) else {
-                if !broken.contains(pname) {
+                if !broken_pools.contains(pname) {
                     ctx.err(
                         &format!("{sp}.pool"),
                         format!(
@@ -350,8 +435,9 @@ fn step_kind(
             let service = match &s.service {
                 Some(d) => ctx.dist(&format!("{sp}.service"), d)?,
                 None => match &pool_service[pool.0 as usize] {
-                    Some(d) => d.clone(),
-                    None => {
+                    PoolService::Valid(d) => d.clone(),
+                    PoolService::Invalid => return None,
+                    PoolService::None => {
                         ctx.err(
                             &format!("{sp}.service"),
                             format!("missing; no service time: set `service` on the step or on `cpu_pool.{pname}`"),
@@ -459,7 +545,7 @@ fn arrival(
             Some(id) => Some(*id),
             None => {
                 // A workflow that exists but failed validation was reported already.
-                if !raw.workflows.contains_key(w) && !raw.broken.contains(w) {
+                if !raw.workflows.contains_key(w) && !raw.broken.workflows.contains(w) {
                     ctx.err(
                         &format!("{base}.workflow"),
                         format!(
@@ -525,11 +611,19 @@ fn arrival(
         }
     };
     if let Some(d) = &interarrival
-        && d.mean_s() <= 0.0
+        && d.mean_s() < MIN_MEAN_INTERARRIVAL_S
     {
+        let field = if ra.rate_per_s.is_some() {
+            "rate_per_s"
+        } else {
+            "interarrival"
+        };
         ctx.err(
-            &format!("{base}.interarrival"),
-            "expected a mean inter-arrival time > 0",
+            &format!("{base}.{field}"),
+            format!(
+                "expected a mean inter-arrival time of at least {MIN_MEAN_INTERARRIVAL_S} s (at most a million arrivals per second), found {} s",
+                d.mean_s()
+            ),
         );
         return None;
     }

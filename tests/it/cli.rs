@@ -97,7 +97,7 @@ fn line_and_column_point_at_the_field() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "s.toml:7:1: cpu_pool.p.servers: expected a whole number of servers >= 1, found -2",
+            "s.toml:7:1: cpu_pool.p.servers: expected a whole number of servers from 1 to 1000000, found -2",
         ));
 }
 
@@ -190,4 +190,83 @@ fn a_closed_stdout_is_not_an_error() {
         })
         .unwrap();
     assert_eq!(out.code(), Some(0));
+}
+
+#[test]
+fn an_unwritable_out_folder_is_bad_input_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = write(dir.path(), "ok.toml", GOOD);
+    let blocker = write(dir.path(), "afile", "x");
+    let out = infersim()
+        .arg("run")
+        .arg(&scen)
+        .arg("--out")
+        .arg(&blocker)
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let msg = String::from_utf8(out).unwrap();
+    assert!(msg.contains("cannot write"), "{msg}");
+    assert_eq!(msg.matches("os error").count(), 1, "the cause once: {msg}");
+}
+
+#[test]
+fn a_time_past_the_clock_is_bad_input() {
+    // Mean 1e9 s with cv 100: a few draws exceed the ~584-year clock.
+    let dir = tempfile::tempdir().unwrap();
+    let src = GOOD
+        .replace(
+            "{ dist = \"exponential\", mean_s = 0.5 }",
+            "{ dist = \"lognormal\", mean_s = 1e9, cv = 100 }",
+        )
+        .replace("horizon = \"10m\"", "horizon = \"10m\"\ndrain = true");
+    let scen = write(dir.path(), "huge.toml", &src);
+    infersim()
+        .arg("run")
+        .arg(&scen)
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "runs past the end of the simulation clock",
+        ))
+        .stderr(predicate::str::contains(
+            "workflow.w.steps[name = \"s\"].service",
+        ));
+}
+
+#[test]
+fn a_horizon_run_reports_the_full_horizon_and_plain_seconds_work() {
+    let dir = tempfile::tempdir().unwrap();
+    // Few arrivals: the last event comes well before the 10-minute horizon.
+    let scen = write(
+        dir.path(),
+        "slow.toml",
+        &GOOD.replace("rate_per_s = 1.0", "rate_per_s = 0.01"),
+    );
+    let out = dir.path().join("o");
+    infersim()
+        .arg("run")
+        .arg(&scen)
+        .arg("--out")
+        .arg(&out)
+        .args(["--interval", "60", "--quiet"])
+        .assert()
+        .success();
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["simulated_time_s"][0], 600.0);
+    assert_eq!(run["interval_s"], 60.0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(out.join("summary.csv"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644);
+    }
 }

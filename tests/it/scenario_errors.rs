@@ -226,3 +226,160 @@ fn empirical_data_errors_name_the_data_file_and_line() {
     let s = parse_str(&src, &file).unwrap();
     assert_eq!(s.offered_load()[0], 1.0 * 1.0 / 2.0);
 }
+
+#[test]
+fn every_bad_field_of_a_table_is_reported() {
+    // Type errors in one table used to hide each other (serde stops at the first).
+    let src = GOOD
+        .replace(
+            "horizon = \"1h\"",
+            "horizon = \"8x\"\ncolour = \"red\"\nseed = -1\ninterval = \"-5s\"",
+        )
+        .replace("rate_per_s = 1.0", "rate_per_s = nan\nmax_arrivals = -3");
+    let ps = problems(&src);
+    for path in [
+        "scenario.colour",
+        "scenario.seed",
+        "arrivals.a.max_arrivals",
+    ] {
+        find(&ps, path);
+    }
+    // and no invented follow-on problems
+    assert!(
+        !ps.iter().any(|p| p.message.contains("never end")),
+        "{ps:#?}"
+    );
+    assert!(
+        !ps.iter().any(|p| p.message.contains("no arrival process")),
+        "{ps:#?}"
+    );
+}
+
+#[test]
+fn a_cycle_is_reported_alongside_other_step_problems() {
+    let src = GOOD.replace(
+        "steps = [{ name = \"s\", pool = \"p\" }]",
+        "steps = [{ name = \"a\", pool = \"nope\", after = [\"b\"] }, { name = \"b\", pool = \"p\", after = [\"a\"] }]",
+    );
+    let ps = problems(&src);
+    find(&ps, "workflow.w.steps[0].pool");
+    assert!(find(&ps, "workflow.w.steps").message.contains("cycle"));
+}
+
+#[test]
+fn a_broken_pool_service_gives_no_follow_on_problem() {
+    let ps = problems(&GOOD.replace("mean_s = 0.5 }", "mean_s = -0.5 }"));
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert_eq!(ps[0].path, "cpu_pool.p.service.mean_s");
+}
+
+#[test]
+fn names_must_be_plain() {
+    // Dots, slashes and spaces would make field paths, stream names and folders ambiguous.
+    let ps = problems(&GOOD.replace("[cpu_pool.p]", "[cpu_pool.\"gpu.small\"]"));
+    assert!(
+        find(&ps, "cpu_pool.\"gpu.small\"")
+            .message
+            .contains("letters, digits")
+    );
+    let ps = problems(&GOOD.replace("name = \"s\"", "name = \"a/b\""));
+    assert!(
+        find(&ps, "workflow.w.steps[0].name")
+            .message
+            .contains("letters, digits")
+    );
+    let ps = problems(&GOOD.replace("horizon = \"1h\"", "horizon = \"1h\"\nname = \"../up\""));
+    find(&ps, "scenario.name");
+    let e = parse_str(GOOD, Path::new("dir/...toml")).unwrap_err();
+    assert!(
+        e.problems[0]
+            .message
+            .contains("cannot name the output folder"),
+        "{e}"
+    );
+}
+
+#[test]
+fn arrays_where_tables_belong_are_rejected() {
+    let ps = problems(&GOOD.replace("[scenario]\nhorizon = \"1h\"", "scenario = [\"x\", 1]\n[z]"));
+    assert!(
+        find(&ps, "scenario").message.contains("expected a table"),
+        "{ps:#?}"
+    );
+    let ps = problems(&GOOD.replace(
+        "service = { dist = \"exponential\", mean_s = 0.5 }",
+        "service = [\"exponential\", 0.5]",
+    ));
+    assert!(
+        find(&ps, "cpu_pool.p.service")
+            .message
+            .contains("expected a distribution table")
+    );
+}
+
+#[test]
+fn values_that_would_break_the_run_are_rejected_up_front() {
+    let cases = [
+        // every gap would round to 0 ns: the clock would never move
+        (
+            GOOD.replace("rate_per_s = 1.0", "rate_per_s = 1e12"),
+            "arrivals.a.rate_per_s",
+            "at most a million",
+        ),
+        (
+            GOOD.replace("servers = 2", "servers = 4294967295"),
+            "cpu_pool.p.servers",
+            "from 1 to 1000000",
+        ),
+        (
+            GOOD.replace("mean_s = 0.5 }", "mean_s = 1e12 }"),
+            "cpu_pool.p.service",
+            "at most 1e9",
+        ),
+        (
+            GOOD.replace(
+                "{ dist = \"exponential\", mean_s = 0.5 }",
+                "{ dist = \"gamma\", mean_s = 0.5, cv = 1e-300 }",
+            ),
+            "cpu_pool.p.service.cv",
+            "from 0.001 to 100",
+        ),
+        (
+            GOOD.replace(
+                "{ dist = \"exponential\", mean_s = 0.5 }",
+                "{ dist = \"weibull\", shape = 0.001, mean_s = 0.5 }",
+            ),
+            "cpu_pool.p.service",
+            "finite",
+        ),
+        (
+            GOOD.replace("horizon = \"1h\"", "horizon = \"1h\"\ninterval = \"1ns\""),
+            "scenario.interval",
+            "time-series windows",
+        ),
+        (
+            GOOD.replace("horizon = \"1h\"", "interval = \"1ms\"")
+                .replace(
+                    "rate_per_s = 1.0",
+                    "rate_per_s = 1.0\nmax_arrivals = 10_000_000",
+                ),
+            "scenario.interval",
+            "time-series windows",
+        ),
+        (
+            GOOD.replace("horizon = \"1h\"", "horizon = true"),
+            "scenario.horizon",
+            "a duration such as",
+        ),
+        (
+            GOOD.replace("horizon = \"1h\"", "horizon = 1e308"),
+            "scenario.horizon",
+            "",
+        ),
+    ];
+    for (src, path, needle) in cases {
+        let ps = problems(&src);
+        let p = find(&ps, path);
+        assert!(p.message.contains(needle), "{path}: {}", p.message);
+    }
+}
