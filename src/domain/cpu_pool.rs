@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 pub struct Job {
     /// Task slot (see [`super::tasks::Tasks`]).
     pub task: u32,
-    /// Step index in the task's workflow.
+    /// Step id (the model's index over the steps of all workflows).
     pub step: u32,
     /// When the job reached the pool.
     pub enqueued: SimTime,

@@ -231,16 +231,25 @@ pub enum Sampler {
 }
 
 impl Sampler {
-    /// One draw.
-    #[inline]
+    /// One draw. The exponential (the most common family) and constants are inlined into
+    /// the caller; the other families go through [`Sampler::sample_other`].
+    #[inline(always)]
     pub fn sample(&self, rng: &mut SimRng) -> SimDuration {
-        let secs = match self {
-            Sampler::Constant(d) => return *d,
+        match self {
             Sampler::Exponential { mean_ns } => {
                 let e: f64 = Exp1.sample(rng);
                 // `as` saturates; +0.5 rounds half up for these non-negative values.
-                return SimDuration((e * mean_ns + 0.5) as u64);
+                SimDuration((e * mean_ns + 0.5) as u64)
             }
+            Sampler::Constant(d) => *d,
+            _ => self.sample_other(rng),
+        }
+    }
+
+    #[inline(never)]
+    fn sample_other(&self, rng: &mut SimRng) -> SimDuration {
+        let secs = match self {
+            Sampler::Constant(_) | Sampler::Exponential { .. } => return self.sample(rng),
             Sampler::LogNormal(d) => d.sample(rng),
             Sampler::Gamma(d) => d.sample(rng),
             Sampler::HyperExponential {

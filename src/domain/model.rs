@@ -3,7 +3,7 @@
 
 use super::cpu_pool::{CpuPool, Job};
 use super::dist::Sampler;
-use super::spec::{Scenario, StepKind};
+use super::spec::{Scenario, StepKind, StepSpec};
 use super::tasks::Tasks;
 use super::trace::{NoTrace, TraceEvent, Tracer};
 use crate::engine::{
@@ -18,7 +18,8 @@ pub enum Event {
     Arrival { source: u32 },
     /// The job in `slot` of `pool` finishes service.
     JobDone { pool: u32, slot: u32 },
-    /// A copy of delay step `step` of the task in slot `task` finishes.
+    /// A copy of delay step `step` (a step id: workflow base + index) of the task in slot
+    /// `task` finishes.
     DelayDone { task: u32, step: u32 },
 }
 
@@ -66,13 +67,22 @@ struct ArrivalRt {
     max: Option<u64>,
 }
 
-struct StepRt {
+/// A step at run time. Steps of all workflows sit in one vector, indexed by a *step id*
+/// (`workflow base + local index`), so a job or event names its step with one number and the
+/// hot path reaches the step's spec, sampler and stream in one lookup.
+struct StepRt<'s> {
+    spec: &'s StepSpec,
     sampler: Sampler,
     rng: SimRng,
+    workflow: u32,
+    /// Index within the workflow (for the task's counters and traces).
+    local: u32,
+    /// Step id of the workflow's first step.
+    base: u32,
 }
 
 struct WorkflowRt {
-    steps: Vec<StepRt>,
+    base: u32,
     latency: LatencyHist,
     started: u64,
     completed: u64,
@@ -85,6 +95,7 @@ pub struct ScenarioModel<'s, T: Tracer = NoTrace> {
     arrivals: Vec<ArrivalRt>,
     pools: Vec<CpuPool>,
     workflows: Vec<WorkflowRt>,
+    steps: Vec<StepRt<'s>>,
     tasks: Tasks,
     arrivals_end: Option<SimTime>,
     tracer: T,
@@ -133,33 +144,32 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             .iter()
             .map(|p| CpuPool::new(p.servers, spec.interval))
             .collect();
-        let workflows = spec
-            .workflows
-            .iter()
-            .map(|w| {
-                let steps = w
-                    .steps
-                    .iter()
-                    .map(|s| {
-                        let (d, what) = match &s.kind {
-                            StepKind::Cpu { service, .. } => (service, "service"),
-                            StepKind::Delay { duration } => (duration, "duration"),
-                        };
-                        Ok(StepRt {
-                            sampler: sampler(d, step_field(&w.name, &s.name, what))?,
-                            rng: streams.stream(&format!("workflow/{}/step/{}", w.name, s.name)),
-                        })
-                    })
-                    .collect::<Result<_, SimError>>()?;
-                Ok(WorkflowRt {
-                    steps,
-                    latency: LatencyHist::new(),
-                    started: 0,
-                    completed: 0,
-                    in_system: TimeWeighted::default(),
-                })
-            })
-            .collect::<Result<_, SimError>>()?;
+        let mut steps = Vec::new();
+        let mut workflows = Vec::with_capacity(spec.workflows.len());
+        for (wi, w) in spec.workflows.iter().enumerate() {
+            let base = steps.len() as u32;
+            for (li, s) in w.steps.iter().enumerate() {
+                let (d, what) = match &s.kind {
+                    StepKind::Cpu { service, .. } => (service, "service"),
+                    StepKind::Delay { duration } => (duration, "duration"),
+                };
+                steps.push(StepRt {
+                    spec: s,
+                    sampler: sampler(d, step_field(&w.name, &s.name, what))?,
+                    rng: streams.stream(&format!("workflow/{}/step/{}", w.name, s.name)),
+                    workflow: wi as u32,
+                    local: li as u32,
+                    base,
+                });
+            }
+            workflows.push(WorkflowRt {
+                base,
+                latency: LatencyHist::new(),
+                started: 0,
+                completed: 0,
+                in_system: TimeWeighted::default(),
+            });
+        }
         let max_steps = spec
             .workflows
             .iter()
@@ -171,6 +181,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             arrivals,
             pools,
             workflows,
+            steps,
             tasks: Tasks::new(max_steps),
             arrivals_end: spec.horizon.map(|h| SimTime(h.0)),
             tracer,
@@ -188,14 +199,14 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
     }
 
     #[cold]
-    fn step_overflow(&self, now: SimTime, w: u32, step: u32, delay: SimDuration) -> SimError {
-        let wf = &self.spec.workflows[w as usize];
-        let s = &wf.steps[step as usize];
-        let what = match s.kind {
+    fn step_overflow(&self, now: SimTime, step: u32, delay: SimDuration) -> SimError {
+        let rt = &self.steps[step as usize];
+        let what = match rt.spec.kind {
             StepKind::Cpu { .. } => "service",
             StepKind::Delay { .. } => "duration",
         };
-        self.overflow(now, step_field(&wf.name, &s.name, what), delay)
+        let wf = &self.spec.workflows[rt.workflow as usize];
+        self.overflow(now, step_field(&wf.name, &rt.spec.name, what), delay)
     }
 
     /// Schedules the first arrival of every process (one inter-arrival time after zero).
@@ -263,25 +274,26 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         let rt = &mut self.workflows[w as usize];
         rt.started += 1;
         rt.in_system.add(now, 1);
+        let base = rt.base;
         self.trace(now, task, |serial| TraceEvent::TaskArrived {
             task: serial,
             workflow: w,
         });
         for &root in &wf.roots {
-            self.start_step(sched, task, w, root)?;
+            self.start_step(sched, task, base + root)?;
         }
         Ok(())
     }
 
+    /// Starts every copy of step `step` (a step id) of `task`.
     fn start_step(
         &mut self,
         sched: &mut Scheduler<Event>,
         task: u32,
-        w: u32,
         step: u32,
     ) -> Result<(), SimError> {
-        let spec: &'s Scenario = self.spec;
-        let s = &spec.workflows[w as usize].steps[step as usize];
+        let rt = &self.steps[step as usize];
+        let (s, local): (&'s StepSpec, u32) = (rt.spec, rt.local);
         let now = sched.now();
         match &s.kind {
             StepKind::Cpu { pool, .. } => {
@@ -294,7 +306,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                     };
                     self.trace(now, task, |serial| TraceEvent::JobArrived {
                         task: serial,
-                        step,
+                        step: local,
                         pool: p,
                     });
                     if let Some(slot) = self.pools[p as usize].submit(now, job) {
@@ -306,15 +318,15 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 for _ in 0..s.fanout {
                     self.trace(now, task, |serial| TraceEvent::DelayStarted {
                         task: serial,
-                        step,
+                        step: local,
                     });
-                    let rt = &mut self.workflows[w as usize].steps[step as usize];
+                    let rt = &mut self.steps[step as usize];
                     let d = rt.sampler.sample(&mut rt.rng);
                     if sched
                         .schedule_in(d, Event::DelayDone { task, step })
                         .is_err()
                     {
-                        return Err(self.step_overflow(now, w, step, d));
+                        return Err(self.step_overflow(now, step, d));
                     }
                 }
             }
@@ -331,19 +343,19 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         slot: u32,
         job: Job,
     ) -> Result<(), SimError> {
-        let w = self.tasks.get(job.task).workflow;
+        let rt = &mut self.steps[job.step as usize];
+        let service = rt.sampler.sample(&mut rt.rng);
+        let local = rt.local;
         self.trace(sched.now(), job.task, |serial| TraceEvent::JobStarted {
             task: serial,
-            step: job.step,
+            step: local,
             pool,
         });
-        let rt = &mut self.workflows[w as usize].steps[job.step as usize];
-        let service = rt.sampler.sample(&mut rt.rng);
         if sched
             .schedule_in(service, Event::JobDone { pool, slot })
             .is_err()
         {
-            return Err(self.step_overflow(sched.now(), w, job.step, service));
+            return Err(self.step_overflow(sched.now(), job.step, service));
         }
         Ok(())
     }
@@ -356,11 +368,14 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
     ) -> Result<(), SimError> {
         let now = sched.now();
         let (done, next) = self.pools[pool as usize].finish(now, slot);
-        self.trace(now, done.task, |serial| TraceEvent::JobFinished {
-            task: serial,
-            step: done.step,
-            pool,
-        });
+        if T::ENABLED {
+            let local = self.steps[done.step as usize].local;
+            self.trace(now, done.task, |serial| TraceEvent::JobFinished {
+                task: serial,
+                step: local,
+                pool,
+            });
+        }
         if let Some(next) = next {
             self.begin_service(sched, pool, slot, next)?;
         }
@@ -373,14 +388,18 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         task: u32,
         step: u32,
     ) -> Result<(), SimError> {
-        self.trace(sched.now(), task, |serial| TraceEvent::DelayFinished {
-            task: serial,
-            step,
-        });
+        if T::ENABLED {
+            let local = self.steps[step as usize].local;
+            self.trace(sched.now(), task, |serial| TraceEvent::DelayFinished {
+                task: serial,
+                step: local,
+            });
+        }
         self.copy_done(sched, task, step)
     }
 
-    /// One copy of `step` finished; when it was the last, the step is done.
+    /// One copy of step `step` (a step id) of `task` finished; when it was the last, the
+    /// step is done: its successors may start, and the task may end.
     #[inline]
     fn copy_done(
         &mut self,
@@ -388,22 +407,24 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         task: u32,
         step: u32,
     ) -> Result<(), SimError> {
-        let spec: &'s Scenario = self.spec;
-        let w = self.tasks.get(task).workflow;
-        let s = &spec.workflows[w as usize].steps[step as usize];
+        let rt = &self.steps[step as usize];
+        let (s, w, local, base): (&'s StepSpec, u32, u32, u32) =
+            (rt.spec, rt.workflow, rt.local, rt.base);
         // A counter only matters when there is more than one thing to count.
-        if s.fanout > 1 && self.tasks.copy_done(task, step) > 0 {
+        if s.fanout > 1 && self.tasks.copy_done(task, local) > 0 {
             return Ok(());
         }
         let now = sched.now();
         self.trace(now, task, |serial| TraceEvent::StepFinished {
             task: serial,
-            step,
+            step: local,
         });
-        let steps = &spec.workflows[w as usize].steps;
         for &succ in &s.successors {
-            if steps[succ as usize].n_after == 1 || self.tasks.dependency_done(task, succ) == 0 {
-                self.start_step(sched, task, w, succ)?;
+            let next = base + succ;
+            if self.steps[next as usize].spec.n_after == 1
+                || self.tasks.dependency_done(task, succ) == 0
+            {
+                self.start_step(sched, task, next)?;
             }
         }
         if self.tasks.step_done(task) == 0 {
