@@ -3,7 +3,7 @@
 //! [`Dist`] is the validated description (parameters in seconds); [`Sampler`] is its
 //! precomputed form that draws [`SimDuration`]s on the hot path.
 
-use crate::engine::{NANOS_PER_SEC, SimDuration, SimRng};
+use crate::engine::{NANOS_PER_SEC, SimDuration, SimRng, nanos_from_f64};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1, Gamma, LogNormal, Weibull};
 use std::sync::Arc;
@@ -238,8 +238,7 @@ impl Sampler {
         match self {
             Sampler::Exponential { mean_ns } => {
                 let e: f64 = Exp1.sample(rng);
-                // `as` saturates; +0.5 rounds half up for these non-negative values.
-                SimDuration((e * mean_ns + 0.5) as u64)
+                SimDuration(nanos_from_f64(e * mean_ns))
             }
             Sampler::Constant(d) => *d,
             _ => self.sample_other(rng),

@@ -13,5 +13,5 @@ pub mod model;
 pub mod tasks;
 pub mod trace;
 
-pub use model::{Event, ScenarioModel, SimError};
+pub use model::{Event, ScenarioModel, SimError, SimErrorKind};
 pub use trace::{NoTrace, TraceEvent, Tracer};

@@ -23,9 +23,15 @@ pub enum Event {
     DelayDone { task: u32, step: u32 },
 }
 
-/// Errors of a run.
+/// Errors of a run: a box around [`SimErrorKind`], so that the `Result`s returned on every
+/// event stay one word wide.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum SimError {
+#[error("{0}")]
+pub struct SimError(pub Box<SimErrorKind>);
+
+/// What went wrong in a run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SimErrorKind {
     /// A sampled time pushed an event past the end of the clock (u64 ns, about 584 years):
     /// the distribution's parameters do not fit the scenario. A problem of the input.
     #[error(
@@ -49,13 +55,30 @@ pub enum SimError {
     },
     /// The kernel refused an event for another reason (a bug).
     #[error("{0}")]
-    Schedule(#[from] ScheduleError),
+    Schedule(ScheduleError),
 }
 
 impl SimError {
+    /// What went wrong.
+    pub fn kind(&self) -> &SimErrorKind {
+        &self.0
+    }
+
     /// Whether the error comes from the scenario's input rather than from infersim itself.
     pub fn is_input_error(&self) -> bool {
-        matches!(self, SimError::ClockOverflow { .. })
+        matches!(*self.0, SimErrorKind::ClockOverflow { .. })
+    }
+}
+
+impl From<SimErrorKind> for SimError {
+    fn from(k: SimErrorKind) -> Self {
+        SimError(Box::new(k))
+    }
+}
+
+impl From<ScheduleError> for SimError {
+    fn from(e: ScheduleError) -> Self {
+        SimErrorKind::Schedule(e).into()
     }
 }
 
@@ -108,7 +131,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
     /// source leaves every other stream's draws unchanged.
     ///
     /// # Errors
-    /// [`SimError::InvalidDistribution`] if a distribution has no sampler (validation
+    /// [`SimErrorKind::InvalidDistribution`] if a distribution has no sampler (validation
     /// prevents this).
     pub fn new(
         spec: &'s Scenario,
@@ -118,11 +141,12 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
     ) -> Result<Self, SimError> {
         let streams = RngStreams::new(seed, u64::from(replication));
         let sampler = |d: &super::Dist, field: String| {
-            d.sampler()
-                .map_err(|message| SimError::InvalidDistribution {
+            d.sampler().map_err(|message| {
+                SimError::from(SimErrorKind::InvalidDistribution {
                     source_field: field,
                     message,
                 })
+            })
         };
         let arrivals = spec
             .arrivals
@@ -191,11 +215,12 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
     /// The error for a drawn time that overflows the clock (cold path).
     #[cold]
     fn overflow(&self, now: SimTime, source_field: String, delay: SimDuration) -> SimError {
-        SimError::ClockOverflow {
+        SimErrorKind::ClockOverflow {
             source_field,
             delay_s: delay.as_secs_f64(),
             now_s: now.as_secs_f64(),
         }
+        .into()
     }
 
     #[cold]

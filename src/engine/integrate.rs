@@ -51,7 +51,12 @@ impl TimeWeighted {
     #[inline(always)]
     pub fn advance(&mut self, now: SimTime) {
         let dt = now.saturating_since(self.since).0;
-        self.integral += i128::from(self.level) * i128::from(dt);
+        // Both factors sign-extended from 64 bits: one widening multiply. A step longer than
+        // 2^63 ns (292 years) cannot occur in a validated scenario; it is still exact below.
+        self.integral += match i64::try_from(dt) {
+            Ok(dt) => i128::from(self.level) * i128::from(dt),
+            Err(_) => i128::from(self.level) * i128::from(dt),
+        };
         if now > self.since {
             self.since = now;
         }

@@ -18,4 +18,4 @@ pub use integrate::TimeWeighted;
 pub use queue::{ScheduleError, Scheduler};
 pub use rng::{RngStreams, SimRng, stream_id};
 pub use sim::{Model, PROGRESS_EVERY_EVENTS, Simulation, StopReason};
-pub use time::{NANOS_PER_SEC, SimDuration, SimTime, TimeConversionError};
+pub use time::{NANOS_PER_SEC, SimDuration, SimTime, TimeConversionError, nanos_from_f64};
