@@ -11,34 +11,78 @@ use crate::engine::{SimDuration, SimTime, TimeWeighted};
 /// truncation instead of exhausting memory.
 pub const WINDOW_CAP: usize = 4_000_000;
 
+/// The window boundaries of one series: which window is open, when it ends, and the cap.
+#[derive(Debug, Clone)]
+struct WindowClock {
+    interval: u64,
+    window_end: u64,
+    closed: usize,
+    truncated: bool,
+}
+
+impl WindowClock {
+    fn new(interval: SimDuration) -> Self {
+        let interval = interval.0.max(1);
+        WindowClock {
+            interval,
+            window_end: interval,
+            closed: 0,
+            truncated: false,
+        }
+    }
+
+    /// Whether a window ends at or before `now` (one comparison on the hot path).
+    #[inline(always)]
+    fn due(&self, now: SimTime) -> bool {
+        now.0 >= self.window_end
+    }
+
+    /// Closes the open window if it ends at or before `now` and returns its end; `None` when
+    /// no window is due, or when the cap is reached (then no window is ever closed again).
+    fn close_next(&mut self, now: SimTime) -> Option<SimTime> {
+        if now.0 < self.window_end {
+            return None;
+        }
+        if self.closed >= WINDOW_CAP {
+            self.truncated = true;
+            self.window_end = u64::MAX;
+            return None;
+        }
+        let end = self.window_end;
+        self.window_end = end.saturating_add(self.interval);
+        self.closed += 1;
+        Some(SimTime(end))
+    }
+
+    /// Whether the run's last, partial window (ending at `end`) is kept.
+    fn keeps_partial(&self, end: SimTime) -> bool {
+        !self.truncated && end.0 > self.window_end - self.interval
+    }
+}
+
 /// A level (busy servers, queue length…) integrated exactly, per window and in total.
 #[derive(Debug, Clone)]
 pub struct WindowedLevel {
     tw: TimeWeighted,
-    interval: u64,
-    window_end: u64,
+    clock: WindowClock,
     total: i128,
     windows: Vec<i128>,
-    truncated: bool,
 }
 
 impl WindowedLevel {
     /// Starts at level 0 at time zero, with windows of `interval` (> 0).
     pub fn new(interval: SimDuration) -> Self {
-        let interval = interval.0.max(1);
         WindowedLevel {
             tw: TimeWeighted::new(SimTime::ZERO, 0),
-            interval,
-            window_end: interval,
+            clock: WindowClock::new(interval),
             total: 0,
             windows: Vec::new(),
-            truncated: false,
         }
     }
 
     /// Whether windows stopped being kept at [`WINDOW_CAP`].
     pub fn truncated(&self) -> bool {
-        self.truncated
+        self.clock.truncated
     }
 
     /// The current level.
@@ -50,7 +94,7 @@ impl WindowedLevel {
     /// Adds `delta` to the level at `now`.
     #[inline(always)]
     pub fn add(&mut self, now: SimTime, delta: i64) {
-        if now.0 >= self.window_end {
+        if self.clock.due(now) {
             self.close_windows_before(now);
         }
         self.tw.add(now, delta);
@@ -58,30 +102,23 @@ impl WindowedLevel {
 
     #[cold]
     fn close_windows_before(&mut self, now: SimTime) {
-        while now.0 >= self.window_end {
-            if self.windows.len() >= WINDOW_CAP {
-                // Keep the total exact; stop keeping windows.
-                self.truncated = true;
-                self.window_end = u64::MAX;
-                break;
-            }
-            self.tw.advance(SimTime(self.window_end));
+        while let Some(end) = self.clock.close_next(now) {
+            self.tw.advance(end);
             let w = self.tw.take_integral();
             self.total += w;
             self.windows.push(w);
-            self.window_end = self.window_end.saturating_add(self.interval);
         }
     }
 
     /// Closes every window up to `end` (the last one partial) and returns the integrals:
     /// `(total [level·ns], per-window integrals [level·ns])`. Window `k` covers
-    /// `[k·interval, min((k+1)·interval, end))`.
+    /// `[k·interval, min((k+1)·interval, end))`. After truncation the total stays exact.
     pub fn finish(mut self, end: SimTime) -> (i128, Vec<i128>) {
         self.close_windows_before(end);
         self.tw.advance(end);
         let last = self.tw.take_integral();
         self.total += last;
-        if !self.truncated && end.0 > self.window_end - self.interval {
+        if self.clock.keeps_partial(end) {
             self.windows.push(last);
         }
         (self.total, self.windows)
@@ -91,32 +128,27 @@ impl WindowedLevel {
 /// A count of occurrences (arrivals…), per window and in total.
 #[derive(Debug, Clone)]
 pub struct WindowedCount {
-    interval: u64,
-    window_end: u64,
+    clock: WindowClock,
     current: u64,
     total: u64,
     windows: Vec<u64>,
-    truncated: bool,
 }
 
 impl WindowedCount {
     /// Empty, with windows of `interval` (> 0).
     pub fn new(interval: SimDuration) -> Self {
-        let interval = interval.0.max(1);
         WindowedCount {
-            interval,
-            window_end: interval,
+            clock: WindowClock::new(interval),
             current: 0,
             total: 0,
             windows: Vec::new(),
-            truncated: false,
         }
     }
 
     /// Counts one occurrence at `now`.
     #[inline(always)]
     pub fn incr(&mut self, now: SimTime) {
-        if now.0 >= self.window_end {
+        if self.clock.due(now) {
             self.close_windows_before(now);
         }
         self.current += 1;
@@ -125,14 +157,8 @@ impl WindowedCount {
 
     #[cold]
     fn close_windows_before(&mut self, now: SimTime) {
-        while now.0 >= self.window_end {
-            if self.windows.len() >= WINDOW_CAP {
-                self.truncated = true;
-                self.window_end = u64::MAX;
-                break;
-            }
+        while self.clock.close_next(now).is_some() {
             self.windows.push(std::mem::take(&mut self.current));
-            self.window_end = self.window_end.saturating_add(self.interval);
         }
     }
 
@@ -145,7 +171,7 @@ impl WindowedCount {
     /// windows as [`WindowedLevel::finish`].
     pub fn finish(mut self, end: SimTime) -> (u64, Vec<u64>) {
         self.close_windows_before(end);
-        if !self.truncated && end.0 > self.window_end - self.interval {
+        if self.clock.keeps_partial(end) {
             self.windows.push(self.current);
         }
         (self.total, self.windows)
