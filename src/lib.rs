@@ -1,4 +1,5 @@
 //! infersim: a discrete-event capacity and datacenter simulator for AI inference.
+#![deny(missing_docs)]
 pub mod cli;
 pub mod domain;
 pub mod engine;

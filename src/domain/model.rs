@@ -14,13 +14,25 @@ use crate::metrics::{LatencyHist, PoolResult, ReplicationResult, WorkflowResult}
 /// The model's events (12 bytes: they live in the event heap).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// The next arrival of arrival process `source`.
-    Arrival { source: u32 },
-    /// The job in `slot` of `pool` finishes service.
-    JobDone { pool: u32, slot: u32 },
-    /// A copy of delay step `step` (a step id: workflow base + index) of the task in slot
-    /// `task` finishes.
-    DelayDone { task: u32, step: u32 },
+    /// The next arrival of an arrival process.
+    Arrival {
+        /// Index of the arrival process.
+        source: u32,
+    },
+    /// A job finishes service.
+    JobDone {
+        /// Pool index.
+        pool: u32,
+        /// Server slot in the pool.
+        slot: u32,
+    },
+    /// A copy of a delay step finishes.
+    DelayDone {
+        /// Task slot.
+        task: u32,
+        /// Step id (workflow base + index within the workflow).
+        step: u32,
+    },
 }
 
 /// Errors of a run: a box around [`SimErrorKind`], so that the `Result`s returned on every

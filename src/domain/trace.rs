@@ -10,21 +10,67 @@ use crate::engine::SimTime;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TraceEvent {
     /// A task of `workflow` arrived.
-    TaskArrived { task: u64, workflow: u32 },
+    TaskArrived {
+        /// Task serial number.
+        task: u64,
+        /// Workflow index.
+        workflow: u32,
+    },
     /// A copy of `step` reached `pool` (it starts at once or queues).
-    JobArrived { task: u64, step: u32, pool: u32 },
+    JobArrived {
+        /// Task serial number.
+        task: u64,
+        /// Step index within the workflow (topological order).
+        step: u32,
+        /// Pool index.
+        pool: u32,
+    },
     /// It started service.
-    JobStarted { task: u64, step: u32, pool: u32 },
+    JobStarted {
+        /// Task serial number.
+        task: u64,
+        /// Step index within the workflow.
+        step: u32,
+        /// Pool index.
+        pool: u32,
+    },
     /// It finished service.
-    JobFinished { task: u64, step: u32, pool: u32 },
+    JobFinished {
+        /// Task serial number.
+        task: u64,
+        /// Step index within the workflow.
+        step: u32,
+        /// Pool index.
+        pool: u32,
+    },
     /// A copy of a delay step started.
-    DelayStarted { task: u64, step: u32 },
+    DelayStarted {
+        /// Task serial number.
+        task: u64,
+        /// Step index within the workflow.
+        step: u32,
+    },
     /// A copy of a delay step finished.
-    DelayFinished { task: u64, step: u32 },
+    DelayFinished {
+        /// Task serial number.
+        task: u64,
+        /// Step index within the workflow.
+        step: u32,
+    },
     /// Every copy of `step` finished.
-    StepFinished { task: u64, step: u32 },
+    StepFinished {
+        /// Task serial number.
+        task: u64,
+        /// Step index within the workflow.
+        step: u32,
+    },
     /// The task finished (every step did).
-    TaskFinished { task: u64, workflow: u32 },
+    TaskFinished {
+        /// Task serial number.
+        task: u64,
+        /// Workflow index.
+        workflow: u32,
+    },
 }
 
 /// Receives trace events.
