@@ -9,9 +9,9 @@ mod report_text;
 pub use args::{Cli, Command, RunArgs};
 
 use crate::domain::Scenario;
-use crate::metrics::summarize;
-use crate::report::{RunInfo, write_run_outputs};
-use crate::run::{NoProgress, ProgressSink, RunError, run_replications};
+use crate::metrics::{Aggregate, ReplicationResult, series_rows};
+use crate::report::{ReplicationFacts, RunInfo, RunOutputs};
+use crate::run::{NoProgress, ProgressSink, RunError, run_replications_each};
 use crate::scenario::{ScenarioErrors, load};
 use clap::Parser;
 use progress::BarProgress;
@@ -97,20 +97,16 @@ fn warn_unstable(spec: &Scenario) {
     }
 }
 
-/// With `--interval` overriding the scenario's, re-check the number of windows.
+/// With `--interval` or `--replications` overriding the scenario's, re-check the size of the
+/// time series.
 fn check_windows(spec: &Scenario) -> Result<(), CliError> {
-    use crate::scenario::MAX_WINDOWS;
-    if let Some(h) = spec.horizon {
-        let windows = h.0.div_ceil(spec.interval.0);
-        if windows > MAX_WINDOWS {
-            return Err(CliError::BadInput(format!(
-                "--interval {} s over the {} s horizon gives {windows} time-series windows; at most {MAX_WINDOWS}: use a larger --interval",
-                spec.interval.as_secs_f64(),
-                h.as_secs_f64()
-            )));
-        }
+    match spec.time_series_problem() {
+        Some(p) => Err(CliError::BadInput(format!(
+            "{}: {p}",
+            spec.source.display()
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn validate(path: &std::path::Path) -> Result<(), CliError> {
@@ -129,8 +125,8 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     }
     if let Some(i) = args.interval {
         spec.interval = i;
-        check_windows(&spec)?;
     }
+    check_windows(&spec)?;
     warn_unstable(&spec);
     // More threads than replications would only cost thread start-up.
     let threads = args
@@ -141,27 +137,53 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     let show_bar =
         !args.quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
 
+    let dir = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("output").join(&spec.name));
+    // The output folder is the user's choice: failing to write there is bad input. It is
+    // opened before the run so that a bad folder costs no simulation time.
+    let bad_output = |e: crate::report::OutputError| CliError::BadInput(e.to_string());
+    let mut outputs = RunOutputs::create(&dir, &spec.name).map_err(bad_output)?;
+
+    // Each replication is folded into the aggregate and streamed to timeseries.csv as soon
+    // as its chunk is done, in replication order.
+    let mut aggregate = Aggregate::new();
+    let mut facts: Vec<ReplicationFacts> = Vec::with_capacity(spec.replications as usize);
+    let mut output_error = None;
+    let mut sink = |r: ReplicationResult| {
+        aggregate.add(&spec, &r);
+        facts.push(ReplicationFacts::from(&r));
+        if output_error.is_none()
+            && let Err(e) = outputs.add_series(&series_rows(&spec, &r))
+        {
+            output_error = Some(e);
+        }
+    };
     let started = Instant::now();
-    let results = if show_bar {
+    let ran = if show_bar {
         let bar = BarProgress::new(spec.replications);
         std::thread::scope(|s| {
             s.spawn(|| bar.draw_until_stopped());
-            let r = run_replications(&spec, Some(threads), &bar as &dyn ProgressSink);
+            let r =
+                run_replications_each(&spec, Some(threads), &bar as &dyn ProgressSink, &mut sink);
             bar.stop();
             r
         })
     } else {
-        run_replications(&spec, Some(threads), &NoProgress)
-    }
-    .map_err(|e| match &e {
+        run_replications_each(&spec, Some(threads), &NoProgress, &mut sink)
+    };
+    ran.map_err(|e| match &e {
         RunError::Simulation { cause, .. } if cause.is_input_error() => {
             CliError::BadInput(format!("{}: {e}", args.scenario.display()))
         }
         _ => CliError::Internal(e.into()),
     })?;
     let wall_s = started.elapsed().as_secs_f64();
+    if let Some(e) = output_error {
+        return Err(bad_output(e));
+    }
 
-    let info = RunInfo::new(&spec, &results, threads, wall_s);
+    let info = RunInfo::new(&spec, &facts, threads, wall_s);
     if info.timeseries_truncated {
         eprintln!(
             "warning: the run outlasted {} time-series windows of {} s; timeseries.csv stops there (summary.csv is complete): use a larger --interval",
@@ -169,14 +191,9 @@ fn run(args: RunArgs) -> Result<(), CliError> {
             spec.interval.as_secs_f64()
         );
     }
-    let dir = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("output").join(&spec.name));
-    // The output folder is the user's choice: failing to write there is bad input.
-    write_run_outputs(&dir, &spec, &results, &info)
-        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let rows = aggregate.rows();
+    outputs.finish(&rows, &info).map_err(bad_output)?;
     if !args.quiet {
-        let rows = summarize(&spec, &results);
         print(&report_text::run_summary(&spec, &rows, &info, &dir))?;
     }
     Ok(())

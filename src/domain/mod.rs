@@ -6,12 +6,13 @@ pub mod spec;
 
 pub use dist::{Dist, Sampler};
 pub use spec::{
-    ArrivalSpec, CpuPoolSpec, PoolId, Scenario, StepKind, StepSpec, WorkflowId, WorkflowSpec,
+    ArrivalSpec, CpuPoolSpec, MAX_SERIES_ROWS, MAX_WINDOWS, PoolId, Scenario, StepKind, StepSpec,
+    WorkflowId, WorkflowSpec,
 };
 pub mod cpu_pool;
 pub mod model;
 pub mod tasks;
 pub mod trace;
 
-pub use model::{Event, ScenarioModel, SimError, SimErrorKind};
+pub use model::{Event, MAX_TASKS_IN_FLIGHT, ScenarioModel, SimError, SimErrorKind};
 pub use trace::{NoTrace, TraceEvent, Tracer};

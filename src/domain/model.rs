@@ -65,10 +65,36 @@ pub enum SimErrorKind {
         /// Why.
         message: String,
     },
+    /// The clock stopped advancing: a distribution draws times that round to 0 ns.
+    #[error(
+        "simulated time stopped advancing at {at_s} s ({events} events in a row at that instant): an inter-arrival or service distribution draws times below the 1 ns resolution; check its parameters"
+    )]
+    Stalled {
+        /// The instant [s].
+        at_s: f64,
+        /// Events handled there.
+        events: u64,
+    },
+    /// More tasks in flight than [`MAX_TASKS_IN_FLIGHT`]: the system is overloaded and the
+    /// run would exhaust memory.
+    #[error(
+        "{tasks} tasks in flight at simulated time {at_s} s (limit {MAX_TASKS_IN_FLIGHT}): the scenario is overloaded (see the offered-load warning); shorten the horizon, add servers or lower the arrival rate"
+    )]
+    Overloaded {
+        /// When the limit was hit [s].
+        at_s: f64,
+        /// Tasks in flight.
+        tasks: usize,
+    },
     /// The kernel refused an event for another reason (a bug).
     #[error("{0}")]
     Schedule(ScheduleError),
 }
+
+/// Most tasks in flight in one replication (about 1 GB of state for one-step workflows).
+/// Reaching it means the system is overloaded; the run stops with [`SimErrorKind::Overloaded`]
+/// rather than exhausting memory.
+pub const MAX_TASKS_IN_FLIGHT: usize = 10_000_000;
 
 impl SimError {
     /// What went wrong.
@@ -78,7 +104,12 @@ impl SimError {
 
     /// Whether the error comes from the scenario's input rather than from infersim itself.
     pub fn is_input_error(&self) -> bool {
-        matches!(*self.0, SimErrorKind::ClockOverflow { .. })
+        matches!(
+            *self.0,
+            SimErrorKind::ClockOverflow { .. }
+                | SimErrorKind::Stalled { .. }
+                | SimErrorKind::Overloaded { .. }
+        )
     }
 }
 
@@ -90,7 +121,14 @@ impl From<SimErrorKind> for SimError {
 
 impl From<ScheduleError> for SimError {
     fn from(e: ScheduleError) -> Self {
-        SimErrorKind::Schedule(e).into()
+        match e {
+            ScheduleError::Stalled { at, events } => SimErrorKind::Stalled {
+                at_s: at.as_secs_f64(),
+                events,
+            },
+            other => SimErrorKind::Schedule(other),
+        }
+        .into()
     }
 }
 
@@ -303,6 +341,13 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         let w = a.workflow;
         self.schedule_next_arrival(sched, source)?;
 
+        if self.tasks.live() >= MAX_TASKS_IN_FLIGHT {
+            return Err(SimErrorKind::Overloaded {
+                at_s: now.as_secs_f64(),
+                tasks: self.tasks.live(),
+            }
+            .into());
+        }
         let spec: &'s Scenario = self.spec;
         let wf = &spec.workflows[w as usize];
         let task = self

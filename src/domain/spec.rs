@@ -109,7 +109,53 @@ pub struct StepSpec {
     pub successors: Vec<u32>,
 }
 
+/// Most time-series windows per series and replication (`expected length / interval`).
+pub const MAX_WINDOWS: u64 = 1_000_000;
+/// Most rows of `timeseries.csv` in one run (replications × pools × series × windows; about
+/// 1.5 GB of CSV).
+pub const MAX_SERIES_ROWS: f64 = 2e7;
+
 impl Scenario {
+    /// Expected simulated length of a replication [s]: the horizon, or for a run stopped by
+    /// `max_arrivals`, the longest `max_arrivals × mean inter-arrival time`.
+    pub fn expected_end_s(&self) -> Option<f64> {
+        if let Some(h) = self.horizon {
+            return Some(h.as_secs_f64());
+        }
+        self.arrivals
+            .iter()
+            .filter_map(|a| a.max_arrivals.map(|m| m as f64 * a.interarrival.mean_s()))
+            .reduce(f64::max)
+            .filter(|e| *e > 0.0)
+    }
+
+    /// Why the time series would be too large for memory, if it would: more than
+    /// [`MAX_WINDOWS`] windows per series, or more than [`MAX_SERIES_ROWS`] rows in all.
+    pub fn time_series_problem(&self) -> Option<String> {
+        let end = self.expected_end_s()?;
+        let interval = self.interval.as_secs_f64();
+        let windows = (end / interval).ceil();
+        let what = if self.horizon.is_some() {
+            "the horizon"
+        } else {
+            "the arrivals (expected length)"
+        };
+        if windows > MAX_WINDOWS as f64 {
+            return Some(format!(
+                "{what} of {end:.6e} s in windows of {interval} s gives {windows:.0} time-series windows; at most {MAX_WINDOWS}: use a larger interval"
+            ));
+        }
+        let rows = windows * 3.0 * self.cpu_pools.len() as f64 * f64::from(self.replications);
+        if rows > MAX_SERIES_ROWS {
+            return Some(format!(
+                "timeseries.csv would hold about {rows:.0} rows ({} replications x {} pools x 3 series x {windows:.0} windows); at most {MAX_SERIES_ROWS:.0}: use a larger interval or fewer replications",
+                self.replications,
+                self.cpu_pools.len()
+            ));
+        }
+        None
+    }
+
     /// Offered load per CPU pool: ρ = Σ arrival rate × fan-out × mean service / servers.
     /// A value >= 1 means the queue grows without bound (the pool is unstable).
     pub fn offered_load(&self) -> Vec<f64> {

@@ -17,5 +17,5 @@ mod time;
 pub use integrate::TimeWeighted;
 pub use queue::{ScheduleError, Scheduler};
 pub use rng::{RngStreams, SimRng, stream_id};
-pub use sim::{Model, PROGRESS_EVERY_EVENTS, Simulation, StopReason};
+pub use sim::{Model, PROGRESS_EVERY_EVENTS, STALL_EVENTS, Simulation, StopReason};
 pub use time::{NANOS_PER_SEC, SimDuration, SimTime, TimeConversionError, nanos_from_f64};

@@ -27,6 +27,15 @@ pub enum ScheduleError {
         /// Requested delay.
         delay: SimDuration,
     },
+    /// The clock stopped advancing: this many events in a row happened at the same instant
+    /// (see [`crate::engine::STALL_EVENTS`]).
+    #[error("simulated time stopped advancing at {at}: {events} events in a row at that instant")]
+    Stalled {
+        /// The instant.
+        at: SimTime,
+        /// Events handled at it.
+        events: u64,
+    },
 }
 
 /// A pending event. `key` packs `(time, seq)` as `time << 64 | seq`, so one `u128`

@@ -37,6 +37,12 @@ pub enum StopReason {
 /// How often (in events) the run loop reports progress.
 pub const PROGRESS_EVERY_EVENTS: u64 = 1 << 16;
 
+/// Events in a row at one instant after which the run stops with
+/// [`ScheduleError::Stalled`]: a model whose delays round to zero nanoseconds would otherwise
+/// spin forever at one instant (and grow without bound). Checked where progress is reported,
+/// so it costs nothing per event.
+pub const STALL_EVENTS: u64 = 1 << 24;
+
 /// A model together with its clock and future-event list.
 pub struct Simulation<M: Model> {
     /// The domain model (public so callers can seed initial events and read results).
@@ -88,6 +94,9 @@ impl<M: Model> Simulation<M> {
         mut progress: impl FnMut(SimTime, u64),
     ) -> Result<StopReason, M::Error> {
         let limit = horizon.unwrap_or(SimTime::MAX);
+        // Time and event count at the last progress check: if the clock has not moved over
+        // STALL_EVENTS events, it never will.
+        let (mut check_time, mut check_events) = (self.sched.now(), self.events);
         loop {
             match self.sched.peek_time() {
                 None => {
@@ -110,7 +119,17 @@ impl<M: Model> Simulation<M> {
             self.model.handle(&mut self.sched, event)?;
             self.events += 1;
             if self.events.is_multiple_of(PROGRESS_EVERY_EVENTS) {
-                progress(self.sched.now(), self.events);
+                let now = self.sched.now();
+                progress(now, self.events);
+                if now != check_time {
+                    (check_time, check_events) = (now, self.events);
+                } else if self.events - check_events >= STALL_EVENTS {
+                    return Err(ScheduleError::Stalled {
+                        at: now,
+                        events: self.events - check_events,
+                    }
+                    .into());
+                }
             }
         }
     }
@@ -138,6 +157,29 @@ mod tests {
                 s.schedule_in(SimDuration(10), (e.0, e.1 - 1))?;
             }
             Ok(())
+        }
+    }
+
+    /// Re-schedules itself with zero delay forever.
+    struct Spinner;
+    impl Model for Spinner {
+        type Event = ();
+        type Error = ScheduleError;
+        fn handle(&mut self, s: &mut Scheduler<()>, _: ()) -> Result<(), ScheduleError> {
+            s.schedule_in(SimDuration::ZERO, ())
+        }
+    }
+
+    #[test]
+    fn a_clock_that_stops_advancing_is_an_error_not_a_hang() {
+        let mut sim = Simulation::new(Spinner);
+        sim.scheduler_mut().schedule_at(SimTime(5), ()).unwrap();
+        match sim.run(Some(SimTime(10)), |_, _| {}) {
+            Err(ScheduleError::Stalled { at, events }) => {
+                assert_eq!(at, SimTime(5));
+                assert!(events >= STALL_EVENTS);
+            }
+            other => panic!("expected a stall, got {other:?}"),
         }
     }
 

@@ -93,8 +93,9 @@ impl SimDuration {
     /// Converts a sampled number of seconds [s] to nanoseconds on the hot path.
     ///
     /// Samplers of validated distributions only produce finite, non-negative values; this
-    /// saturates instead of failing (NaN and negatives map to zero, a huge value to `i64::MAX` ns,
-    /// 292 years) so a pathological draw can never panic (see [`nanos_from_f64`]).
+    /// saturates instead of failing (NaN and negatives map to zero, a huge value to `u64::MAX`
+    /// ns, which the scheduler then rejects as an overflow) so a pathological draw can never
+    /// panic (see [`nanos_from_f64`]).
     #[inline]
     pub fn from_secs_f64_saturating(secs: f64) -> SimDuration {
         SimDuration(nanos_from_f64(secs * NANOS_PER_SEC as f64))
@@ -122,11 +123,19 @@ impl SimDuration {
 }
 
 /// Rounds a non-negative number of nanoseconds to `u64`, half up; NaN and negatives give 0,
-/// values beyond `i64::MAX` (292 years) give `i64::MAX`. Converting through `i64` is a single
-/// instruction plus a clamp on x86-64, where a saturating `f64 -> u64` cast needs a dozen.
+/// values at or beyond 2^63 (292 years) give `u64::MAX`, so that scheduling them fails loudly
+/// as a clock overflow instead of being clipped. Converting through `i64` is one instruction
+/// plus a clamp on x86-64, where a saturating `f64 -> u64` cast needs a dozen.
 #[inline(always)]
 pub fn nanos_from_f64(ns: f64) -> u64 {
-    ((ns + 0.5) as i64).max(0) as u64
+    const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+    if ns < TWO_POW_63 {
+        ((ns + 0.5) as i64).max(0) as u64
+    } else if ns.is_nan() {
+        0
+    } else {
+        u64::MAX
+    }
 }
 
 impl fmt::Display for SimTime {
@@ -184,7 +193,8 @@ mod tests {
         assert_eq!(nanos_from_f64(1.5), 2);
         assert_eq!(nanos_from_f64(-3.0), 0);
         assert_eq!(nanos_from_f64(f64::NAN), 0);
-        assert_eq!(nanos_from_f64(1e30), i64::MAX as u64);
+        assert_eq!(nanos_from_f64(1e30), u64::MAX);
+        assert_eq!(nanos_from_f64(f64::INFINITY), u64::MAX);
         assert_eq!(
             SimDuration::from_secs_f64_saturating(2.5e-9),
             SimDuration(3)

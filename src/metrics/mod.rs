@@ -10,5 +10,7 @@ mod windowed;
 pub use latency::{LatencyHist, QUANTILES, SIGNIFICANT_DIGITS};
 pub use names::{Metric, Series};
 pub use replication::{PoolResult, ReplicationResult, WorkflowResult};
-pub use summary::{SeriesRow, SummaryRow, ci95_half_width, series, summarize};
+pub use summary::{
+    Aggregate, SeriesRow, SummaryRow, ci95_half_width, series, series_rows, summarize,
+};
 pub use windowed::{WINDOW_CAP, WindowedCount, WindowedLevel, window_len};

@@ -8,6 +8,10 @@
 //! - a `mean` level (utilization, queue length…) is averaged over replications likewise.
 //!
 //! With one replication no half-width is given.
+//!
+//! Aggregation streams: [`Aggregate::add`] takes one replication at a time (in replication
+//! order) and keeps only merged histograms and a few numbers per replication, so memory does
+//! not grow with the histograms of every replication.
 
 use super::names::{Metric, Series};
 use super::replication::ReplicationResult;
@@ -66,176 +70,274 @@ fn mean(xs: &[f64]) -> Option<f64> {
     (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
 }
 
-struct Rows<'a> {
-    rows: &'a mut Vec<SummaryRow>,
-    group: String,
+/// What one replication contributes to one summary entry.
+enum Obs {
+    /// A distribution of durations.
+    Dist(LatencyHist),
+    /// A per-replication amount (`total`).
+    Total(f64),
+    /// A per-replication level (`mean`).
+    Level(f64),
+    /// A figure from the scenario, the same in every replication (`mean`, no half-width).
+    Point(f64),
 }
 
-impl Rows<'_> {
-    fn push(&mut self, metric: Metric, stat: &'static str, value: Option<f64>, ci: Option<f64>) {
-        self.rows.push(SummaryRow {
-            group: self.group.clone(),
-            metric,
-            stat,
-            value,
-            ci95_half_width: ci,
-        });
-    }
-
-    /// `total` of a per-replication amount: mean over replications with its half-width.
-    fn total(&mut self, metric: Metric, per_rep: &[f64]) {
-        self.push(metric, "total", mean(per_rep), ci95_half_width(per_rep));
-    }
-
-    /// `mean` of a per-replication level.
-    fn level(&mut self, metric: Metric, per_rep: &[f64]) {
-        self.push(metric, "mean", mean(per_rep), ci95_half_width(per_rep));
-    }
-
-    /// Mean, percentiles, max and count of a distribution observed in every replication.
-    fn distribution(&mut self, metric: Metric, per_rep: &[&LatencyHist]) {
-        let mut merged = LatencyHist::new();
-        for h in per_rep {
-            merged.merge(h);
-        }
-        let observed: Vec<&&LatencyHist> = per_rep.iter().filter(|h| h.count() > 0).collect();
-        let means: Vec<f64> = observed.iter().filter_map(|h| h.mean_s()).collect();
-        self.push(metric, "mean", merged.mean_s(), ci95_half_width(&means));
-        for (stat, q) in QUANTILES {
-            let ci = if q < 1.0 {
-                let qs: Vec<f64> = observed.iter().filter_map(|h| h.quantile_s(q)).collect();
-                ci95_half_width(&qs)
-            } else {
-                None
-            };
-            self.push(metric, stat, merged.quantile_s(q), ci);
-        }
-        self.push(metric, "count", Some(merged.count() as f64), None);
-    }
+/// The accumulated state of one summary entry.
+enum Acc {
+    Dist {
+        merged: LatencyHist,
+        /// Per replication with observations: mean and the quantiles below 1 [s].
+        means: Vec<f64>,
+        quantiles: Vec<Vec<f64>>,
+    },
+    Values {
+        stat: &'static str,
+        values: Vec<f64>,
+    },
+    Point(f64),
 }
 
-/// The `summary.csv` rows of a run: `all`, then each workflow, then each pool (sorted names).
-pub fn summarize(spec: &Scenario, results: &[ReplicationResult]) -> Vec<SummaryRow> {
-    let mut rows = Vec::new();
-    let secs = |r: &ReplicationResult| r.end.as_secs_f64();
+/// The entries of one replication, in output order: `all`, each workflow, each pool.
+fn observations(spec: &Scenario, r: &ReplicationResult) -> Vec<(String, Metric, Obs)> {
+    let mut out = Vec::new();
+    let t_ns = r.end.0 as f64;
+    let per_time = |x: f64| if t_ns > 0.0 { x / t_ns } else { 0.0 };
 
-    // all
-    {
-        let mut g = Rows {
-            rows: &mut rows,
-            group: "all".into(),
-        };
-        let lat: Vec<LatencyHist> = results
-            .iter()
-            .map(|r| {
-                let mut m = LatencyHist::new();
-                r.workflows.iter().for_each(|w| m.merge(&w.latency));
-                m
-            })
-            .collect();
-        g.distribution(Metric::TaskLatencyS, &lat.iter().collect::<Vec<_>>());
-        let sum_w = |f: &dyn Fn(&crate::metrics::WorkflowResult) -> u64| -> Vec<f64> {
-            results
-                .iter()
-                .map(|r| r.workflows.iter().map(f).sum::<u64>() as f64)
-                .collect()
-        };
-        g.total(Metric::TasksStarted, &sum_w(&|w| w.started));
-        g.total(Metric::TasksCompleted, &sum_w(&|w| w.completed));
-        g.total(Metric::TasksInFlightAtEnd, &sum_w(&|w| w.in_flight_at_end));
-        g.total(
-            Metric::Events,
-            &results.iter().map(|r| r.events as f64).collect::<Vec<_>>(),
-        );
-        g.total(
-            Metric::SimulatedTimeS,
-            &results.iter().map(secs).collect::<Vec<_>>(),
-        );
-    }
+    let mut all_latency = LatencyHist::new();
+    r.workflows
+        .iter()
+        .for_each(|w| all_latency.merge(&w.latency));
+    let sum_w =
+        |f: &dyn Fn(&super::WorkflowResult) -> u64| r.workflows.iter().map(f).sum::<u64>() as f64;
+    let g = "all".to_string();
+    out.push((g.clone(), Metric::TaskLatencyS, Obs::Dist(all_latency)));
+    out.push((
+        g.clone(),
+        Metric::TasksStarted,
+        Obs::Total(sum_w(&|w| w.started)),
+    ));
+    out.push((
+        g.clone(),
+        Metric::TasksCompleted,
+        Obs::Total(sum_w(&|w| w.completed)),
+    ));
+    out.push((
+        g.clone(),
+        Metric::TasksInFlightAtEnd,
+        Obs::Total(sum_w(&|w| w.in_flight_at_end)),
+    ));
+    out.push((g.clone(), Metric::Events, Obs::Total(r.events as f64)));
+    out.push((g, Metric::SimulatedTimeS, Obs::Total(r.end.as_secs_f64())));
 
-    for (i, w) in spec.workflows.iter().enumerate() {
-        let mut g = Rows {
-            rows: &mut rows,
-            group: format!("workflow:{}", w.name),
-        };
-        let per = |f: &dyn Fn(&crate::metrics::WorkflowResult) -> f64| -> Vec<f64> {
-            results.iter().map(|r| f(&r.workflows[i])).collect()
-        };
-        g.distribution(
+    for (w, wr) in spec.workflows.iter().zip(&r.workflows) {
+        let g = format!("workflow:{}", w.name);
+        out.push((
+            g.clone(),
             Metric::TaskLatencyS,
-            &results
-                .iter()
-                .map(|r| &r.workflows[i].latency)
-                .collect::<Vec<_>>(),
-        );
-        g.total(Metric::TasksStarted, &per(&|w| w.started as f64));
-        g.total(Metric::TasksCompleted, &per(&|w| w.completed as f64));
-        g.total(
+            Obs::Dist(wr.latency.clone()),
+        ));
+        out.push((
+            g.clone(),
+            Metric::TasksStarted,
+            Obs::Total(wr.started as f64),
+        ));
+        out.push((
+            g.clone(),
+            Metric::TasksCompleted,
+            Obs::Total(wr.completed as f64),
+        ));
+        out.push((
+            g.clone(),
+            Metric::TasksInSystem,
+            Obs::Level(per_time(wr.in_system_integral as f64)),
+        ));
+        out.push((
+            g.clone(),
             Metric::TasksInFlightAtEnd,
-            &per(&|w| w.in_flight_at_end as f64),
-        );
-        g.distribution(
-            Metric::InFlightAgeS,
-            &results
-                .iter()
-                .map(|r| &r.workflows[i].in_flight_age)
-                .collect::<Vec<_>>(),
-        );
+            Obs::Total(wr.in_flight_at_end as f64),
+        ));
+        out.push((g, Metric::InFlightAgeS, Obs::Dist(wr.in_flight_age.clone())));
     }
 
     let offered = spec.offered_load();
-    for (i, p) in spec.cpu_pools.iter().enumerate() {
-        let mut g = Rows {
-            rows: &mut rows,
-            group: format!("pool:{}", p.name),
-        };
+    for ((p, pr), rho) in spec.cpu_pools.iter().zip(&r.pools).zip(offered) {
+        let g = format!("pool:{}", p.name);
         let c = f64::from(p.servers);
-        let per_time = |r: &ReplicationResult, x: f64| {
-            let t = r.end.0 as f64;
-            if t > 0.0 { x / t } else { 0.0 }
-        };
-        g.distribution(
-            Metric::WaitS,
-            &results.iter().map(|r| &r.pools[i].wait).collect::<Vec<_>>(),
-        );
-        g.distribution(
-            Metric::SojournS,
-            &results
-                .iter()
-                .map(|r| &r.pools[i].sojourn)
-                .collect::<Vec<_>>(),
-        );
-        let util: Vec<f64> = results
-            .iter()
-            .map(|r| per_time(r, r.pools[i].busy_integral as f64) / c)
-            .collect();
-        g.level(Metric::Utilization, &util);
-        let ql: Vec<f64> = results
-            .iter()
-            .map(|r| per_time(r, r.pools[i].queue_integral as f64))
-            .collect();
-        g.level(Metric::QueueLength, &ql);
-        let rate: Vec<f64> = results
-            .iter()
-            .map(|r| per_time(r, r.pools[i].arrivals as f64) * 1e9)
-            .collect();
-        g.level(Metric::ArrivalRatePerS, &rate);
-        g.push(Metric::OfferedLoad, "mean", Some(offered[i]), None);
-        let per = |f: &dyn Fn(&crate::metrics::PoolResult) -> u64| -> Vec<f64> {
-            results.iter().map(|r| f(&r.pools[i]) as f64).collect()
-        };
-        g.total(Metric::JobsArrived, &per(&|p| p.arrivals));
-        g.total(Metric::JobsQueuedAtEnd, &per(&|p| p.queue_at_end));
-        g.total(Metric::JobsInServiceAtEnd, &per(&|p| p.busy_at_end));
+        out.push((g.clone(), Metric::WaitS, Obs::Dist(pr.wait.clone())));
+        out.push((g.clone(), Metric::SojournS, Obs::Dist(pr.sojourn.clone())));
+        out.push((
+            g.clone(),
+            Metric::Utilization,
+            Obs::Level(per_time(pr.busy_integral as f64) / c),
+        ));
+        out.push((
+            g.clone(),
+            Metric::QueueLength,
+            Obs::Level(per_time(pr.queue_integral as f64)),
+        ));
+        out.push((
+            g.clone(),
+            Metric::ArrivalRatePerS,
+            Obs::Level(per_time(pr.arrivals as f64) * 1e9),
+        ));
+        out.push((g.clone(), Metric::OfferedLoad, Obs::Point(rho)));
+        out.push((
+            g.clone(),
+            Metric::JobsArrived,
+            Obs::Total(pr.arrivals as f64),
+        ));
+        out.push((
+            g.clone(),
+            Metric::JobsQueuedAtEnd,
+            Obs::Total(pr.queue_at_end as f64),
+        ));
+        out.push((
+            g,
+            Metric::JobsInServiceAtEnd,
+            Obs::Total(pr.busy_at_end as f64),
+        ));
     }
-    rows
+    out
 }
 
-/// The `timeseries.csv` rows: per replication, per pool, per window.
+/// Summary statistics accumulated over replications, one replication at a time.
+#[derive(Default)]
+pub struct Aggregate {
+    entries: Vec<(String, Metric, Acc)>,
+    replications: u32,
+}
+
+impl Aggregate {
+    /// An empty aggregate.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one replication. Call in replication order (merging is order-independent, but
+    /// the per-replication lists keep it).
+    pub fn add(&mut self, spec: &Scenario, r: &ReplicationResult) {
+        let obs = observations(spec, r);
+        if self.entries.is_empty() {
+            self.entries = obs
+                .iter()
+                .map(|(g, m, o)| {
+                    let acc = match o {
+                        Obs::Dist(_) => Acc::Dist {
+                            merged: LatencyHist::new(),
+                            means: Vec::new(),
+                            quantiles: Vec::new(),
+                        },
+                        Obs::Total(_) => Acc::Values {
+                            stat: "total",
+                            values: Vec::new(),
+                        },
+                        Obs::Level(_) => Acc::Values {
+                            stat: "mean",
+                            values: Vec::new(),
+                        },
+                        Obs::Point(x) => Acc::Point(*x),
+                    };
+                    (g.clone(), *m, acc)
+                })
+                .collect();
+        }
+        for ((_, _, acc), (_, _, o)) in self.entries.iter_mut().zip(obs) {
+            match (acc, o) {
+                (
+                    Acc::Dist {
+                        merged,
+                        means,
+                        quantiles,
+                    },
+                    Obs::Dist(h),
+                ) => {
+                    merged.merge(&h);
+                    if let Some(m) = h.mean_s() {
+                        means.push(m);
+                        quantiles.push(
+                            QUANTILES
+                                .iter()
+                                .filter(|(_, q)| *q < 1.0)
+                                .filter_map(|(_, q)| h.quantile_s(*q))
+                                .collect(),
+                        );
+                    }
+                }
+                (Acc::Values { values, .. }, Obs::Total(x) | Obs::Level(x)) => values.push(x),
+                (Acc::Point(_), Obs::Point(_)) => {}
+                // `observations` yields the same kinds in the same order every time.
+                _ => {}
+            }
+        }
+        self.replications += 1;
+    }
+
+    /// Replications added so far.
+    pub fn replications(&self) -> u32 {
+        self.replications
+    }
+
+    /// The `summary.csv` rows: `all`, then each workflow, then each pool (sorted names).
+    pub fn rows(&self) -> Vec<SummaryRow> {
+        let mut rows = Vec::new();
+        for (group, metric, acc) in &self.entries {
+            let mut push = |stat, value, ci| {
+                rows.push(SummaryRow {
+                    group: group.clone(),
+                    metric: *metric,
+                    stat,
+                    value,
+                    ci95_half_width: ci,
+                })
+            };
+            match acc {
+                Acc::Dist {
+                    merged,
+                    means,
+                    quantiles,
+                } => {
+                    push("mean", merged.mean_s(), ci95_half_width(means));
+                    let mut k = 0;
+                    for (stat, q) in QUANTILES {
+                        let ci = if q < 1.0 {
+                            let qs: Vec<f64> =
+                                quantiles.iter().filter_map(|v| v.get(k).copied()).collect();
+                            k += 1;
+                            ci95_half_width(&qs)
+                        } else {
+                            None
+                        };
+                        push(stat, merged.quantile_s(q), ci);
+                    }
+                    push("count", Some(merged.count() as f64), None);
+                }
+                Acc::Values { stat, values } => push(stat, mean(values), ci95_half_width(values)),
+                Acc::Point(x) => push("mean", Some(*x), None),
+            }
+        }
+        rows
+    }
+}
+
+/// The `summary.csv` rows of a run held in memory (see [`Aggregate`] for streaming).
+pub fn summarize(spec: &Scenario, results: &[ReplicationResult]) -> Vec<SummaryRow> {
+    let mut agg = Aggregate::new();
+    for r in results {
+        agg.add(spec, r);
+    }
+    agg.rows()
+}
+
+/// The `timeseries.csv` rows of a run held in memory.
 pub fn series(spec: &Scenario, results: &[ReplicationResult]) -> Vec<SeriesRow> {
+    results.iter().flat_map(|r| series_rows(spec, r)).collect()
+}
+
+/// The `timeseries.csv` rows of one replication: per pool, per window.
+pub fn series_rows(spec: &Scenario, r: &ReplicationResult) -> Vec<SeriesRow> {
     let mut rows = Vec::new();
     let interval = spec.interval;
-    for r in results {
+    {
         for (i, p) in spec.cpu_pools.iter().enumerate() {
             let pr = &r.pools[i];
             let group = format!("pool:{}", p.name);

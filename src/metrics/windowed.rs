@@ -9,7 +9,7 @@ use crate::engine::{SimDuration, SimTime, TimeWeighted};
 /// a quarter of this; a run that goes on much longer (a drain, a count-stopped run slower
 /// than expected) stops adding windows here, keeps its totals exact, and reports the
 /// truncation instead of exhausting memory.
-pub const WINDOW_CAP: usize = 4_000_000;
+pub const WINDOW_CAP: usize = 2_000_000;
 
 /// The window boundaries of one series: which window is open, when it ends, and the cap.
 #[derive(Debug, Clone)]

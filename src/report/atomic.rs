@@ -13,15 +13,44 @@ fn output_permissions() -> std::fs::Permissions {
     std::fs::Permissions::from_mode(0o644)
 }
 
-fn temp_in(dir: &Path, bytes: &[u8]) -> std::io::Result<NamedTempFile> {
+/// A new, empty temporary file in `dir` (mode 0644 on Unix), to be renamed into place by
+/// [`commit`].
+///
+/// # Errors
+/// The I/O error when `dir` is not a writable folder.
+pub fn staged_file(dir: &Path) -> std::io::Result<NamedTempFile> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(".infersim-").suffix(".tmp");
     #[cfg(unix)]
     builder.permissions(output_permissions());
-    let mut tmp = builder.tempfile_in(dir)?;
+    builder.tempfile_in(dir)
+}
+
+fn temp_in(dir: &Path, bytes: &[u8]) -> std::io::Result<NamedTempFile> {
+    let mut tmp = staged_file(dir)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
     Ok(tmp)
+}
+
+/// Syncs every staged file, then renames each to its destination. Nothing is renamed
+/// unless every file was synced.
+///
+/// # Errors
+/// The destination and I/O error of the first file that failed.
+pub fn commit(staged: Vec<(NamedTempFile, PathBuf)>) -> Result<(), (PathBuf, std::io::Error)> {
+    for (tmp, path) in &staged {
+        tmp.as_file().sync_all().map_err(|e| (path.clone(), e))?;
+        if path.is_dir() {
+            return Err((
+                path.clone(),
+                std::io::Error::other("a folder is in the way of this output file"),
+            ));
+        }
+    }
+    for (tmp, path) in staged {
+        tmp.persist(&path).map_err(|e| (path.clone(), e.error))?;
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` atomically (same-folder temporary file + rename).
@@ -46,16 +75,7 @@ pub fn write_all_atomic(files: &[(PathBuf, &[u8])]) -> Result<(), (PathBuf, std:
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let tmp = temp_in(dir, bytes).map_err(|e| (path.clone(), e))?;
-        staged.push((tmp, path));
+        staged.push((tmp, path.clone()));
     }
-    for (tmp, path) in staged {
-        if path.is_dir() {
-            return Err((
-                path.clone(),
-                std::io::Error::other("a folder is in the way of this output file"),
-            ));
-        }
-        tmp.persist(path).map_err(|e| (path.clone(), e.error))?;
-    }
-    Ok(())
+    commit(staged)
 }

@@ -67,17 +67,29 @@ pub fn timeseries_csv(scenario: &str, rows: &[SeriesRow]) -> Result<Vec<u8>, csv
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(TIMESERIES_HEADER)?;
     for r in rows {
-        w.write_record([
-            scenario,
-            &r.replication.to_string(),
-            &num(Some(r.time_s)),
-            r.series.name(),
-            &r.group,
-            &num(Some(r.value)),
-            r.series.unit(),
-        ])?;
+        write_series_row(&mut w, scenario, r)?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Writes one `timeseries.csv` row (the header is the caller's).
+///
+/// # Errors
+/// The writer's I/O error.
+pub fn write_series_row<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    scenario: &str,
+    r: &SeriesRow,
+) -> Result<(), csv::Error> {
+    w.write_record([
+        scenario,
+        &r.replication.to_string(),
+        &num(Some(r.time_s)),
+        r.series.name(),
+        &r.group,
+        &num(Some(r.value)),
+        r.series.unit(),
+    ])
 }
 
 #[cfg(test)]

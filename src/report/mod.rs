@@ -1,16 +1,23 @@
 //! Exporters: pure functions from results to bytes, and writing them atomically.
+//!
+//! A run's files are written as a set by [`RunOutputs`]: `timeseries.csv` streams into a
+//! temporary file as replications finish (its size never sits in memory), `summary.csv` and
+//! `run.json` are staged at the end, and only then are all three renamed into place.
 
 mod atomic;
 mod csv_out;
 mod run_json;
 
-pub use atomic::{write_all_atomic, write_atomic};
-pub use csv_out::{SUMMARY_HEADER, TIMESERIES_HEADER, summary_csv, timeseries_csv};
-pub use run_json::{Execution, RunInfo};
+pub use atomic::{commit, staged_file, write_all_atomic, write_atomic};
+pub use csv_out::{
+    SUMMARY_HEADER, TIMESERIES_HEADER, summary_csv, timeseries_csv, write_series_row,
+};
+pub use run_json::{Execution, ReplicationFacts, RunInfo};
 
-use crate::domain::Scenario;
-use crate::metrics::{ReplicationResult, series, summarize};
+use crate::metrics::{SeriesRow, SummaryRow};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use tempfile::NamedTempFile;
 
 /// Why outputs could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -33,44 +40,104 @@ pub enum OutputError {
     },
 }
 
-/// Writes `summary.csv`, `timeseries.csv` and `run.json` into `dir` (created if missing).
-/// Returns the paths written.
-///
-/// # Errors
-/// [`OutputError`] naming the file that could not be encoded or written.
-pub fn write_run_outputs(
-    dir: &Path,
-    spec: &Scenario,
-    results: &[ReplicationResult],
-    info: &RunInfo,
-) -> Result<Vec<PathBuf>, OutputError> {
-    std::fs::create_dir_all(dir).map_err(|cause| OutputError::Io {
-        path: dir.to_path_buf(),
-        cause,
-    })?;
-    let enc = |file: &'static str| {
-        move |e: &dyn std::fmt::Display| OutputError::Encode {
-            file,
-            message: e.to_string(),
+/// The output files of one run, being written.
+pub struct RunOutputs {
+    dir: PathBuf,
+    scenario: String,
+    timeseries: csv::Writer<BufWriter<NamedTempFile>>,
+}
+
+impl RunOutputs {
+    /// Creates `dir` if needed and starts `timeseries.csv` in a temporary file there.
+    ///
+    /// # Errors
+    /// [`OutputError::Io`] when the folder cannot be created or written.
+    pub fn create(dir: &Path, scenario: &str) -> Result<Self, OutputError> {
+        let io = |cause| OutputError::Io {
+            path: dir.to_path_buf(),
+            cause,
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let tmp = staged_file(dir).map_err(io)?;
+        let mut timeseries = csv::Writer::from_writer(BufWriter::new(tmp));
+        timeseries
+            .write_record(TIMESERIES_HEADER)
+            .map_err(|e| Self::csv_error(dir, e))?;
+        Ok(RunOutputs {
+            dir: dir.to_path_buf(),
+            scenario: scenario.to_string(),
+            timeseries,
+        })
+    }
+
+    fn csv_error(dir: &Path, e: csv::Error) -> OutputError {
+        OutputError::Io {
+            path: dir.join("timeseries.csv"),
+            cause: std::io::Error::other(e.to_string()),
         }
-    };
-    let files: [(&str, Vec<u8>); 3] = [
-        (
-            "summary.csv",
-            summary_csv(&spec.name, &summarize(spec, results))
-                .map_err(|e| enc("summary.csv")(&e))?,
-        ),
-        (
-            "timeseries.csv",
-            timeseries_csv(&spec.name, &series(spec, results))
-                .map_err(|e| enc("timeseries.csv")(&e))?,
-        ),
-        ("run.json", info.to_json().map_err(|e| enc("run.json")(&e))?),
-    ];
-    let staged: Vec<(PathBuf, &[u8])> = files
-        .iter()
-        .map(|(name, bytes)| (dir.join(name), bytes.as_slice()))
-        .collect();
-    write_all_atomic(&staged).map_err(|(path, cause)| OutputError::Io { path, cause })?;
-    Ok(staged.into_iter().map(|(p, _)| p).collect())
+    }
+
+    /// Appends time-series rows (call in replication order).
+    ///
+    /// # Errors
+    /// [`OutputError::Io`] when the temporary file cannot be written (disk full…).
+    pub fn add_series(&mut self, rows: &[SeriesRow]) -> Result<(), OutputError> {
+        for r in rows {
+            write_series_row(&mut self.timeseries, &self.scenario, r)
+                .map_err(|e| Self::csv_error(&self.dir, e))?;
+        }
+        Ok(())
+    }
+
+    /// Writes `summary.csv` and `run.json`, then renames all three files into place.
+    /// Returns their paths.
+    ///
+    /// # Errors
+    /// [`OutputError`] naming the file that could not be encoded or written; no file is
+    /// replaced unless all three were written in full.
+    pub fn finish(
+        self,
+        summary: &[SummaryRow],
+        info: &RunInfo,
+    ) -> Result<Vec<PathBuf>, OutputError> {
+        let dir = self.dir;
+        let ts_path = dir.join("timeseries.csv");
+        let mut buf = self.timeseries.into_inner().map_err(|e| OutputError::Io {
+            path: ts_path.clone(),
+            cause: std::io::Error::other(e.to_string()),
+        })?;
+        buf.flush().map_err(|cause| OutputError::Io {
+            path: ts_path.clone(),
+            cause,
+        })?;
+        let ts_tmp = buf.into_inner().map_err(|e| OutputError::Io {
+            path: ts_path.clone(),
+            cause: std::io::Error::other(e.to_string()),
+        })?;
+        let summary_bytes =
+            summary_csv(&self.scenario, summary).map_err(|e| OutputError::Encode {
+                file: "summary.csv",
+                message: e.to_string(),
+            })?;
+        let json = info.to_json().map_err(|e| OutputError::Encode {
+            file: "run.json",
+            message: e.to_string(),
+        })?;
+        let mut staged = vec![(ts_tmp, ts_path)];
+        for (name, bytes) in [("summary.csv", summary_bytes), ("run.json", json)] {
+            let path = dir.join(name);
+            let mut tmp = staged_file(&dir).map_err(|cause| OutputError::Io {
+                path: path.clone(),
+                cause,
+            })?;
+            tmp.write_all(&bytes).map_err(|cause| OutputError::Io {
+                path: path.clone(),
+                cause,
+            })?;
+            staged.push((tmp, path));
+        }
+        let paths: Vec<PathBuf> = staged.iter().map(|(_, p)| p.clone()).collect();
+        commit(staged).map_err(|(path, cause)| OutputError::Io { path, cause })?;
+        Ok(paths)
+    }
 }

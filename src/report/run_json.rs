@@ -48,15 +48,31 @@ pub struct Execution {
     pub events_per_s: f64,
 }
 
+/// The few facts `run.json` needs from one replication.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplicationFacts {
+    /// Events handled.
+    pub events: u64,
+    /// Simulated time at the end [s].
+    pub simulated_time_s: f64,
+    /// Whether its time series stopped at the window cap.
+    pub timeseries_truncated: bool,
+}
+
+impl From<&ReplicationResult> for ReplicationFacts {
+    fn from(r: &ReplicationResult) -> Self {
+        ReplicationFacts {
+            events: r.events,
+            simulated_time_s: r.end.as_secs_f64(),
+            timeseries_truncated: r.timeseries_truncated,
+        }
+    }
+}
+
 impl RunInfo {
-    /// Collects the metadata of a finished run.
-    pub fn new(
-        spec: &Scenario,
-        results: &[ReplicationResult],
-        threads: usize,
-        wall_s: f64,
-    ) -> Self {
-        let events = results.iter().map(|r| r.events).sum();
+    /// Collects the metadata of a finished run from its replications' facts (in order).
+    pub fn new(spec: &Scenario, facts: &[ReplicationFacts], threads: usize, wall_s: f64) -> Self {
+        let events = facts.iter().map(|r| r.events).sum();
         RunInfo {
             infersim_version: env!("CARGO_PKG_VERSION"),
             scenario: spec.name.clone(),
@@ -68,8 +84,8 @@ impl RunInfo {
             horizon_s: spec.horizon.map(|h| h.as_secs_f64()),
             drain: spec.drain,
             events_all_replications: events,
-            timeseries_truncated: results.iter().any(|r| r.timeseries_truncated),
-            simulated_time_s: results.iter().map(|r| r.end.as_secs_f64()).collect(),
+            timeseries_truncated: facts.iter().any(|r| r.timeseries_truncated),
+            simulated_time_s: facts.iter().map(|r| r.simulated_time_s).collect(),
             execution: Execution {
                 threads,
                 wall_s,

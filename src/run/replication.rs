@@ -50,7 +50,7 @@ fn run<T: crate::domain::Tracer>(
     } else {
         spec.horizon.map(|h| SimTime(h.0))
     };
-    let expected_end = expected_end_s(spec);
+    let expected_end = spec.expected_end_s();
     sim.run(limit, |now, _| {
         if let Some(end) = expected_end {
             progress.update(replication, (now.as_secs_f64() / end).min(0.99));
@@ -59,16 +59,4 @@ fn run<T: crate::domain::Tracer>(
     let end = sim.now();
     let events = sim.events();
     Ok(sim.model.finish(replication, end, events))
-}
-
-/// Rough end time for progress [s]: the horizon, else the longest expected arrival span.
-fn expected_end_s(spec: &Scenario) -> Option<f64> {
-    if let Some(h) = spec.horizon {
-        return Some(h.as_secs_f64());
-    }
-    spec.arrivals
-        .iter()
-        .filter_map(|a| a.max_arrivals.map(|m| m as f64 * a.interarrival.mean_s()))
-        .reduce(f64::max)
-        .filter(|e| *e > 0.0)
 }

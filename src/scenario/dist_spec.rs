@@ -6,6 +6,9 @@ use super::validate::MAX_TIME_S;
 use crate::domain::Dist;
 use crate::domain::dist::weibull_shape_for_cv;
 
+/// Largest empirical data file accepted [bytes].
+pub const MAX_DATA_BYTES: u64 = 256 << 20;
+
 /// Smallest coefficient of variation accepted (use `deterministic` for none).
 pub const MIN_CV: f64 = 1e-3;
 /// Largest coefficient of variation accepted.
@@ -393,8 +396,9 @@ impl Ctx<'_> {
 /// Reads the finite, non-negative numbers of `column` from the CSV at `path`.
 /// Errors carry the 1-based line where known.
 fn read_column(path: &Path, column: &str) -> Result<Vec<f64>, (Option<usize>, String)> {
-    let mut rdr = csv::Reader::from_path(path)
+    let bytes = super::load::read_regular_file(path, MAX_DATA_BYTES)
         .map_err(|e| (None, format!("cannot read the empirical data file: {e}")))?;
+    let mut rdr = csv::Reader::from_reader(bytes.as_slice());
     let headers = rdr
         .headers()
         .map_err(|e| (Some(1), format!("cannot read the CSV header: {e}")))?

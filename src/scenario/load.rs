@@ -258,6 +258,37 @@ pub fn valid_entity_name(n: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// Largest scenario file accepted [bytes].
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// Reads a regular file of at most `max_bytes` (not a device, pipe or folder, which could be
+/// endless).
+///
+/// # Errors
+/// The I/O error, or `InvalidInput` for a special file or one that is too large.
+pub fn read_regular_file(path: &Path, max_bytes: u64) -> std::io::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is a folder",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is not a regular file (a device, pipe or socket)",
+        ));
+    }
+    if meta.len() > max_bytes {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("it has {} bytes; at most {max_bytes} are read", meta.len()),
+        ));
+    }
+    std::fs::read(path)
+}
+
 /// Reads and validates the scenario at `path`. Relative data files are resolved from the
 /// scenario's folder.
 ///
@@ -265,7 +296,7 @@ pub fn valid_entity_name(n: &str) -> bool {
 /// [`ScenarioErrors`] listing every problem: a missing or unreadable file, malformed TOML,
 /// unknown fields or sections, wrong types, out-of-range numbers, unknown references, cycles.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = read_regular_file(path, MAX_SCENARIO_BYTES).map_err(|e| {
         ScenarioErrors::whole_file(path, format!("cannot read the scenario file: {e}"))
     })?;
     let src = String::from_utf8(bytes).map_err(|e| {

@@ -16,6 +16,6 @@ pub use duration::parse_duration;
 pub use load::{SECTIONS, load, parse_str};
 pub use raw::RawDuration;
 pub use validate::{
-    DEFAULT_INTERVAL, MAX_FANOUT, MAX_REPLICATIONS, MAX_SERVERS, MAX_TIME_S, MAX_WINDOWS,
+    DEFAULT_INTERVAL, MAX_FANOUT, MAX_REPLICATIONS, MAX_SERVERS, MAX_TIME_S,
     MIN_MEAN_INTERARRIVAL_S,
 };

@@ -18,9 +18,6 @@ pub const MAX_FANOUT: i64 = 1_000_000;
 pub const MAX_SERVERS: i64 = 1_000_000;
 /// Most replications in one run (each keeps its histograms until aggregation).
 pub const MAX_REPLICATIONS: u32 = 10_000;
-/// Most time-series windows per series and replication: `horizon / interval` beyond this is
-/// rejected (about 100 MB of `timeseries.csv` per series).
-pub const MAX_WINDOWS: u64 = 1_000_000;
 /// Longest time accepted anywhere [s] (about 31.7 years; the clock holds about 584 years).
 pub const MAX_TIME_S: f64 = 1e9;
 /// Shortest mean inter-arrival time [s]: at most a million arrivals per second per process,
@@ -96,20 +93,6 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         }
     };
 
-    if let Some(h) = horizon {
-        let windows = h.0.div_ceil(interval.0);
-        if windows > MAX_WINDOWS {
-            ctx.err(
-                if meta.interval.is_some() { "scenario.interval" } else { "scenario.horizon" },
-                format!(
-                    "a {} s horizon in windows of {} s gives {windows} time-series windows; at most {MAX_WINDOWS}: use a larger `interval`",
-                    h.as_secs_f64(),
-                    interval.as_secs_f64()
-                ),
-            );
-        }
-    }
-
     // Pools first: workflows refer to them. BTreeMap order = sorted names = PoolId order.
     let mut pools = Vec::new();
     let mut pool_service: Vec<PoolService> = Vec::new();
@@ -160,27 +143,9 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         );
     }
 
-    if horizon.is_none() && !raw.broken.meta {
-        // A count-stopped run: estimate its length from the arrival processes.
-        let expected_end_s = arrivals
-            .iter()
-            .filter_map(|a| a.max_arrivals.map(|m| m as f64 * a.interarrival.mean_s()))
-            .fold(0.0, f64::max);
-        let windows = expected_end_s / interval.as_secs_f64();
-        if windows > MAX_WINDOWS as f64 {
-            ctx.err(
-                if meta.interval.is_some() { "scenario.interval" } else { "arrivals" },
-                format!(
-                    "the arrivals last about {expected_end_s:.0} s, which in windows of {} s gives about {windows:.0} time-series windows; at most {MAX_WINDOWS}: use a larger `interval`",
-                    interval.as_secs_f64()
-                ),
-            );
-        }
-    }
-
     let digest = Sha256::digest(bytes);
     let source_sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
-    Some(Scenario {
+    let scenario = Scenario {
         name,
         description: meta.description.clone(),
         source: ctx.file.clone(),
@@ -193,7 +158,20 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         arrivals,
         cpu_pools: pools,
         workflows,
-    })
+    };
+    if !raw.broken.meta
+        && let Some(problem) = scenario.time_series_problem()
+    {
+        let path = if meta.interval.is_some() {
+            "scenario.interval"
+        } else if meta.horizon.is_some() {
+            "scenario.horizon"
+        } else {
+            "arrivals"
+        };
+        ctx.err(path, problem);
+    }
+    Some(scenario)
 }
 
 /// A scenario name: it names the output folder, so no separators and no leading dot.
