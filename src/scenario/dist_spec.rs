@@ -9,6 +9,21 @@ use crate::domain::dist::weibull_shape_for_cv;
 /// Largest empirical data file accepted [bytes].
 pub const MAX_DATA_BYTES: u64 = 256 << 20;
 
+/// Accepted gamma shapes (coefficients of variation from about 0.001 to 31.6).
+pub const GAMMA_SHAPE: (f64, f64) = (1e-3, 1e6);
+/// Accepted Weibull shapes (coefficients of variation from about 0.01 to 3,600).
+pub const WEIBULL_SHAPE: (f64, f64) = (0.1, 100.0);
+
+/// A number for a message: plain when moderate, in scientific notation when very large or
+/// small (never 300 digits).
+pub fn fmt_num(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-4..1e9).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 /// Smallest coefficient of variation accepted (use `deterministic` for none).
 pub const MIN_CV: f64 = 1e-3;
 /// Largest coefficient of variation accepted.
@@ -79,12 +94,33 @@ impl Ctx<'_> {
             Some(x) if !x.is_finite() || x < 0.0 || (strict && x == 0.0) => {
                 self.err(
                     path,
-                    format!("expected {what} (a finite number {bound}), found {x}"),
+                    format!(
+                        "expected {what} (a finite number {bound}), found {}",
+                        fmt_num(x)
+                    ),
                 );
                 None
             }
             Some(x) => Some(x),
         }
+    }
+
+    /// A number that must lie in `range` (inclusive).
+    fn ranged(&mut self, path: &str, v: Option<f64>, what: &str, range: (f64, f64)) -> Option<f64> {
+        let x = self.number(path, v, what, true)?;
+        if !(range.0..=range.1).contains(&x) {
+            self.err(
+                path,
+                format!(
+                    "expected {what} from {} to {}, found {}",
+                    range.0,
+                    range.1,
+                    fmt_num(x)
+                ),
+            );
+            return None;
+        }
+        Some(x)
     }
 
     /// A coefficient of variation: a number in [`MIN_CV`, `MAX_CV`].
@@ -93,7 +129,10 @@ impl Ctx<'_> {
         if !(MIN_CV..=MAX_CV).contains(&cv) {
             self.err(
                 path,
-                format!("expected {what} from {MIN_CV} to {MAX_CV}, found {cv}"),
+                format!(
+                    "expected {what} from {MIN_CV} to {MAX_CV}, found {}",
+                    fmt_num(cv)
+                ),
             );
             return None;
         }
@@ -109,7 +148,7 @@ impl Ctx<'_> {
         if !(m1.is_finite() && m2.is_finite()) || m1 > MAX_TIME_S {
             self.err(
                 path,
-                format!("these parameters give a mean of {m1} s and E[X²] of {m2} s²; expected a finite mean of at most {MAX_TIME_S:e} s and a finite second moment"),
+                format!("these parameters give a mean of {} s and E[X²] of {} s²; expected a finite mean of at most {MAX_TIME_S:e} s and a finite second moment", fmt_num(m1), fmt_num(m2)),
             );
             return None;
         }
@@ -185,8 +224,16 @@ impl Ctx<'_> {
                 })
             }
             "gamma" => {
-                if r.shape.is_some() || r.scale_s.is_some() {
-                    let shape = self.number(&p("shape"), r.shape, "the shape", true);
+                let by_shape = r.shape.is_some() || r.scale_s.is_some();
+                if by_shape && (r.mean_s.is_some() || r.cv.is_some()) {
+                    self.err(
+                        path,
+                        "give either `shape` and `scale_s`, or `mean_s` and `cv`, not a mix",
+                    );
+                    return None;
+                }
+                if by_shape {
+                    let shape = self.ranged(&p("shape"), r.shape, "the shape", GAMMA_SHAPE);
                     let scale = self.number(&p("scale_s"), r.scale_s, "the scale [s]", true);
                     Some(Dist::Gamma {
                         shape: shape?,
@@ -261,7 +308,11 @@ impl Ctx<'_> {
                 );
                 return None;
             };
-            if probs.len() != means.len() || probs.is_empty() {
+            if probs.is_empty() {
+                self.err(&p("probs"), "expected at least one branch, found none");
+                return None;
+            }
+            if probs.len() != means.len() {
                 self.err(
                     &p("means_s"),
                     format!(
@@ -335,7 +386,7 @@ impl Ctx<'_> {
                 self.err(&p("cv"), "give either `shape` or `cv`, not both");
                 return None;
             }
-            (Some(k), None) => self.number(&p("shape"), Some(k), "the shape", true)?,
+            (Some(k), None) => self.ranged(&p("shape"), Some(k), "the shape", WEIBULL_SHAPE)?,
             (None, Some(cv)) => {
                 let cv = self.cv(&p("cv"), Some(cv), "the coefficient of variation")?;
                 match weibull_shape_for_cv(cv) {

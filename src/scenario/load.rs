@@ -219,7 +219,7 @@ impl<'a> Ctx<'a> {
                         self.err(
                             &path,
                             format!(
-                                "expected a name of letters, digits, '_' or '-', found {name:?}"
+                                "expected a name of at most {MAX_NAME_LEN} letters, digits, '_' or '-', found {name:?}"
                             ),
                         );
                         broken.insert(name);
@@ -253,10 +253,13 @@ impl<'a> Ctx<'a> {
 /// Names of pools, workflows, steps and arrival processes: letters, digits, `_` and `-`, so
 /// that field paths, random-stream names and output groups are unambiguous.
 pub fn valid_entity_name(n: &str) -> bool {
-    !n.is_empty()
+    (1..=MAX_NAME_LEN).contains(&n.len())
         && n.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
+
+/// Longest name accepted (pools, workflows, steps, arrivals, the scenario).
+pub const MAX_NAME_LEN: usize = 64;
 
 /// Largest scenario file accepted [bytes].
 pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;

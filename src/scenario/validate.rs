@@ -176,7 +176,7 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
 
 /// A scenario name: it names the output folder, so no separators and no leading dot.
 fn valid_name(n: &str) -> bool {
-    !n.is_empty()
+    (1..=super::load::MAX_NAME_LEN).contains(&n.len())
         && !n.starts_with('.')
         && n.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))

@@ -270,3 +270,31 @@ fn a_horizon_run_reports_the_full_horizon_and_plain_seconds_work() {
         assert_eq!(mode & 0o777, 0o644);
     }
 }
+
+#[test]
+fn a_run_whose_clock_stalls_stops_with_a_clear_error() {
+    // Mean inter-arrival 1 µs passes validation, but almost every gap is 1e-300 s, which
+    // rounds to 0 ns: the clock cannot advance. The run must stop (stall or overload guard),
+    // exit 1 and say why, instead of spinning and eating memory.
+    let dir = tempfile::tempdir().unwrap();
+    let src = GOOD.replace(
+        "rate_per_s = 1.0",
+        "process = \"renewal\"\ninterarrival = { dist = \"hyperexponential\", probs = [0.999999999999, 0.000000000001], means_s = [1e-300, 1e6] }",
+    );
+    let scen = write(dir.path(), "stall.toml", &src);
+    let out = infersim()
+        .arg("run")
+        .arg(&scen)
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let msg = String::from_utf8(out).unwrap();
+    assert!(
+        msg.contains("stopped advancing") || msg.contains("tasks in flight"),
+        "{msg}"
+    );
+}

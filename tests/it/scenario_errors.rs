@@ -349,8 +349,8 @@ fn values_that_would_break_the_run_are_rejected_up_front() {
                 "{ dist = \"exponential\", mean_s = 0.5 }",
                 "{ dist = \"weibull\", shape = 0.001, mean_s = 0.5 }",
             ),
-            "cpu_pool.p.service",
-            "finite",
+            "cpu_pool.p.service.shape",
+            "from 0.1 to 100",
         ),
         (
             GOOD.replace("horizon = \"1h\"", "horizon = \"1h\"\ninterval = \"1ns\""),
@@ -382,4 +382,44 @@ fn values_that_would_break_the_run_are_rejected_up_front() {
         let p = find(&ps, path);
         assert!(p.message.contains(needle), "{path}: {}", p.message);
     }
+}
+
+#[test]
+fn shapes_and_forms_are_checked() {
+    let cases = [
+        (
+            "{ dist = \"gamma\", shape = 1e-300, scale_s = 1 }",
+            "cpu_pool.p.service.shape",
+            "from 0.001 to 1000000, found 1e-300",
+        ),
+        (
+            "{ dist = \"weibull\", shape = 0.001, mean_s = 1 }",
+            "cpu_pool.p.service.shape",
+            "from 0.1 to 100",
+        ),
+        (
+            "{ dist = \"gamma\", mean_s = 1, cv = 0.5, shape = 4 }",
+            "cpu_pool.p.service",
+            "not a mix",
+        ),
+        (
+            "{ dist = \"hyperexponential\", probs = [], means_s = [] }",
+            "cpu_pool.p.service.probs",
+            "at least one branch",
+        ),
+        (
+            "{ dist = \"exponential\", mean_s = 1e300 }",
+            "cpu_pool.p.service",
+            "1e300",
+        ),
+    ];
+    for (dist, path, needle) in cases {
+        let ps = problems(&GOOD.replace("{ dist = \"exponential\", mean_s = 0.5 }", dist));
+        let p = find(&ps, path);
+        assert!(p.message.contains(needle), "{dist}: {}", p.message);
+        assert!(p.message.len() < 400, "no 300-digit numbers: {}", p.message);
+    }
+    let long = "x".repeat(65);
+    let ps = problems(&GOOD.replace("[cpu_pool.p]", &format!("[cpu_pool.{long}]")));
+    assert!(ps[0].message.contains("at most 64"), "{}", ps[0].message);
 }
