@@ -100,6 +100,9 @@ enum Acc {
 /// The entries of one replication, in output order: `all`, each workflow, each pool.
 fn observations(spec: &Scenario, r: &ReplicationResult) -> Vec<(String, Metric, Obs)> {
     let mut out = Vec::new();
+    let mut group = |g: String, items: Vec<(Metric, Obs)>| {
+        out.extend(items.into_iter().map(|(m, o)| (g.clone(), m, o)));
+    };
     let t_ns = r.end.0 as f64;
     let per_time = |x: f64| if t_ns > 0.0 { x / t_ns } else { 0.0 };
 
@@ -109,93 +112,68 @@ fn observations(spec: &Scenario, r: &ReplicationResult) -> Vec<(String, Metric, 
         .for_each(|w| all_latency.merge(&w.latency));
     let sum_w =
         |f: &dyn Fn(&super::WorkflowResult) -> u64| r.workflows.iter().map(f).sum::<u64>() as f64;
-    let g = "all".to_string();
-    out.push((g.clone(), Metric::TaskLatencyS, Obs::Dist(all_latency)));
-    out.push((
-        g.clone(),
-        Metric::TasksStarted,
-        Obs::Total(sum_w(&|w| w.started)),
-    ));
-    out.push((
-        g.clone(),
-        Metric::TasksCompleted,
-        Obs::Total(sum_w(&|w| w.completed)),
-    ));
-    out.push((
-        g.clone(),
-        Metric::TasksInFlightAtEnd,
-        Obs::Total(sum_w(&|w| w.in_flight_at_end)),
-    ));
-    out.push((g.clone(), Metric::Events, Obs::Total(r.events as f64)));
-    out.push((g, Metric::SimulatedTimeS, Obs::Total(r.end.as_secs_f64())));
-
+    group(
+        "all".into(),
+        vec![
+            (Metric::TaskLatencyS, Obs::Dist(all_latency)),
+            (Metric::TasksStarted, Obs::Total(sum_w(&|w| w.started))),
+            (Metric::TasksCompleted, Obs::Total(sum_w(&|w| w.completed))),
+            (
+                Metric::TasksInFlightAtEnd,
+                Obs::Total(sum_w(&|w| w.in_flight_at_end)),
+            ),
+            (Metric::Events, Obs::Total(r.events as f64)),
+            (Metric::SimulatedTimeS, Obs::Total(r.end.as_secs_f64())),
+        ],
+    );
     for (w, wr) in spec.workflows.iter().zip(&r.workflows) {
-        let g = format!("workflow:{}", w.name);
-        out.push((
-            g.clone(),
-            Metric::TaskLatencyS,
-            Obs::Dist(wr.latency.clone()),
-        ));
-        out.push((
-            g.clone(),
-            Metric::TasksStarted,
-            Obs::Total(wr.started as f64),
-        ));
-        out.push((
-            g.clone(),
-            Metric::TasksCompleted,
-            Obs::Total(wr.completed as f64),
-        ));
-        out.push((
-            g.clone(),
-            Metric::TasksInSystem,
-            Obs::Level(per_time(wr.in_system_integral as f64)),
-        ));
-        out.push((
-            g.clone(),
-            Metric::TasksInFlightAtEnd,
-            Obs::Total(wr.in_flight_at_end as f64),
-        ));
-        out.push((g, Metric::InFlightAgeS, Obs::Dist(wr.in_flight_age.clone())));
+        group(
+            format!("workflow:{}", w.name),
+            vec![
+                (Metric::TaskLatencyS, Obs::Dist(wr.latency.clone())),
+                (Metric::TasksStarted, Obs::Total(wr.started as f64)),
+                (Metric::TasksCompleted, Obs::Total(wr.completed as f64)),
+                (
+                    Metric::TasksInSystem,
+                    Obs::Level(per_time(wr.in_system_integral as f64)),
+                ),
+                (
+                    Metric::TasksInFlightAtEnd,
+                    Obs::Total(wr.in_flight_at_end as f64),
+                ),
+                (Metric::InFlightAgeS, Obs::Dist(wr.in_flight_age.clone())),
+            ],
+        );
     }
-
     let offered = spec.offered_load();
     for ((p, pr), rho) in spec.cpu_pools.iter().zip(&r.pools).zip(offered) {
-        let g = format!("pool:{}", p.name);
         let c = f64::from(p.servers);
-        out.push((g.clone(), Metric::WaitS, Obs::Dist(pr.wait.clone())));
-        out.push((g.clone(), Metric::SojournS, Obs::Dist(pr.sojourn.clone())));
-        out.push((
-            g.clone(),
-            Metric::Utilization,
-            Obs::Level(per_time(pr.busy_integral as f64) / c),
-        ));
-        out.push((
-            g.clone(),
-            Metric::QueueLength,
-            Obs::Level(per_time(pr.queue_integral as f64)),
-        ));
-        out.push((
-            g.clone(),
-            Metric::ArrivalRatePerS,
-            Obs::Level(per_time(pr.arrivals as f64) * 1e9),
-        ));
-        out.push((g.clone(), Metric::OfferedLoad, Obs::Point(rho)));
-        out.push((
-            g.clone(),
-            Metric::JobsArrived,
-            Obs::Total(pr.arrivals as f64),
-        ));
-        out.push((
-            g.clone(),
-            Metric::JobsQueuedAtEnd,
-            Obs::Total(pr.queue_at_end as f64),
-        ));
-        out.push((
-            g,
-            Metric::JobsInServiceAtEnd,
-            Obs::Total(pr.busy_at_end as f64),
-        ));
+        group(
+            format!("pool:{}", p.name),
+            vec![
+                (Metric::WaitS, Obs::Dist(pr.wait.clone())),
+                (Metric::SojournS, Obs::Dist(pr.sojourn.clone())),
+                (
+                    Metric::Utilization,
+                    Obs::Level(per_time(pr.busy_integral as f64) / c),
+                ),
+                (
+                    Metric::QueueLength,
+                    Obs::Level(per_time(pr.queue_integral as f64)),
+                ),
+                (
+                    Metric::ArrivalRatePerS,
+                    Obs::Level(per_time(pr.arrivals as f64) * 1e9),
+                ),
+                (Metric::OfferedLoad, Obs::Point(rho)),
+                (Metric::JobsArrived, Obs::Total(pr.arrivals as f64)),
+                (Metric::JobsQueuedAtEnd, Obs::Total(pr.queue_at_end as f64)),
+                (
+                    Metric::JobsInServiceAtEnd,
+                    Obs::Total(pr.busy_at_end as f64),
+                ),
+            ],
+        );
     }
     out
 }
