@@ -43,7 +43,6 @@ pub fn main() -> ExitCode {
             use clap::error::ErrorKind;
             let code = match e.kind() {
                 ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
-                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 1,
                 _ => 1,
             };
             let _ = e.print();

@@ -43,7 +43,14 @@ pub fn describe(spec: &Scenario) -> String {
     }
     for w in &spec.workflows {
         let _ = writeln!(s, "  workflow.{}: {} step(s)", w.name, w.steps.len());
-        for (i, st) in w.steps.iter().enumerate() {
+        // Predecessors of every step, from the successor lists, in one pass.
+        let mut after: Vec<Vec<&str>> = vec![Vec::new(); w.steps.len()];
+        for p in &w.steps {
+            for &succ in &p.successors {
+                after[succ as usize].push(p.name.as_str());
+            }
+        }
+        for (st, after) in w.steps.iter().zip(after) {
             let what = match &st.kind {
                 StepKind::Cpu { pool, service } => format!(
                     "cpu on `{}`, mean service {:.4} s",
@@ -52,12 +59,6 @@ pub fn describe(spec: &Scenario) -> String {
                 ),
                 StepKind::Delay { duration } => format!("delay, mean {:.4} s", duration.mean_s()),
             };
-            let after: Vec<&str> = w
-                .steps
-                .iter()
-                .filter(|p| p.successors.contains(&(i as u32)))
-                .map(|p| p.name.as_str())
-                .collect();
             let after = if after.is_empty() {
                 "at task arrival".to_string()
             } else {

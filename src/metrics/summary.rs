@@ -19,6 +19,7 @@ use super::windowed::window_len;
 use super::{LatencyHist, QUANTILES};
 use crate::domain::Scenario;
 use statrs::distribution::{ContinuousCDF, StudentsT};
+use std::borrow::Cow;
 
 /// One row of `summary.csv` (the scenario name is added by the exporter).
 #[derive(Debug, Clone, PartialEq)]
@@ -71,9 +72,9 @@ fn mean(xs: &[f64]) -> Option<f64> {
 }
 
 /// What one replication contributes to one summary entry.
-enum Obs {
-    /// A distribution of durations.
-    Dist(LatencyHist),
+enum Obs<'a> {
+    /// A distribution of durations (borrowed from the replication, or merged for `all`).
+    Dist(Cow<'a, LatencyHist>),
     /// A per-replication amount (`total`).
     Total(f64),
     /// A per-replication level (`mean`).
@@ -98,9 +99,9 @@ enum Acc {
 }
 
 /// The entries of one replication, in output order: `all`, each workflow, each pool.
-fn observations(spec: &Scenario, r: &ReplicationResult) -> Vec<(String, Metric, Obs)> {
+fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, Metric, Obs<'a>)> {
     let mut out = Vec::new();
-    let mut group = |g: String, items: Vec<(Metric, Obs)>| {
+    let mut group = |g: String, items: Vec<(Metric, Obs<'a>)>| {
         out.extend(items.into_iter().map(|(m, o)| (g.clone(), m, o)));
     };
     let t_ns = r.end.0 as f64;
@@ -115,7 +116,7 @@ fn observations(spec: &Scenario, r: &ReplicationResult) -> Vec<(String, Metric, 
     group(
         "all".into(),
         vec![
-            (Metric::TaskLatencyS, Obs::Dist(all_latency)),
+            (Metric::TaskLatencyS, Obs::Dist(Cow::Owned(all_latency))),
             (Metric::TasksStarted, Obs::Total(sum_w(&|w| w.started))),
             (Metric::TasksCompleted, Obs::Total(sum_w(&|w| w.completed))),
             (
@@ -130,7 +131,7 @@ fn observations(spec: &Scenario, r: &ReplicationResult) -> Vec<(String, Metric, 
         group(
             format!("workflow:{}", w.name),
             vec![
-                (Metric::TaskLatencyS, Obs::Dist(wr.latency.clone())),
+                (Metric::TaskLatencyS, Obs::Dist(Cow::Borrowed(&wr.latency))),
                 (Metric::TasksStarted, Obs::Total(wr.started as f64)),
                 (Metric::TasksCompleted, Obs::Total(wr.completed as f64)),
                 (
@@ -141,7 +142,10 @@ fn observations(spec: &Scenario, r: &ReplicationResult) -> Vec<(String, Metric, 
                     Metric::TasksInFlightAtEnd,
                     Obs::Total(wr.in_flight_at_end as f64),
                 ),
-                (Metric::InFlightAgeS, Obs::Dist(wr.in_flight_age.clone())),
+                (
+                    Metric::InFlightAgeS,
+                    Obs::Dist(Cow::Borrowed(&wr.in_flight_age)),
+                ),
             ],
         );
     }
@@ -151,8 +155,8 @@ fn observations(spec: &Scenario, r: &ReplicationResult) -> Vec<(String, Metric, 
         group(
             format!("pool:{}", p.name),
             vec![
-                (Metric::WaitS, Obs::Dist(pr.wait.clone())),
-                (Metric::SojournS, Obs::Dist(pr.sojourn.clone())),
+                (Metric::WaitS, Obs::Dist(Cow::Borrowed(&pr.wait))),
+                (Metric::SojournS, Obs::Dist(Cow::Borrowed(&pr.sojourn))),
                 (
                     Metric::Utilization,
                     Obs::Level(per_time(pr.busy_integral as f64) / c),

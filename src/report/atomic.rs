@@ -1,7 +1,6 @@
-//! Atomic file writes: temporary files in the destination folder, then renames, so a reader
-//! (or a crash) never sees a half-written output.
+//! Atomic file writes: temporary files in the destination folder ([`staged_file`]), then
+//! renames ([`commit`]), so a reader (or a crash) never sees a half-written output.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
@@ -26,12 +25,6 @@ pub fn staged_file(dir: &Path) -> std::io::Result<NamedTempFile> {
     builder.tempfile_in(dir)
 }
 
-fn temp_in(dir: &Path, bytes: &[u8]) -> std::io::Result<NamedTempFile> {
-    let mut tmp = staged_file(dir)?;
-    tmp.write_all(bytes)?;
-    Ok(tmp)
-}
-
 /// Syncs every staged file, then renames each to its destination. Nothing is renamed
 /// unless every file was synced.
 ///
@@ -51,31 +44,4 @@ pub fn commit(staged: Vec<(NamedTempFile, PathBuf)>) -> Result<(), (PathBuf, std
         tmp.persist(&path).map_err(|e| (path.clone(), e.error))?;
     }
     Ok(())
-}
-
-/// Writes `bytes` to `path` atomically (same-folder temporary file + rename).
-///
-/// # Errors
-/// The I/O error when the folder is not writable or the disk is full.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_all_atomic(&[(path.to_path_buf(), bytes)]).map_err(|(_, e)| e)
-}
-
-/// Writes several files as a set: every file is first written in full to a temporary file
-/// next to it; only when all succeeded are they renamed into place. A failure before the
-/// renames leaves every old file untouched.
-///
-/// # Errors
-/// The path and I/O error of the first file that failed.
-pub fn write_all_atomic(files: &[(PathBuf, &[u8])]) -> Result<(), (PathBuf, std::io::Error)> {
-    let mut staged = Vec::with_capacity(files.len());
-    for (path, bytes) in files {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let tmp = temp_in(dir, bytes).map_err(|e| (path.clone(), e))?;
-        staged.push((tmp, path.clone()));
-    }
-    commit(staged)
 }

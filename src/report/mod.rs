@@ -8,7 +8,7 @@ mod atomic;
 mod csv_out;
 mod run_json;
 
-pub use atomic::{commit, staged_file, write_all_atomic, write_atomic};
+pub use atomic::{commit, staged_file};
 pub use csv_out::{
     SUMMARY_HEADER, TIMESERIES_HEADER, summary_csv, timeseries_csv, write_series_row,
 };

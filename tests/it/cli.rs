@@ -11,6 +11,13 @@ fn infersim() -> Command {
     c
 }
 
+/// `infersim run SCENARIO --out OUT`, ready for more arguments.
+fn run_to(scenario: &Path, out: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = infersim();
+    c.arg("run").arg(scenario).arg("--out").arg(out);
+    c
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
@@ -129,11 +136,7 @@ fn a_good_run_writes_the_three_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let scen = write(dir.path(), "ok.toml", GOOD);
     let out = dir.path().join("out");
-    infersim()
-        .arg("run")
-        .arg(&scen)
-        .arg("--out")
-        .arg(&out)
+    run_to(&scen, &out)
         .args(["--interval", "1m", "--replications", "3"])
         .assert()
         .success()
@@ -197,11 +200,7 @@ fn an_unwritable_out_folder_is_bad_input_said_once() {
     let dir = tempfile::tempdir().unwrap();
     let scen = write(dir.path(), "ok.toml", GOOD);
     let blocker = write(dir.path(), "afile", "x");
-    let out = infersim()
-        .arg("run")
-        .arg(&scen)
-        .arg("--out")
-        .arg(&blocker)
+    let out = run_to(&scen, &blocker)
         .assert()
         .code(1)
         .get_output()
@@ -223,11 +222,7 @@ fn a_time_past_the_clock_is_bad_input() {
         )
         .replace("horizon = \"10m\"", "horizon = \"10m\"\ndrain = true");
     let scen = write(dir.path(), "huge.toml", &src);
-    infersim()
-        .arg("run")
-        .arg(&scen)
-        .arg("--out")
-        .arg(dir.path().join("o"))
+    run_to(&scen, dir.path().join("o"))
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
@@ -248,11 +243,7 @@ fn a_horizon_run_reports_the_full_horizon_and_plain_seconds_work() {
         &GOOD.replace("rate_per_s = 1.0", "rate_per_s = 0.01"),
     );
     let out = dir.path().join("o");
-    infersim()
-        .arg("run")
-        .arg(&scen)
-        .arg("--out")
-        .arg(&out)
+    run_to(&scen, &out)
         .args(["--interval", "60", "--quiet"])
         .assert()
         .success();
@@ -282,11 +273,7 @@ fn a_run_whose_clock_stalls_stops_with_a_clear_error() {
         "process = \"renewal\"\ninterarrival = { dist = \"hyperexponential\", probs = [0.999999999999, 0.000000000001], means_s = [1e-300, 1e6] }",
     );
     let scen = write(dir.path(), "stall.toml", &src);
-    let out = infersim()
-        .arg("run")
-        .arg(&scen)
-        .arg("--out")
-        .arg(dir.path().join("o"))
+    let out = run_to(&scen, dir.path().join("o"))
         .assert()
         .code(1)
         .get_output()
