@@ -10,6 +10,7 @@ pub use spec::{
     WorkflowId, WorkflowSpec,
 };
 pub mod cpu_pool;
+pub mod llm;
 pub mod model;
 pub mod tasks;
 pub mod trace;

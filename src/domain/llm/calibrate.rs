@@ -1,0 +1,1 @@
+//! Calibration of the roofline on measured data (placeholder).
