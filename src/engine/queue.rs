@@ -40,6 +40,9 @@ pub enum ScheduleError {
 
 /// A pending event. `key` packs `(time, seq)` as `time << 64 | seq`, so one `u128`
 /// comparison gives the total order.
+/// Bit of the sequence number that orders an event after the ordinary ones at its instant.
+const LATE: u64 = 1 << 63;
+
 struct Entry<E> {
     key: u128,
     event: E,
@@ -132,9 +135,31 @@ impl<E> Scheduler<E> {
         }
     }
 
+    /// Schedules `event` at `at` *after every ordinary event at that instant*, whenever those
+    /// are scheduled (late events among themselves stay FIFO). A GPU replica forms its next
+    /// batch with such an event, so that every request that reaches it at the same instant,
+    /// from any event, is seen by that batch.
+    ///
+    /// # Errors
+    /// [`ScheduleError::InThePast`] when `at` is before now.
+    #[inline]
+    pub fn schedule_late_at(&mut self, at: SimTime, event: E) -> Result<(), ScheduleError> {
+        if at < self.now {
+            return Err(ScheduleError::InThePast { now: self.now, at });
+        }
+        self.push_keyed(at, LATE, event);
+        Ok(())
+    }
+
     #[inline]
     fn push(&mut self, at: SimTime, event: E) {
-        let seq = self.next_seq;
+        self.push_keyed(at, 0, event);
+    }
+
+    #[inline]
+    fn push_keyed(&mut self, at: SimTime, class: u64, event: E) {
+        // `seq` counts events; it cannot reach 2^63, so bit 63 is free for the class.
+        let seq = self.next_seq | class;
         self.next_seq += 1;
         self.heap.push(Entry {
             key: (u128::from(at.0) << 64) | u128::from(seq),
@@ -196,6 +221,21 @@ mod tests {
             order,
             vec![(5, "b"), (5, "d"), (10, "a"), (10, "c"), (10, "e")]
         );
+    }
+
+    #[test]
+    fn late_events_leave_after_every_ordinary_event_at_their_instant() {
+        let mut s = Scheduler::new();
+        s.schedule_late_at(SimTime(10), "late1").unwrap();
+        s.schedule_at(SimTime(10), "a").unwrap();
+        s.schedule_late_at(SimTime(10), "late2").unwrap();
+        s.schedule_at(SimTime(11), "b").unwrap();
+        assert_eq!(s.pop(), Some("a"));
+        // An ordinary event scheduled for now, while handling one, still precedes late ones.
+        s.schedule_in(SimDuration(0), "c").unwrap();
+        let order: Vec<_> = std::iter::from_fn(|| s.pop()).collect();
+        assert_eq!(order, vec!["c", "late1", "late2", "b"]);
+        assert!(s.schedule_late_at(SimTime(5), "past").is_err());
     }
 
     #[test]

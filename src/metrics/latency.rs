@@ -66,6 +66,20 @@ impl LatencyHist {
         self.max_ns = self.max_ns.max(ns);
     }
 
+    /// Records `count` observations of the same duration [ns] (e.g. one inter-token gap
+    /// shared by every sequence of a batch).
+    #[inline]
+    pub fn record_n(&mut self, ns: u64, count: u64) {
+        if count == 0 {
+            return;
+        }
+        if self.hist.record_n(ns, count).is_err() {
+            self.hist.saturating_record_n(ns, count);
+        }
+        self.sum_ns += u128::from(ns) * u128::from(count);
+        self.max_ns = self.max_ns.max(ns);
+    }
+
     /// Adds every observation of `other` (merging replications).
     pub fn merge(&mut self, other: &LatencyHist) {
         // Both histograms auto-resize, so addition cannot run out of range.

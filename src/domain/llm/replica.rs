@@ -1,0 +1,589 @@
+//! One serving replica: vLLM-style continuous batching over a paged KV cache, with decode
+//! iterations fast-forwarded between changes of the batch.
+//!
+//! # Scheduling rule (one iteration = one forward pass)
+//! At each iteration boundary the replica forms the next batch, with a token budget of
+//! `max_num_batched_tokens`:
+//! 1. **Running sequences, in admission order.** A sequence still in prefill takes a chunk of
+//!    `min(prompt left, budget)` tokens (chunked prefill); a decoding sequence takes one token.
+//!    Each must hold KV blocks for every token it will have computed after the iteration. When
+//!    the free blocks do not suffice, the **most recently admitted** running sequence is
+//!    preempted (vLLM's recompute policy): its blocks are freed and it goes back to the *front*
+//!    of the waiting queue, to be prefilled again from scratch (its prompt plus the tokens it
+//!    had generated); this repeats until the blocks suffice or the sequence itself was the
+//!    victim.
+//! 2. **Waiting sequences, first come first served**, unless a preemption happened in this
+//!    iteration (and the batch is not empty): while fewer than `max_num_seqs` run, budget is
+//!    left and the head's first chunk fits in the free blocks. The head blocks the queue.
+//!
+//! An iteration that completes a sequence's prefill emits its first output token (TTFT); every
+//! decode iteration emits one token per decoding sequence. KV blocks are allocated lazily, one
+//! block of `block_size` tokens at a time, and freed when the sequence finishes.
+//!
+//! # Fast-forward
+//! When every running sequence decodes and no waiting sequence could be admitted, the batch
+//! stays the same until a sequence finishes or the KV blocks run out. The replica then computes
+//! all those iteration times at once (each from its own batch shape, as stepping would) and
+//! schedules one event at the end; a request that arrives meanwhile and could join cuts the
+//! segment at the end of the iteration in progress (the old event becomes stale through a
+//! generation number). Timings are exactly those of stepping one event per iteration;
+//! `fast_forward = false` steps, and a test compares the two.
+
+use super::perf::BatchShape;
+use crate::engine::SimTime;
+use crate::metrics::{LatencyHist, WindowedLevel};
+use std::collections::VecDeque;
+
+/// Time of one iteration of a given batch shape [ns], at least 1.
+pub trait IterationTime {
+    /// The iteration's duration [ns] (>= 1).
+    fn time_ns(&self, shape: &BatchShape) -> u64;
+}
+
+/// Limits of one replica's scheduler (vLLM's names).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplicaConfig {
+    /// Most sequences in one batch.
+    pub max_num_seqs: u32,
+    /// Most tokens (prefill chunks + decodes) in one iteration.
+    pub max_num_batched_tokens: u32,
+    /// Tokens per KV block.
+    pub block_size: u32,
+    /// KV blocks of the replica.
+    pub kv_blocks: u64,
+    /// Advance runs of identical decode iterations in one event.
+    pub fast_forward: bool,
+}
+
+/// One LLM call on a replica.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Seq {
+    /// Owner task slot (opaque to the replica).
+    pub task: u32,
+    /// Owner step id (opaque to the replica).
+    pub step: u32,
+    /// Serial number of the call in its pool (for the requests CSV).
+    pub serial: u64,
+    /// Prompt tokens.
+    pub prompt: u32,
+    /// Output tokens to generate (>= 1).
+    pub output: u32,
+    /// Arrival at the pool.
+    pub arrived: SimTime,
+    /// First output token ([`SimTime::MAX`] until then).
+    pub first_token: SimTime,
+    /// Latest output token.
+    pub last_token: SimTime,
+    /// Times it was preempted.
+    pub preemptions: u32,
+    /// Tokens whose KV is in the cache.
+    computed: u32,
+    /// Tokens to prefill before the next token is emitted.
+    target: u32,
+    /// Output tokens emitted.
+    generated: u32,
+    /// KV blocks held.
+    blocks: u32,
+    /// Tokens scheduled in the current iteration.
+    chunk: u32,
+    /// Whether it has been scheduled once (its wait is recorded).
+    scheduled: bool,
+}
+
+impl Seq {
+    /// A new call of `prompt` tokens in and `output` tokens out (both >= 1).
+    pub fn new(task: u32, step: u32, serial: u64, prompt: u32, output: u32, now: SimTime) -> Seq {
+        Seq {
+            task,
+            step,
+            serial,
+            prompt,
+            output,
+            arrived: now,
+            first_token: SimTime::MAX,
+            last_token: now,
+            preemptions: 0,
+            computed: 0,
+            target: prompt,
+            generated: 0,
+            blocks: 0,
+            chunk: 0,
+            scheduled: false,
+        }
+    }
+
+    /// KV tokens the call needs at its largest (prompt + output − 1: the last token is
+    /// emitted, never fed back).
+    pub fn peak_kv_tokens(prompt: u32, output: u32) -> u64 {
+        u64::from(prompt) + u64::from(output) - 1
+    }
+
+    #[inline]
+    fn in_prefill(&self) -> bool {
+        self.computed < self.target
+    }
+}
+
+/// Statistics of the calls of one pool (shared by its replicas).
+#[derive(Debug, Clone, Default)]
+pub struct CallStats {
+    /// Arrival -> first token [ns].
+    pub ttft: LatencyHist,
+    /// (e2e − ttft) / (output − 1), calls with more than one output token [ns].
+    pub tpot: LatencyHist,
+    /// Gap between consecutive output tokens of a call, one sample per gap [ns].
+    pub itl: LatencyHist,
+    /// Arrival -> last token [ns].
+    pub e2e: LatencyHist,
+    /// Arrival -> first scheduled [ns].
+    pub wait: LatencyHist,
+    /// Preemptions.
+    pub preemptions: u64,
+    /// Calls completed.
+    pub completed: u64,
+    /// Prompt tokens prefilled (once per call; recomputation not counted).
+    pub input_tokens: u64,
+    /// Output tokens emitted.
+    pub output_tokens: u64,
+    /// Forward passes run.
+    pub iterations: u64,
+}
+
+/// Levels of one replica over time (time-weighted, per window).
+#[derive(Debug, Clone)]
+pub struct ReplicaLevels {
+    /// 1 while the batch is non-empty.
+    pub busy: WindowedLevel,
+    /// Sequences waiting.
+    pub waiting: WindowedLevel,
+    /// Sequences in the batch.
+    pub running: WindowedLevel,
+    /// Tokens whose KV is cached.
+    pub kv_tokens: WindowedLevel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Nothing to do, no event pending.
+    Idle,
+    /// A request arrived at an idle replica; a batch is formed at the pending event.
+    Starting,
+    /// A segment of iterations is in flight.
+    Running,
+}
+
+/// What the caller must schedule after a call to the replica.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wake {
+    /// When (a late event: after every other event at that instant).
+    pub at: SimTime,
+    /// The generation the event must carry; older events are stale.
+    pub generation: u32,
+}
+
+/// One replica of a GPU pool.
+#[derive(Debug, Clone)]
+pub struct Replica {
+    cfg: ReplicaConfig,
+    waiting: VecDeque<Seq>,
+    running: Vec<Seq>,
+    free_blocks: u64,
+    /// Σ prompt tokens left to prefill of the waiting sequences (routing by KV load).
+    waiting_tokens: u64,
+    kv_tokens: u64,
+    generation: u32,
+    phase: Phase,
+    /// End times of the segment's iterations.
+    ends: Vec<SimTime>,
+    /// Iterations of the segment applied at its event (<= ends.len()).
+    planned: usize,
+    /// Whether the segment is a run of pure-decode iterations.
+    decode_run: bool,
+    /// Levels over time.
+    pub levels: ReplicaLevels,
+}
+
+impl Replica {
+    /// An idle replica; `levels` start at zero.
+    pub fn new(cfg: ReplicaConfig, interval: crate::engine::SimDuration) -> Replica {
+        Replica {
+            cfg,
+            waiting: VecDeque::new(),
+            running: Vec::new(),
+            free_blocks: cfg.kv_blocks,
+            waiting_tokens: 0,
+            kv_tokens: 0,
+            generation: 0,
+            phase: Phase::Idle,
+            ends: Vec::new(),
+            planned: 0,
+            decode_run: false,
+            levels: ReplicaLevels {
+                busy: WindowedLevel::new(interval),
+                waiting: WindowedLevel::new(interval),
+                running: WindowedLevel::new(interval),
+                kv_tokens: WindowedLevel::new(interval),
+            },
+        }
+    }
+
+    #[inline]
+    fn blocks_for(&self, tokens: u64) -> u64 {
+        tokens.div_ceil(u64::from(self.cfg.block_size))
+    }
+
+    /// Whether a call can ever fit in this replica's KV cache on its own.
+    pub fn fits(&self, prompt: u32, output: u32) -> bool {
+        self.blocks_for(Seq::peak_kv_tokens(prompt, output)) <= self.cfg.kv_blocks
+    }
+
+    /// Calls queued or in the batch.
+    pub fn outstanding(&self) -> usize {
+        self.waiting.len() + self.running.len()
+    }
+
+    /// Calls queued and in the batch, and KV tokens cached, at the end.
+    pub fn in_flight(&self) -> impl Iterator<Item = &Seq> {
+        self.running.iter().chain(self.waiting.iter())
+    }
+
+    /// KV load at `now` for routing: tokens cached after the last iteration that ended
+    /// before `now`, plus the prompt tokens still to prefill of the waiting calls.
+    pub fn kv_load(&self, now: SimTime) -> u64 {
+        let mut cached = self.kv_tokens;
+        if self.phase == Phase::Running && self.decode_run {
+            let done = self.ends[..self.planned].partition_point(|e| *e < now) as u64;
+            cached += done * self.running.len() as u64;
+        }
+        cached + self.waiting_tokens
+    }
+
+    /// Generation of the pending event.
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// Takes a new call at `now`. Returns the event to schedule, if any: a start when the
+    /// replica was idle, or a cut of a fast-forwarded segment the call could join.
+    pub fn submit(&mut self, now: SimTime, seq: Seq) -> Option<Wake> {
+        let was_empty = self.waiting.is_empty();
+        self.waiting_tokens += u64::from(seq.target - seq.computed);
+        self.waiting.push_back(seq);
+        self.levels.waiting.add(now, 1);
+        match self.phase {
+            Phase::Idle => {
+                self.phase = Phase::Starting;
+                self.levels.busy.add(now, 1);
+                Some(self.bump(now))
+            }
+            Phase::Starting => None,
+            Phase::Running => {
+                let could_join = was_empty
+                    && self.decode_run
+                    && self.running.len() < self.cfg.max_num_seqs as usize
+                    && (self.running.len() as u64) < u64::from(self.cfg.max_num_batched_tokens);
+                if !could_join || self.planned <= 1 {
+                    return None;
+                }
+                // Cut at the end of the iteration in progress (or ending now: late events
+                // run after this arrival, so that boundary still sees it).
+                let m = self.ends[..self.planned].partition_point(|e| *e < now);
+                if m + 1 >= self.planned {
+                    return None;
+                }
+                self.planned = m + 1;
+                Some(self.bump(self.ends[m]))
+            }
+        }
+    }
+
+    fn bump(&mut self, at: SimTime) -> Wake {
+        self.generation = self.generation.wrapping_add(1);
+        Wake {
+            at,
+            generation: self.generation,
+        }
+    }
+
+    /// Handles the replica's event at `now`: applies the iterations that ended, pushes the
+    /// calls that finished onto `done`, and forms the next batch. Returns the next event, or
+    /// `None` when the event was stale or the replica fell idle.
+    pub fn on_event<M: IterationTime>(
+        &mut self,
+        now: SimTime,
+        generation: u32,
+        model: &M,
+        stats: &mut CallStats,
+        done: &mut Vec<Seq>,
+    ) -> Option<Wake> {
+        if generation != self.generation {
+            return None;
+        }
+        match self.phase {
+            Phase::Idle => return None,
+            Phase::Starting => {}
+            Phase::Running => self.apply(now, stats, done),
+        }
+        self.form(now, model, stats)
+    }
+
+    /// Applies the `planned` iterations of the segment that ends at `now`.
+    fn apply(&mut self, now: SimTime, stats: &mut CallStats, done: &mut Vec<Seq>) {
+        let m = self.planned;
+        debug_assert_eq!(self.ends[m - 1], now);
+        stats.iterations += m as u64;
+        if self.decode_run {
+            let n = self.running.len() as u64;
+            let first = self.ends[0];
+            let block = u64::from(self.cfg.block_size);
+            for s in &mut self.running {
+                stats.itl.record(first.saturating_since(s.last_token).0);
+                s.computed += m as u32;
+                s.generated += m as u32;
+                s.last_token = now;
+                let blocks = u64::from(s.computed).div_ceil(block) as u32;
+                self.free_blocks -= u64::from(blocks - s.blocks);
+                s.blocks = blocks;
+            }
+            for w in self.ends[..m].windows(2) {
+                stats.itl.record_n(w[1].saturating_since(w[0]).0, n);
+            }
+            for e in &self.ends[..m] {
+                self.levels.kv_tokens.add(*e, n as i64);
+            }
+            self.kv_tokens += n * m as u64;
+            stats.output_tokens += n * m as u64;
+        } else {
+            let mut written = 0u64;
+            for s in &mut self.running {
+                if s.chunk == 0 {
+                    continue;
+                }
+                let emits = if s.in_prefill() {
+                    s.computed += s.chunk;
+                    s.computed == s.target
+                } else {
+                    s.computed += 1;
+                    true
+                };
+                written += u64::from(s.chunk);
+                if emits {
+                    s.generated += 1;
+                    stats.output_tokens += 1;
+                    if s.first_token == SimTime::MAX {
+                        s.first_token = now;
+                        stats.ttft.record(now.saturating_since(s.arrived).0);
+                        stats.input_tokens += u64::from(s.prompt);
+                    } else {
+                        stats.itl.record(now.saturating_since(s.last_token).0);
+                    }
+                    s.last_token = now;
+                }
+            }
+            self.kv_tokens += written;
+            self.levels.kv_tokens.add(now, written as i64);
+        }
+        // Calls that emitted their last token leave the batch, in order.
+        let before = self.running.len();
+        let mut freed_blocks = 0u64;
+        let mut freed_tokens = 0u64;
+        self.running.retain(|s| {
+            if s.generated < s.output {
+                return true;
+            }
+            freed_blocks += u64::from(s.blocks);
+            freed_tokens += u64::from(s.computed);
+            stats.completed += 1;
+            stats.e2e.record(now.saturating_since(s.arrived).0);
+            if s.output > 1 {
+                let decode = now.saturating_since(s.first_token).0;
+                stats.tpot.record(decode / u64::from(s.output - 1));
+            }
+            done.push(*s);
+            false
+        });
+        let finished = before - self.running.len();
+        if finished > 0 {
+            self.free_blocks += freed_blocks;
+            self.kv_tokens -= freed_tokens;
+            self.levels.kv_tokens.add(now, -(freed_tokens as i64));
+            self.levels.running.add(now, -(finished as i64));
+        }
+    }
+
+    /// Preempts the last running sequence (recompute): frees its blocks and puts it at the
+    /// front of the waiting queue.
+    fn preempt_last(&mut self, now: SimTime, stats: &mut CallStats) {
+        let mut s = self.running.pop().expect("preempt from a non-empty batch");
+        self.free_blocks += u64::from(s.blocks);
+        self.kv_tokens -= u64::from(s.computed);
+        self.levels.kv_tokens.add(now, -i64::from(s.computed));
+        s.blocks = 0;
+        s.computed = 0;
+        s.chunk = 0;
+        s.target = s.prompt + s.generated;
+        s.preemptions += 1;
+        stats.preemptions += 1;
+        self.waiting_tokens += u64::from(s.target);
+        self.waiting.push_front(s);
+        self.levels.running.add(now, -1);
+        self.levels.waiting.add(now, 1);
+    }
+
+    /// Forms the next batch at `now` and plans its segment.
+    fn form<M: IterationTime>(
+        &mut self,
+        now: SimTime,
+        model: &M,
+        stats: &mut CallStats,
+    ) -> Option<Wake> {
+        if self.running.is_empty() && self.waiting.is_empty() {
+            self.phase = Phase::Idle;
+            self.levels.busy.add(now, -1);
+            return None;
+        }
+        self.phase = Phase::Running;
+        let mut budget = u64::from(self.cfg.max_num_batched_tokens);
+        let mut preempted = false;
+        let mut i = 0;
+        'running: while i < self.running.len() {
+            let s = self.running[i];
+            let want = if s.in_prefill() {
+                u64::from(s.target - s.computed).min(budget)
+            } else {
+                1.min(budget)
+            };
+            if want == 0 {
+                self.running[i].chunk = 0;
+                i += 1;
+                continue;
+            }
+            let need = self.blocks_for(u64::from(s.computed) + want) - u64::from(s.blocks);
+            while need > self.free_blocks {
+                preempted = true;
+                let victim_is_self = self.running.len() - 1 == i;
+                self.preempt_last(now, stats);
+                if victim_is_self {
+                    break 'running;
+                }
+            }
+            self.free_blocks -= need;
+            let s = &mut self.running[i];
+            s.blocks += need as u32;
+            s.chunk = want as u32;
+            budget -= want;
+            i += 1;
+        }
+        // Admission, first come first served.
+        let mut admission_blocked = false;
+        if !preempted || self.running.is_empty() {
+            while let Some(head) = self.waiting.front() {
+                if self.running.len() >= self.cfg.max_num_seqs as usize || budget == 0 {
+                    admission_blocked = true;
+                    break;
+                }
+                let want = u64::from(head.target - head.computed).min(budget);
+                let need =
+                    self.blocks_for(u64::from(head.computed) + want) - u64::from(head.blocks);
+                if need > self.free_blocks {
+                    admission_blocked = true;
+                    break;
+                }
+                let mut s = self.waiting.pop_front().expect("head exists");
+                self.waiting_tokens -= u64::from(s.target - s.computed);
+                self.free_blocks -= need;
+                s.blocks += need as u32;
+                s.chunk = want as u32;
+                budget -= want;
+                if !s.scheduled {
+                    s.scheduled = true;
+                    stats.wait.record(now.saturating_since(s.arrived).0);
+                }
+                self.running.push(s);
+                self.levels.waiting.add(now, -1);
+                self.levels.running.add(now, 1);
+            }
+        }
+        // The batch's shape; a pure-decode batch may run for many iterations.
+        let mut shape = BatchShape::default();
+        let mut pure_decode = true;
+        for s in &self.running {
+            if s.chunk == 0 {
+                pure_decode = false;
+            } else if s.in_prefill() {
+                pure_decode = false;
+                shape.prefill_tokens += u64::from(s.chunk);
+                shape.prefill_attn +=
+                    f64::from(s.chunk) * (f64::from(s.computed) + f64::from(s.chunk) / 2.0);
+            } else {
+                shape.decode_seqs += 1;
+                shape.decode_ctx += u64::from(s.computed) + 1;
+            }
+        }
+        let steady = pure_decode && !preempted && (self.waiting.is_empty() || admission_blocked);
+        self.ends.clear();
+        self.decode_run = steady;
+        let iterations = if steady && self.cfg.fast_forward {
+            self.decode_run_length()
+        } else {
+            1
+        };
+        let mut t = now;
+        for j in 0..iterations as u64 {
+            let mut sh = shape;
+            sh.decode_ctx += j * shape.decode_seqs;
+            t = SimTime(t.0.saturating_add(model.time_ns(&sh).max(1)));
+            self.ends.push(t);
+        }
+        self.planned = self.ends.len();
+        Some(self.bump(t))
+    }
+
+    /// Iterations a pure-decode batch runs unchanged: until the first sequence emits its last
+    /// token, or until the KV blocks would run out (the iteration that cannot allocate is
+    /// formed anew, with a preemption). The first iteration's blocks are already held.
+    fn decode_run_length(&self) -> usize {
+        let to_finish = self
+            .running
+            .iter()
+            .map(|s| s.output - s.generated)
+            .min()
+            .unwrap_or(1) as u64;
+        let available = self.free_blocks
+            + self
+                .running
+                .iter()
+                .map(|s| u64::from(s.blocks))
+                .sum::<u64>();
+        // Blocks the batch needs to run iteration j (0-based).
+        let need = |j: u64| -> u64 {
+            self.running
+                .iter()
+                .map(|s| self.blocks_for(u64::from(s.computed) + j + 1))
+                .sum()
+        };
+        // Largest k <= to_finish with need(k − 1) <= available; need(0) fits.
+        let (mut lo, mut hi) = (1u64, to_finish);
+        if need(hi - 1) <= available {
+            return hi as usize;
+        }
+        // Invariant: need(lo − 1) fits, need(hi − 1) does not.
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if need(mid - 1) <= available {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        lo as usize
+    }
+
+    /// Closes the level integrals at `end`.
+    pub fn into_levels(self) -> ReplicaLevels {
+        self.levels
+    }
+}
+
+#[cfg(test)]
+mod tests;
