@@ -62,6 +62,10 @@ pub struct RunArgs {
     /// No progress bar and no summary on stdout (errors and warnings still go to stderr).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write requests.csv: one row per finished LLM call (arrival, first and last token,
+    /// tokens, replica, preemptions). Memory grows with the calls of a replication.
+    #[arg(long)]
+    pub requests_csv: bool,
 }
 
 fn parse_interval(s: &str) -> Result<SimDuration, String> {

@@ -125,6 +125,7 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     if let Some(i) = args.interval {
         spec.interval = i;
     }
+    spec.record_calls = args.requests_csv;
     check_windows(&spec)?;
     warn_unstable(&spec);
     // More threads than replications would only cost thread start-up.
@@ -143,6 +144,9 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     // opened before the run so that a bad folder costs no simulation time.
     let bad_output = |e: crate::report::OutputError| CliError::BadInput(e.to_string());
     let mut outputs = RunOutputs::create(&dir, &spec.name).map_err(bad_output)?;
+    if args.requests_csv {
+        outputs = outputs.with_requests().map_err(bad_output)?;
+    }
 
     // Each replication is folded into the aggregate and streamed to timeseries.csv as soon
     // as its chunk is done, in replication order.
@@ -153,7 +157,9 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         aggregate.add(&spec, &r);
         facts.push(ReplicationFacts::from(&r));
         if output_error.is_none()
-            && let Err(e) = outputs.add_series(&series_rows(&spec, &r))
+            && let Err(e) = outputs
+                .add_series(&series_rows(&spec, &r))
+                .and_then(|()| outputs.add_requests(&spec, &r))
         {
             output_error = Some(e);
         }

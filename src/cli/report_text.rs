@@ -37,7 +37,7 @@ pub fn describe(spec: &Scenario) -> String {
             s,
             "  arrivals.{}: {:.4} tasks/s of workflow `{}`",
             a.name,
-            1.0 / a.interarrival.mean_s(),
+            1.0 / a.mean_interarrival_s(),
             spec.workflows[a.workflow.0 as usize].name
         );
     }
@@ -58,6 +58,24 @@ pub fn describe(spec: &Scenario) -> String {
                     service.mean_s()
                 ),
                 StepKind::Delay { duration } => format!("delay, mean {:.4} s", duration.mean_s()),
+                StepKind::Llm {
+                    pool,
+                    input,
+                    output,
+                } => {
+                    let tokens = |t: &crate::domain::TokenSource| match t {
+                        crate::domain::TokenSource::Trace => "from the trace".to_string(),
+                        crate::domain::TokenSource::Dist { dist, .. } => {
+                            format!("mean {:.0}", dist.mean_s())
+                        }
+                    };
+                    format!(
+                        "llm on `{}`, input tokens {}, output tokens {}",
+                        spec.gpu_pools[pool.0 as usize].name,
+                        tokens(input),
+                        tokens(output)
+                    )
+                }
             };
             let after = if after.is_empty() {
                 "at task arrival".to_string()

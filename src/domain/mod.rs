@@ -6,8 +6,9 @@ pub mod spec;
 
 pub use dist::{Dist, Sampler};
 pub use spec::{
-    ArrivalSpec, CpuPoolSpec, MAX_SERIES_ROWS, MAX_WINDOWS, PoolId, Scenario, StepKind, StepSpec,
-    WorkflowId, WorkflowSpec,
+    ArrivalProcess, ArrivalSpec, CpuPoolSpec, GpuPoolId, GpuPoolSpec, MAX_SERIES_ROWS, MAX_WINDOWS,
+    PoolId, Scenario, StepKind, StepSpec, TokenSource, TraceReplay, TraceRequest, WorkflowId,
+    WorkflowSpec,
 };
 pub mod cpu_pool;
 pub mod llm;

@@ -3,13 +3,17 @@
 
 use super::cpu_pool::{CpuPool, Job};
 use super::dist::Sampler;
-use super::spec::{Scenario, StepKind, StepSpec};
+use super::llm::perf::IterationModel;
+use super::llm::pool::GpuPool;
+use super::llm::replica::{ReplicaConfig, Seq, Wake};
+use super::spec::{ArrivalProcess, Scenario, StepKind, StepSpec, TokenSource, TraceReplay};
 use super::tasks::Tasks;
 use super::trace::{NoTrace, TraceEvent, Tracer};
 use crate::engine::{
     Model, RngStreams, ScheduleError, Scheduler, SimDuration, SimRng, SimTime, TimeWeighted,
 };
-use crate::metrics::{LatencyHist, PoolResult, ReplicationResult, WorkflowResult};
+use crate::metrics::{GpuPoolResult, LatencyHist, PoolResult, ReplicationResult, WorkflowResult};
+use std::sync::Arc;
 
 /// The model's events (12 bytes: they live in the event heap).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +36,14 @@ pub enum Event {
         task: u32,
         /// Step id (workflow base + index within the workflow).
         step: u32,
+    },
+    /// A GPU replica's iterations end (or its first batch forms); stale when `generation`
+    /// is not the replica's current one.
+    LlmWake {
+        /// Replica index over all GPU pools.
+        replica: u32,
+        /// Generation of the replica's plan the event belongs to.
+        generation: u32,
     },
 }
 
@@ -132,8 +144,13 @@ impl From<ScheduleError> for SimError {
     }
 }
 
+enum ArrivalGen {
+    Renewal(Sampler),
+    Trace(Arc<TraceReplay>),
+}
+
 struct ArrivalRt {
-    sampler: Sampler,
+    times: ArrivalGen,
     rng: SimRng,
     workflow: u32,
     count: u64,
@@ -152,6 +169,48 @@ struct StepRt<'s> {
     local: u32,
     /// Step id of the workflow's first step.
     base: u32,
+    /// Token counts of an `llm` step (prompt, output).
+    tokens: Option<[TokenRt; 2]>,
+}
+
+/// A token count at run time.
+enum TokenRt {
+    Trace,
+    Dist {
+        sampler: Sampler,
+        min: u32,
+        max: u32,
+    },
+}
+
+impl TokenRt {
+    fn new(t: &TokenSource, field: String) -> Result<TokenRt, SimError> {
+        Ok(match t {
+            TokenSource::Trace => TokenRt::Trace,
+            TokenSource::Dist { dist, min, max } => TokenRt::Dist {
+                sampler: dist.sampler().map_err(|message| {
+                    SimError::from(SimErrorKind::InvalidDistribution {
+                        source_field: field,
+                        message,
+                    })
+                })?,
+                min: *min,
+                max: *max,
+            },
+        })
+    }
+
+    #[inline]
+    fn draw(&mut self, rng: &mut SimRng, from_trace: u32) -> u32 {
+        match self {
+            TokenRt::Trace => from_trace,
+            TokenRt::Dist { sampler, min, max } => {
+                // The sampler works in ns of "seconds"; here its unit is tokens.
+                let x = sampler.sample(rng).0 as f64 / 1e9;
+                (x.round().clamp(f64::from(*min), f64::from(*max))) as u32
+            }
+        }
+    }
 }
 
 struct WorkflowRt {
@@ -167,6 +226,13 @@ pub struct ScenarioModel<'s, T: Tracer = NoTrace> {
     spec: &'s Scenario,
     arrivals: Vec<ArrivalRt>,
     pools: Vec<CpuPool>,
+    gpu_pools: Vec<GpuPool>,
+    /// Per replica over all GPU pools: (pool, replica within the pool).
+    replica_owner: Vec<(u32, u32)>,
+    /// Per GPU pool: index of its first replica in `replica_owner`.
+    replica_base: Vec<u32>,
+    /// Calls that finished in the latest replica event (reused buffer).
+    finished: Vec<Seq>,
     workflows: Vec<WorkflowRt>,
     steps: Vec<StepRt<'s>>,
     tasks: Tasks,
@@ -203,7 +269,13 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             .iter()
             .map(|a| {
                 Ok(ArrivalRt {
-                    sampler: sampler(&a.interarrival, format!("arrivals.{}", a.name))?,
+                    times: match &a.process {
+                        ArrivalProcess::Renewal(d) => ArrivalGen::Renewal(sampler(
+                            d,
+                            format!("arrivals.{}.interarrival", a.name),
+                        )?),
+                        ArrivalProcess::Trace(t) => ArrivalGen::Trace(Arc::clone(t)),
+                    },
                     // Entity names are restricted to [A-Za-z0-9_-], so '/' keeps stream
                     // names unambiguous.
                     rng: streams.stream(&format!("arrivals/{}", a.name)),
@@ -218,17 +290,50 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             .iter()
             .map(|p| CpuPool::new(p.servers, spec.interval))
             .collect();
+        let mut gpu_pools = Vec::with_capacity(spec.gpu_pools.len());
+        let mut replica_owner = Vec::new();
+        let mut replica_base = Vec::new();
+        for (pi, g) in spec.gpu_pools.iter().enumerate() {
+            replica_base.push(replica_owner.len() as u32);
+            replica_owner.extend((0..g.replicas).map(|r| (pi as u32, r)));
+            let cfg = ReplicaConfig {
+                max_num_seqs: g.max_num_seqs,
+                max_num_batched_tokens: g.max_num_batched_tokens,
+                block_size: g.block_size,
+                kv_blocks: g.kv_blocks,
+                fast_forward: g.fast_forward,
+            };
+            let model = IterationModel::new(&g.gpu, &g.model, g.tensor_parallel, g.perf);
+            gpu_pools.push(GpuPool::new(
+                g.replicas,
+                cfg,
+                g.routing,
+                model,
+                spec.interval,
+                spec.record_calls,
+            ));
+        }
         let mut steps = Vec::new();
         let mut workflows = Vec::with_capacity(spec.workflows.len());
         for (wi, w) in spec.workflows.iter().enumerate() {
             let base = steps.len() as u32;
             for (li, s) in w.steps.iter().enumerate() {
+                let no_time = super::Dist::Deterministic { value_s: 0.0 };
                 let (d, what) = match &s.kind {
                     StepKind::Cpu { service, .. } => (service, "service"),
                     StepKind::Delay { duration } => (duration, "duration"),
+                    StepKind::Llm { .. } => (&no_time, "kind"),
+                };
+                let tokens = match &s.kind {
+                    StepKind::Llm { input, output, .. } => Some([
+                        TokenRt::new(input, step_field(&w.name, &s.name, "input_tokens"))?,
+                        TokenRt::new(output, step_field(&w.name, &s.name, "output_tokens"))?,
+                    ]),
+                    _ => None,
                 };
                 steps.push(StepRt {
                     spec: s,
+                    tokens,
                     sampler: sampler(d, step_field(&w.name, &s.name, what))?,
                     rng: streams.stream(&format!("workflow/{}/step/{}", w.name, s.name)),
                     workflow: wi as u32,
@@ -254,6 +359,10 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             spec,
             arrivals,
             pools,
+            gpu_pools,
+            replica_owner,
+            replica_base,
+            finished: Vec::new(),
             workflows,
             steps,
             tasks: Tasks::new(max_steps),
@@ -279,6 +388,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         let what = match rt.spec.kind {
             StepKind::Cpu { .. } => "service",
             StepKind::Delay { .. } => "duration",
+            StepKind::Llm { .. } => "kind",
         };
         let wf = &self.spec.workflows[rt.workflow as usize];
         self.overflow(now, step_field(&wf.name, &rt.spec.name, what), delay)
@@ -319,13 +429,22 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         if a.max.is_some_and(|m| a.count >= m) {
             return Ok(());
         }
-        let gap = a.sampler.sample(&mut a.rng);
-        let Some(at) = sched.now().checked_add(gap) else {
-            let field = format!(
-                "arrivals.{}.interarrival",
-                self.spec.arrivals[source as usize].name
-            );
-            return Err(self.overflow(sched.now(), field, gap));
+        let at = match &a.times {
+            ArrivalGen::Renewal(sampler) => {
+                let gap = sampler.sample(&mut a.rng);
+                let Some(at) = sched.now().checked_add(gap) else {
+                    let field = format!(
+                        "arrivals.{}.interarrival",
+                        self.spec.arrivals[source as usize].name
+                    );
+                    return Err(self.overflow(sched.now(), field, gap));
+                };
+                at
+            }
+            ArrivalGen::Trace(t) => match t.requests.get(a.count as usize) {
+                Some(r) => SimTime(r.at_ns),
+                None => return Ok(()),
+            },
         };
         if self.arrivals_end.is_some_and(|end| at >= end) {
             return Ok(());
@@ -337,6 +456,13 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
     fn on_arrival(&mut self, sched: &mut Scheduler<Event>, source: u32) -> Result<(), SimError> {
         let now = sched.now();
         let a = &mut self.arrivals[source as usize];
+        let tokens = match &a.times {
+            ArrivalGen::Trace(t) => {
+                let r = t.requests[a.count as usize];
+                [r.input_tokens, r.output_tokens]
+            }
+            ArrivalGen::Renewal(_) => [0, 0],
+        };
         a.count += 1;
         let w = a.workflow;
         self.schedule_next_arrival(sched, source)?;
@@ -350,9 +476,12 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         }
         let spec: &'s Scenario = self.spec;
         let wf = &spec.workflows[w as usize];
-        let task = self
-            .tasks
-            .insert(w, now, wf.steps.iter().map(|s| (s.fanout, s.n_after)));
+        let task = self.tasks.insert(
+            w,
+            now,
+            tokens,
+            wf.steps.iter().map(|s| (s.fanout, s.n_after)),
+        );
         let rt = &mut self.workflows[w as usize];
         rt.started += 1;
         rt.in_system.add(now, 1);
@@ -412,7 +541,69 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                     }
                 }
             }
+            StepKind::Llm { pool, .. } => {
+                let p = pool.0;
+                let from_trace = self.tasks.get(task).tokens;
+                for _ in 0..s.fanout {
+                    let rt = &mut self.steps[step as usize];
+                    let [input, output] = rt.tokens.as_mut().expect("llm steps have tokens");
+                    let prompt = input.draw(&mut rt.rng, from_trace[0]).max(1);
+                    let out = output.draw(&mut rt.rng, from_trace[1]).max(1);
+                    self.trace(now, task, |serial| TraceEvent::JobArrived {
+                        task: serial,
+                        step: local,
+                        pool: p,
+                    });
+                    match self.gpu_pools[p as usize].submit(now, task, step, prompt, out) {
+                        Ok((replica, wake)) => {
+                            if let Some(w) = wake {
+                                let global = self.replica_base[p as usize] + replica;
+                                self.wake(sched, global, w)?;
+                            }
+                        }
+                        // Counted by the pool; the step goes on without the call's output.
+                        Err(_) => self.copy_done(sched, task, step)?,
+                    }
+                }
+            }
         }
+        Ok(())
+    }
+
+    #[inline]
+    fn wake(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        replica: u32,
+        w: Wake,
+    ) -> Result<(), SimError> {
+        sched.schedule_late_at(
+            w.at,
+            Event::LlmWake {
+                replica,
+                generation: w.generation,
+            },
+        )?;
+        Ok(())
+    }
+
+    fn on_llm_wake(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        replica: u32,
+        generation: u32,
+    ) -> Result<(), SimError> {
+        let now = sched.now();
+        let (pool, local) = self.replica_owner[replica as usize];
+        let mut finished = std::mem::take(&mut self.finished);
+        let wake = self.gpu_pools[pool as usize].on_event(now, local, generation, &mut finished);
+        if let Some(w) = wake {
+            self.wake(sched, replica, w)?;
+        }
+        for s in finished.drain(..) {
+            self.copy_done(sched, s.task, s.step)?;
+        }
+        self.finished = finished;
         Ok(())
     }
 
@@ -574,14 +765,23 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 }
             })
             .collect();
+        let gpu_pools: Vec<GpuPoolResult> = self
+            .gpu_pools
+            .into_iter()
+            .map(|p| GpuPoolResult::from_pool(p, end))
+            .collect();
         let timeseries_truncated = pools
             .iter()
-            .any(|p: &PoolResult| p.busy_windows.len() >= crate::metrics::WINDOW_CAP);
+            .any(|p: &PoolResult| p.busy_windows.len() >= crate::metrics::WINDOW_CAP)
+            || gpu_pools
+                .iter()
+                .any(|p| p.busy_windows.len() >= crate::metrics::WINDOW_CAP);
         let result = ReplicationResult {
             replication,
             end,
             events,
             pools,
+            gpu_pools,
             workflows,
             timeseries_truncated,
         };
@@ -599,6 +799,10 @@ impl<T: Tracer> Model for ScenarioModel<'_, T> {
             Event::JobDone { pool, slot } => self.on_job_done(sched, pool, slot),
             Event::Arrival { source } => self.on_arrival(sched, source),
             Event::DelayDone { task, step } => self.on_delay_done(sched, task, step),
+            Event::LlmWake {
+                replica,
+                generation,
+            } => self.on_llm_wake(sched, replica, generation),
         }
     }
 }

@@ -2,12 +2,19 @@
 //! reference is resolved to an index and every number is in range.
 
 use super::dist::Dist;
+use super::llm::pool::Routing;
+use super::llm::{GpuSpec, ModelSpec, PerfCoeffs};
 use crate::engine::SimDuration;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Index of a CPU pool in [`Scenario::cpu_pools`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PoolId(pub u32);
+
+/// Index of a GPU pool in [`Scenario::gpu_pools`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GpuPoolId(pub u32);
 
 /// Index of a workflow in [`Scenario::workflows`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -38,23 +45,87 @@ pub struct Scenario {
     pub arrivals: Vec<ArrivalSpec>,
     /// CPU pools, sorted by name; `PoolId` indexes this.
     pub cpu_pools: Vec<CpuPoolSpec>,
+    /// GPU serving pools, sorted by name; `GpuPoolId` indexes this.
+    pub gpu_pools: Vec<GpuPoolSpec>,
     /// Workflows, sorted by name; `WorkflowId` indexes this.
     pub workflows: Vec<WorkflowSpec>,
+    /// Keep one record per LLM call for `requests.csv` (set by `run --requests-csv`; memory
+    /// grows with the calls).
+    pub record_calls: bool,
 }
 
-/// An open arrival process: tasks of one workflow arrive with i.i.d. inter-arrival times
-/// (a renewal process; Poisson when exponential). The first arrival comes one inter-arrival
-/// time after the start.
+/// An open arrival process of tasks of one workflow.
 #[derive(Debug, Clone)]
 pub struct ArrivalSpec {
     /// Name (`arrivals.NAME`); also names its random stream.
     pub name: String,
     /// The workflow each arrival starts.
     pub workflow: WorkflowId,
-    /// Inter-arrival time distribution.
-    pub interarrival: Dist,
+    /// When arrivals come.
+    pub process: ArrivalProcess,
     /// Stop after this many arrivals.
     pub max_arrivals: Option<u64>,
+}
+
+/// How the arrival times of a process are produced.
+#[derive(Debug, Clone)]
+pub enum ArrivalProcess {
+    /// I.i.d. inter-arrival times (a renewal process; Poisson when exponential). The first
+    /// arrival comes one inter-arrival time after the start.
+    Renewal(Dist),
+    /// Replay of a request trace: one task per row at the row's offset from the trace's first
+    /// row (the first arrives at time 0), carrying the row's token counts to its `llm` steps.
+    Trace(Arc<TraceReplay>),
+}
+
+/// A request trace ready for replay.
+#[derive(Debug, Clone)]
+pub struct TraceReplay {
+    /// The file it came from.
+    pub source: PathBuf,
+    /// Requests in time order.
+    pub requests: Vec<TraceRequest>,
+}
+
+/// One request of a trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceRequest {
+    /// Arrival offset from the trace's first request, after `time_scale` [ns].
+    pub at_ns: u64,
+    /// Prompt tokens (>= 1).
+    pub input_tokens: u32,
+    /// Output tokens (>= 1).
+    pub output_tokens: u32,
+}
+
+impl ArrivalSpec {
+    /// Mean time between arrivals [s] (a trace: its span over its requests − 1).
+    pub fn mean_interarrival_s(&self) -> f64 {
+        match &self.process {
+            ArrivalProcess::Renewal(d) => d.mean_s(),
+            ArrivalProcess::Trace(t) => {
+                let n = t.requests.len();
+                let span = t.requests.last().map_or(0, |r| r.at_ns) as f64 / 1e9;
+                if n > 1 {
+                    span / (n - 1) as f64
+                } else {
+                    f64::INFINITY
+                }
+            }
+        }
+    }
+
+    /// Arrivals this process can produce at most (a trace: its rows).
+    pub fn max_count(&self) -> Option<u64> {
+        let own = match &self.process {
+            ArrivalProcess::Renewal(_) => None,
+            ArrivalProcess::Trace(t) => Some(t.requests.len() as u64),
+        };
+        match (own, self.max_arrivals) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// A pool of identical CPU servers with one FIFO queue.
@@ -64,6 +135,58 @@ pub struct CpuPoolSpec {
     pub name: String,
     /// Number of servers c, >= 1.
     pub servers: u32,
+}
+
+/// A GPU serving pool: `replicas` copies of one model, each on `tensor_parallel` GPUs.
+#[derive(Debug, Clone)]
+pub struct GpuPoolSpec {
+    /// Name (`gpu_pool.NAME`).
+    pub name: String,
+    /// Catalog name of the model.
+    pub model_name: String,
+    /// The model.
+    pub model: ModelSpec,
+    /// Catalog name of the GPU.
+    pub gpu_name: String,
+    /// The GPU.
+    pub gpu: GpuSpec,
+    /// GPUs per replica (tensor parallel degree).
+    pub tensor_parallel: u32,
+    /// Replicas.
+    pub replicas: u32,
+    /// Roofline coefficients.
+    pub perf: PerfCoeffs,
+    /// Where the coefficients come from (e.g. "h100-sxm at TP 4, calibrated").
+    pub perf_source: String,
+    /// Most sequences in a batch.
+    pub max_num_seqs: u32,
+    /// Most tokens in an iteration.
+    pub max_num_batched_tokens: u32,
+    /// Tokens per KV block.
+    pub block_size: u32,
+    /// KV blocks per replica (derived from memory, or given).
+    pub kv_blocks: u64,
+    /// Router.
+    pub routing: Routing,
+    /// Fast-forward decode runs (off: one event per iteration; the same timings).
+    pub fast_forward: bool,
+}
+
+/// A token count of an `llm` step: from the task's trace row, or drawn.
+#[derive(Debug, Clone)]
+pub enum TokenSource {
+    /// The trace row that started the task.
+    Trace,
+    /// Drawn from a distribution, rounded to the nearest integer and clamped to
+    /// `[min, max]` (min >= 1).
+    Dist {
+        /// The distribution (its unit is tokens, not seconds).
+        dist: Dist,
+        /// Smallest count.
+        min: u32,
+        /// Largest count.
+        max: u32,
+    },
 }
 
 /// A workflow: a DAG of steps. A task of it ends when every step has finished.
@@ -91,6 +214,15 @@ pub enum StepKind {
     Delay {
         /// How long.
         duration: Dist,
+    },
+    /// An LLM call on a GPU pool.
+    Llm {
+        /// The pool.
+        pool: GpuPoolId,
+        /// Prompt tokens.
+        input: TokenSource,
+        /// Output tokens.
+        output: TokenSource,
     },
 }
 
@@ -124,7 +256,15 @@ impl Scenario {
         }
         self.arrivals
             .iter()
-            .filter_map(|a| a.max_arrivals.map(|m| m as f64 * a.interarrival.mean_s()))
+            .filter_map(|a| match &a.process {
+                ArrivalProcess::Trace(t) => {
+                    let n = a.max_count().unwrap_or(0) as usize;
+                    t.requests[..n.min(t.requests.len())]
+                        .last()
+                        .map(|r| r.at_ns as f64 / 1e9)
+                }
+                ArrivalProcess::Renewal(d) => a.max_arrivals.map(|m| m as f64 * d.mean_s()),
+            })
             .reduce(f64::max)
             .filter(|e| *e > 0.0)
     }
@@ -145,12 +285,12 @@ impl Scenario {
                 "{what} of {end:.6e} s in windows of {interval} s gives {windows:.0} time-series windows; at most {MAX_WINDOWS}: use a larger interval"
             ));
         }
-        let rows = windows * 3.0 * self.cpu_pools.len() as f64 * f64::from(self.replications);
+        let pools = self.cpu_pools.len() + 2 * self.gpu_pools.len();
+        let rows = windows * 3.0 * pools as f64 * f64::from(self.replications);
         if rows > MAX_SERIES_ROWS {
             return Some(format!(
                 "timeseries.csv would hold about {rows:.0} rows ({} replications x {} pools x 3 series x {windows:.0} windows); at most {MAX_SERIES_ROWS:.0}: use a larger interval or fewer replications",
-                self.replications,
-                self.cpu_pools.len()
+                self.replications, pools
             ));
         }
         None
@@ -161,7 +301,7 @@ impl Scenario {
     pub fn offered_load(&self) -> Vec<f64> {
         let mut work = vec![0.0; self.cpu_pools.len()];
         for a in &self.arrivals {
-            let rate = 1.0 / a.interarrival.mean_s();
+            let rate = 1.0 / a.mean_interarrival_s();
             for step in &self.workflows[a.workflow.0 as usize].steps {
                 if let StepKind::Cpu { pool, service } = &step.kind {
                     work[pool.0 as usize] += rate * f64::from(step.fanout) * service.mean_s();

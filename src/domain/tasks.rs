@@ -13,6 +13,8 @@ pub struct Task {
     pub workflow: u32,
     /// Steps not yet finished.
     pub steps_left: u32,
+    /// Prompt and output tokens of the trace row that started it (0 when not a trace).
+    pub tokens: [u32; 2],
 }
 
 /// Slab of tasks. Slot `i` owns counters `[i·stride, (i+1)·stride)`, where the stride is
@@ -38,13 +40,14 @@ impl Tasks {
         }
     }
 
-    /// Creates a task of `workflow`; `init` gives each step's `(copies_left, waiting_on)`,
+    /// Creates a task of `workflow` carrying `tokens`; `init` gives each step's `(copies_left, waiting_on)`,
     /// at most `max_steps` items. Returns its slot.
     #[inline]
     pub fn insert(
         &mut self,
         workflow: u32,
         arrived: SimTime,
+        tokens: [u32; 2],
         init: impl ExactSizeIterator<Item = (u32, u32)>,
     ) -> u32 {
         let task = Task {
@@ -52,6 +55,7 @@ impl Tasks {
             arrived,
             workflow,
             steps_left: init.len() as u32,
+            tokens,
         };
         self.next_serial += 1;
         self.live += 1;
@@ -139,8 +143,8 @@ mod tests {
     #[test]
     fn slots_and_counters_are_reused() {
         let mut t = Tasks::new(2);
-        let a = t.insert(0, SimTime(1), [(2, 0), (1, 1)].into_iter());
-        let b = t.insert(1, SimTime(2), [(1, 0)].into_iter());
+        let a = t.insert(0, SimTime(1), [0, 0], [(2, 0), (1, 1)].into_iter());
+        let b = t.insert(1, SimTime(2), [0, 0], [(1, 0)].into_iter());
         assert_eq!(t.live(), 2);
         assert_eq!(t.copy_done(a, 0), 1);
         assert_eq!(t.copy_done(a, 0), 0);
@@ -148,7 +152,7 @@ mod tests {
         assert_eq!(t.step_done(a), 1);
         let removed = t.remove(a);
         assert_eq!((removed.serial, removed.workflow), (0, 0));
-        let c = t.insert(0, SimTime(3), [(3, 0), (1, 1)].into_iter());
+        let c = t.insert(0, SimTime(3), [0, 0], [(3, 0), (1, 1)].into_iter());
         assert_eq!(c, a, "slot reused");
         assert_eq!(t.copy_done(c, 0), 2, "counters re-initialised");
         assert_eq!(t.get(c).serial, 2);

@@ -38,6 +38,38 @@ pub enum Metric {
     Events,
     /// Simulated time of a replication.
     SimulatedTimeS,
+    /// LLM call arrival -> first output token.
+    TtftS,
+    /// (e2e − ttft) / (output tokens − 1), calls with more than one output token.
+    TpotS,
+    /// Gap between consecutive output tokens, one sample per gap.
+    ItlS,
+    /// LLM call arrival -> last output token.
+    E2eS,
+    /// Share of KV-cache token capacity holding tokens (time-weighted).
+    KvUtilization,
+    /// Sequences per batch, time-weighted over the time a replica is busy.
+    BatchSize,
+    /// Prompt tokens prefilled per second (recomputation not counted).
+    ThroughputInputTokensPerS,
+    /// Output tokens emitted per second.
+    ThroughputOutputTokensPerS,
+    /// Sequences preempted (KV cache exhausted), recomputed later.
+    Preemptions,
+    /// LLM calls that reached the pool.
+    CallsArrived,
+    /// LLM calls that finished.
+    CallsCompleted,
+    /// LLM calls rejected because they can never fit in a replica's KV cache.
+    CallsRejected,
+    /// LLM calls waiting at the end.
+    CallsWaitingAtEnd,
+    /// LLM calls in a batch at the end.
+    CallsRunningAtEnd,
+    /// Forward passes of all replicas.
+    Iterations,
+    /// Events handled per LLM call that reached a pool.
+    EventsPerLlmCall,
 }
 
 impl Metric {
@@ -61,6 +93,22 @@ impl Metric {
             Metric::InFlightAgeS => "in_flight_age_s",
             Metric::Events => "events",
             Metric::SimulatedTimeS => "simulated_time_s",
+            Metric::TtftS => "ttft_s",
+            Metric::TpotS => "tpot_s",
+            Metric::ItlS => "itl_s",
+            Metric::E2eS => "e2e_s",
+            Metric::KvUtilization => "kv_utilization",
+            Metric::BatchSize => "batch_size",
+            Metric::ThroughputInputTokensPerS => "throughput_input_tokens_per_s",
+            Metric::ThroughputOutputTokensPerS => "throughput_output_tokens_per_s",
+            Metric::Preemptions => "preemptions",
+            Metric::CallsArrived => "calls_arrived",
+            Metric::CallsCompleted => "calls_completed",
+            Metric::CallsRejected => "calls_rejected",
+            Metric::CallsWaitingAtEnd => "calls_waiting_at_end",
+            Metric::CallsRunningAtEnd => "calls_running_at_end",
+            Metric::Iterations => "iterations",
+            Metric::EventsPerLlmCall => "events_per_llm_call",
         }
     }
 
@@ -71,8 +119,22 @@ impl Metric {
             | Metric::SojournS
             | Metric::TaskLatencyS
             | Metric::InFlightAgeS
-            | Metric::SimulatedTimeS => "s",
-            Metric::Utilization | Metric::OfferedLoad => "ratio",
+            | Metric::SimulatedTimeS
+            | Metric::TtftS
+            | Metric::TpotS
+            | Metric::ItlS
+            | Metric::E2eS => "s",
+            Metric::Utilization | Metric::OfferedLoad | Metric::KvUtilization => "ratio",
+            Metric::BatchSize => "sequences",
+            Metric::ThroughputInputTokensPerS | Metric::ThroughputOutputTokensPerS => "tokens/s",
+            Metric::Preemptions => "preemptions",
+            Metric::CallsArrived
+            | Metric::CallsCompleted
+            | Metric::CallsRejected
+            | Metric::CallsWaitingAtEnd
+            | Metric::CallsRunningAtEnd => "calls",
+            Metric::Iterations => "iterations",
+            Metric::EventsPerLlmCall => "events/call",
             Metric::QueueLength
             | Metric::JobsArrived
             | Metric::JobsQueuedAtEnd
@@ -96,6 +158,8 @@ pub enum Series {
     QueueLength,
     /// Jobs reaching the pool in the window / window length.
     ArrivalRatePerS,
+    /// Share of KV-cache token capacity in use (GPU pools).
+    KvUtilization,
 }
 
 impl Series {
@@ -105,13 +169,14 @@ impl Series {
             Series::Utilization => "utilization",
             Series::QueueLength => "queue_length",
             Series::ArrivalRatePerS => "arrival_rate_per_s",
+            Series::KvUtilization => "kv_utilization",
         }
     }
 
     /// Unit in the `unit` column.
     pub fn unit(self) -> &'static str {
         match self {
-            Series::Utilization => "ratio",
+            Series::Utilization | Series::KvUtilization => "ratio",
             Series::QueueLength => "jobs",
             Series::ArrivalRatePerS => "1/s",
         }

@@ -1,6 +1,8 @@
 //! What one replication measured: exact integrals, streaming distributions, window series.
 
 use super::LatencyHist;
+use crate::domain::llm::pool::{CallRecord, GpuPool};
+use crate::domain::llm::replica::CallStats;
 use crate::engine::SimTime;
 
 /// Statistics of one replication, indexed like the scenario's pools and workflows.
@@ -14,6 +16,8 @@ pub struct ReplicationResult {
     pub events: u64,
     /// Per CPU pool, in `Scenario::cpu_pools` order.
     pub pools: Vec<PoolResult>,
+    /// Per GPU pool, in `Scenario::gpu_pools` order.
+    pub gpu_pools: Vec<GpuPoolResult>,
     /// Per workflow, in `Scenario::workflows` order.
     pub workflows: Vec<WorkflowResult>,
     /// Whether time-series windows stopped being kept (see `metrics::WINDOW_CAP`); totals
@@ -61,4 +65,86 @@ pub struct WorkflowResult {
     pub in_flight_at_end: u64,
     /// Their ages at the end [ns].
     pub in_flight_age: LatencyHist,
+}
+
+/// One GPU pool over one replication. Levels are summed over its replicas.
+#[derive(Debug, Clone)]
+pub struct GpuPoolResult {
+    /// Latency distributions and counters of its calls.
+    pub calls: CallStats,
+    /// Calls that reached the pool.
+    pub arrivals: u64,
+    /// The same per window.
+    pub arrival_windows: Vec<u64>,
+    /// Calls rejected because they can never fit in a replica's KV cache.
+    pub rejected: u64,
+    /// ∫ replicas with a non-empty batch dt [replica·ns].
+    pub busy_integral: i128,
+    /// The same per window.
+    pub busy_windows: Vec<i128>,
+    /// ∫ calls waiting dt [call·ns].
+    pub waiting_integral: i128,
+    /// The same per window.
+    pub waiting_windows: Vec<i128>,
+    /// ∫ calls in the batch dt [call·ns].
+    pub running_integral: i128,
+    /// ∫ KV tokens cached dt [token·ns].
+    pub kv_integral: i128,
+    /// The same per window.
+    pub kv_windows: Vec<i128>,
+    /// Calls waiting at the end.
+    pub waiting_at_end: u64,
+    /// Calls in a batch at the end.
+    pub running_at_end: u64,
+    /// One record per finished call (only with `Scenario::record_calls`).
+    pub records: Vec<CallRecord>,
+}
+
+impl GpuPoolResult {
+    /// Closes the pool's integrals at `end`.
+    pub fn from_pool(p: GpuPool, end: SimTime) -> GpuPoolResult {
+        fn sum_into(total: &mut Vec<i128>, w: Vec<i128>) {
+            if total.len() < w.len() {
+                total.resize(w.len(), 0);
+            }
+            for (t, x) in total.iter_mut().zip(w) {
+                *t += x;
+            }
+        }
+        let mut r = GpuPoolResult {
+            calls: p.stats,
+            arrivals: 0,
+            arrival_windows: Vec::new(),
+            rejected: p.rejected,
+            busy_integral: 0,
+            busy_windows: Vec::new(),
+            waiting_integral: 0,
+            waiting_windows: Vec::new(),
+            running_integral: 0,
+            kv_integral: 0,
+            kv_windows: Vec::new(),
+            waiting_at_end: 0,
+            running_at_end: 0,
+            records: p.records.unwrap_or_default(),
+        };
+        (r.arrivals, r.arrival_windows) = p.arrivals.finish(end);
+        for rep in p.replicas {
+            let levels = &rep.levels;
+            r.running_at_end += levels.running.level() as u64;
+            r.waiting_at_end += levels.waiting.level() as u64;
+            let levels = rep.into_levels();
+            let (i, w) = levels.busy.finish(end);
+            r.busy_integral += i;
+            sum_into(&mut r.busy_windows, w);
+            let (i, w) = levels.waiting.finish(end);
+            r.waiting_integral += i;
+            sum_into(&mut r.waiting_windows, w);
+            let (i, _) = levels.running.finish(end);
+            r.running_integral += i;
+            let (i, w) = levels.kv_tokens.finish(end);
+            r.kv_integral += i;
+            sum_into(&mut r.kv_windows, w);
+        }
+        r
+    }
 }

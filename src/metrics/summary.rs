@@ -127,6 +127,31 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
             (Metric::SimulatedTimeS, Obs::Total(r.end.as_secs_f64())),
         ],
     );
+    if !r.gpu_pools.is_empty() {
+        let merged = |f: &dyn Fn(&super::GpuPoolResult) -> &LatencyHist| {
+            let mut h = LatencyHist::new();
+            r.gpu_pools.iter().for_each(|p| h.merge(f(p)));
+            Obs::Dist(Cow::Owned(h))
+        };
+        let calls: u64 = r.gpu_pools.iter().map(|p| p.arrivals).sum();
+        group(
+            "all".into(),
+            vec![
+                (Metric::TtftS, merged(&|p| &p.calls.ttft)),
+                (Metric::TpotS, merged(&|p| &p.calls.tpot)),
+                (Metric::ItlS, merged(&|p| &p.calls.itl)),
+                (Metric::E2eS, merged(&|p| &p.calls.e2e)),
+                (
+                    Metric::EventsPerLlmCall,
+                    Obs::Level(if calls > 0 {
+                        r.events as f64 / calls as f64
+                    } else {
+                        0.0
+                    }),
+                ),
+            ],
+        );
+    }
     for (w, wr) in spec.workflows.iter().zip(&r.workflows) {
         group(
             format!("workflow:{}", w.name),
@@ -176,6 +201,66 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
                     Metric::JobsInServiceAtEnd,
                     Obs::Total(pr.busy_at_end as f64),
                 ),
+            ],
+        );
+    }
+    for (p, pr) in spec.gpu_pools.iter().zip(&r.gpu_pools) {
+        let replicas = f64::from(p.replicas);
+        let kv_capacity = replicas * p.kv_blocks as f64 * f64::from(p.block_size);
+        let c = &pr.calls;
+        group(
+            format!("pool:{}", p.name),
+            vec![
+                (Metric::TtftS, Obs::Dist(Cow::Borrowed(&c.ttft))),
+                (Metric::TpotS, Obs::Dist(Cow::Borrowed(&c.tpot))),
+                (Metric::ItlS, Obs::Dist(Cow::Borrowed(&c.itl))),
+                (Metric::E2eS, Obs::Dist(Cow::Borrowed(&c.e2e))),
+                (Metric::WaitS, Obs::Dist(Cow::Borrowed(&c.wait))),
+                (
+                    Metric::Utilization,
+                    Obs::Level(per_time(pr.busy_integral as f64) / replicas),
+                ),
+                (
+                    Metric::KvUtilization,
+                    Obs::Level(per_time(pr.kv_integral as f64) / kv_capacity),
+                ),
+                (
+                    Metric::BatchSize,
+                    Obs::Level(if pr.busy_integral > 0 {
+                        pr.running_integral as f64 / pr.busy_integral as f64
+                    } else {
+                        0.0
+                    }),
+                ),
+                (
+                    Metric::QueueLength,
+                    Obs::Level(per_time(pr.waiting_integral as f64)),
+                ),
+                (
+                    Metric::ArrivalRatePerS,
+                    Obs::Level(per_time(pr.arrivals as f64) * 1e9),
+                ),
+                (
+                    Metric::ThroughputInputTokensPerS,
+                    Obs::Level(per_time(c.input_tokens as f64) * 1e9),
+                ),
+                (
+                    Metric::ThroughputOutputTokensPerS,
+                    Obs::Level(per_time(c.output_tokens as f64) * 1e9),
+                ),
+                (Metric::Preemptions, Obs::Total(c.preemptions as f64)),
+                (Metric::CallsArrived, Obs::Total(pr.arrivals as f64)),
+                (Metric::CallsCompleted, Obs::Total(c.completed as f64)),
+                (Metric::CallsRejected, Obs::Total(pr.rejected as f64)),
+                (
+                    Metric::CallsWaitingAtEnd,
+                    Obs::Total(pr.waiting_at_end as f64),
+                ),
+                (
+                    Metric::CallsRunningAtEnd,
+                    Obs::Total(pr.running_at_end as f64),
+                ),
+                (Metric::Iterations, Obs::Total(c.iterations as f64)),
             ],
         );
     }
@@ -349,6 +434,43 @@ pub fn series_rows(spec: &Scenario, r: &ReplicationResult) -> Vec<SeriesRow> {
                     pr.arrival_windows.get(k).copied().unwrap_or(0) as f64 / (len / 1e9),
                 );
             }
+        }
+    }
+    for (p, pr) in spec.gpu_pools.iter().zip(&r.gpu_pools) {
+        let group = format!("pool:{}", p.name);
+        let replicas = f64::from(p.replicas);
+        let kv_capacity = replicas * p.kv_blocks as f64 * f64::from(p.block_size);
+        for k in 0..pr.busy_windows.len() {
+            let len = window_len(k, interval, r.end) as f64;
+            if len <= 0.0 {
+                continue;
+            }
+            let time_s = (interval.0 as f64 * k as f64) / 1e9;
+            let mut push = |series, value| {
+                rows.push(SeriesRow {
+                    replication: r.replication,
+                    time_s,
+                    series,
+                    group: group.clone(),
+                    value,
+                })
+            };
+            push(
+                Series::Utilization,
+                pr.busy_windows[k] as f64 / len / replicas,
+            );
+            push(
+                Series::QueueLength,
+                pr.waiting_windows.get(k).copied().unwrap_or(0) as f64 / len,
+            );
+            push(
+                Series::ArrivalRatePerS,
+                pr.arrival_windows.get(k).copied().unwrap_or(0) as f64 / (len / 1e9),
+            );
+            push(
+                Series::KvUtilization,
+                pr.kv_windows.get(k).copied().unwrap_or(0) as f64 / len / kv_capacity,
+            );
         }
     }
     rows

@@ -6,12 +6,14 @@
 
 mod atomic;
 mod csv_out;
+mod requests_csv;
 mod run_json;
 
 pub use atomic::{commit, staged_file};
 pub use csv_out::{
     SUMMARY_HEADER, TIMESERIES_HEADER, summary_csv, timeseries_csv, write_series_row,
 };
+pub use requests_csv::{REQUESTS_HEADER, write_requests};
 pub use run_json::{Execution, ReplicationFacts, RunInfo};
 
 use crate::metrics::{SeriesRow, SummaryRow};
@@ -45,6 +47,7 @@ pub struct RunOutputs {
     dir: PathBuf,
     scenario: String,
     timeseries: csv::Writer<BufWriter<NamedTempFile>>,
+    requests: Option<csv::Writer<BufWriter<NamedTempFile>>>,
 }
 
 impl RunOutputs {
@@ -67,7 +70,40 @@ impl RunOutputs {
             dir: dir.to_path_buf(),
             scenario: scenario.to_string(),
             timeseries,
+            requests: None,
         })
+    }
+
+    /// Also writes `requests.csv` (one row per finished LLM call), streamed like
+    /// `timeseries.csv`.
+    ///
+    /// # Errors
+    /// [`OutputError::Io`] if its temporary file cannot be created.
+    pub fn with_requests(mut self) -> Result<Self, OutputError> {
+        let tmp = staged_file(&self.dir).map_err(|cause| OutputError::Io {
+            path: self.dir.clone(),
+            cause,
+        })?;
+        let mut w = csv::Writer::from_writer(BufWriter::new(tmp));
+        w.write_record(REQUESTS_HEADER)
+            .map_err(|e| Self::csv_error(&self.dir, e))?;
+        self.requests = Some(w);
+        Ok(self)
+    }
+
+    /// Appends the finished LLM calls of one replication to `requests.csv` (when enabled).
+    ///
+    /// # Errors
+    /// [`OutputError::Io`] when writing fails.
+    pub fn add_requests(
+        &mut self,
+        spec: &crate::domain::Scenario,
+        r: &crate::metrics::ReplicationResult,
+    ) -> Result<(), OutputError> {
+        if let Some(w) = &mut self.requests {
+            write_requests(w, spec, r).map_err(|e| Self::csv_error(&self.dir, e))?;
+        }
+        Ok(())
     }
 
     fn csv_error(dir: &Path, e: csv::Error) -> OutputError {
@@ -124,6 +160,21 @@ impl RunOutputs {
             message: e.to_string(),
         })?;
         let mut staged = vec![(ts_tmp, ts_path)];
+        if let Some(w) = self.requests {
+            let path = dir.join("requests.csv");
+            let io = |cause| OutputError::Io {
+                path: path.clone(),
+                cause,
+            };
+            let mut buf = w
+                .into_inner()
+                .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+            buf.flush().map_err(io)?;
+            let tmp = buf
+                .into_inner()
+                .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+            staged.push((tmp, path));
+        }
         for (name, bytes) in [("summary.csv", summary_bytes), ("run.json", json)] {
             let path = dir.join(name);
             let mut tmp = staged_file(&dir).map_err(|cause| OutputError::Io {

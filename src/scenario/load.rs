@@ -5,9 +5,10 @@
 //! problem. All problems come back together, each with file, field path, line and column.
 
 use super::diagnostics::{Diagnostic, ScenarioErrors, line_col};
-use super::raw::{RawArrivals, RawCpuPool, RawScenarioMeta, RawWorkflow};
+use super::raw::{RawArrivals, RawCpuPool, RawGpuPool, RawScenarioMeta, RawWorkflow};
 use super::source_map::{SourceMap, join};
 use crate::domain::Scenario;
+use crate::domain::llm::{GpuSpec, ModelSpec};
 use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -16,7 +17,9 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::map::Map;
 
 /// The top-level sections a scenario may have.
-pub const SECTIONS: [&str; 4] = ["scenario", "arrivals", "cpu_pool", "workflow"];
+pub const SECTIONS: [&str; 7] = [
+    "scenario", "arrivals", "cpu_pool", "gpu_pool", "gpu", "model", "workflow",
+];
 
 /// The raw sections of a file, each entry deserialized independently (absent when it failed).
 #[derive(Debug, Default)]
@@ -24,6 +27,11 @@ pub struct RawSections {
     pub meta: RawScenarioMeta,
     pub arrivals: BTreeMap<String, RawArrivals>,
     pub cpu_pools: BTreeMap<String, RawCpuPool>,
+    pub gpu_pools: BTreeMap<String, RawGpuPool>,
+    /// GPUs added to (or replacing entries of) the built-in catalog.
+    pub gpus: BTreeMap<String, GpuSpec>,
+    /// Models added to (or replacing entries of) the built-in catalog.
+    pub models: BTreeMap<String, ModelSpec>,
     pub workflows: BTreeMap<String, RawWorkflow>,
     /// What failed to deserialize (already reported), so that validation does not report
     /// follow-on problems ("unknown pool" for a pool that exists but is malformed…).
@@ -39,6 +47,10 @@ pub struct Broken {
     pub arrivals: BTreeSet<String>,
     /// CPU pools by name.
     pub cpu_pools: BTreeSet<String>,
+    /// GPU pools by name.
+    pub gpu_pools: BTreeSet<String>,
+    /// Catalog entries (GPUs and models) by name.
+    pub catalog: BTreeSet<String>,
     /// Workflows by name.
     pub workflows: BTreeSet<String>,
 }
@@ -208,6 +220,46 @@ impl<'a> Ctx<'a> {
         what: &str,
         broken: &mut BTreeSet<String>,
     ) -> BTreeMap<String, T> {
+        self.section_map_with(
+            section,
+            value,
+            what,
+            broken,
+            valid_entity_name,
+            Self::de_table,
+        )
+    }
+
+    /// Like `section_map`, with whole entries deserialized at once (structs with required
+    /// fields: the catalog's specs), so only an entry's first problem is reported.
+    fn section_map_whole<T: DeserializeOwned>(
+        &mut self,
+        section: &str,
+        value: Spanned<DeValue<'_>>,
+        what: &str,
+        broken: &mut BTreeSet<String>,
+    ) -> BTreeMap<String, T> {
+        // Catalog names may hold dots (`llama-3.1-70b`): quote them in TOML keys.
+        let valid = |n: &str| valid_entity_name(&n.replace('.', "_"));
+        self.section_map_with(
+            section,
+            value,
+            what,
+            broken,
+            valid,
+            |ctx, _path, v, _what| ctx.de::<T>(v),
+        )
+    }
+
+    fn section_map_with<T>(
+        &mut self,
+        section: &str,
+        value: Spanned<DeValue<'_>>,
+        what: &str,
+        broken: &mut BTreeSet<String>,
+        valid_name: impl Fn(&str) -> bool,
+        de: impl Fn(&mut Self, &str, Spanned<DeValue<'_>>, &str) -> Option<T>,
+    ) -> BTreeMap<String, T> {
         let mut out = BTreeMap::new();
         let span = value.span();
         match value.into_inner() {
@@ -215,7 +267,7 @@ impl<'a> Ctx<'a> {
                 for (name, entry) in t {
                     let name = name.into_inner().into_owned();
                     let path = join(section, &name);
-                    if !valid_entity_name(&name) {
+                    if !valid_name(&name) {
                         self.err(
                             &path,
                             format!(
@@ -225,7 +277,7 @@ impl<'a> Ctx<'a> {
                         broken.insert(name);
                         continue;
                     }
-                    match self.de_table::<T>(&path, entry, &format!("{what} `{name}`")) {
+                    match de(self, &path, entry, &format!("{what} `{name}`")) {
                         Some(v) => {
                             out.insert(name, v);
                         }
@@ -363,6 +415,14 @@ pub fn parse_str(src: &str, file: &Path) -> Result<Scenario, ScenarioErrors> {
             "cpu_pool" => {
                 raw.cpu_pools =
                     ctx.section_map("cpu_pool", value, "CPU pool", &mut raw.broken.cpu_pools)
+            }
+            "gpu_pool" => {
+                raw.gpu_pools =
+                    ctx.section_map("gpu_pool", value, "GPU pool", &mut raw.broken.gpu_pools)
+            }
+            "gpu" => raw.gpus = ctx.section_map_whole("gpu", value, "GPU", &mut raw.broken.catalog),
+            "model" => {
+                raw.models = ctx.section_map_whole("model", value, "model", &mut raw.broken.catalog)
             }
             "workflow" => {
                 raw.workflows =

@@ -6,9 +6,11 @@
 mod diagnostics;
 mod dist_spec;
 mod duration;
+mod llm_spec;
 mod load;
 mod raw;
 mod source_map;
+pub mod trace_file;
 mod validate;
 
 pub use diagnostics::{Diagnostic, ScenarioErrors};

@@ -78,6 +78,103 @@ pub struct RawArrivals {
     pub interarrival: Option<RawDist>,
     /// Stop after this many arrivals.
     pub max_arrivals: Option<u64>,
+    /// Trace file of a `"trace"` process, relative to the scenario file (`.csv`: Azure
+    /// format; `.jsonl`).
+    pub trace: Option<String>,
+    /// Trace format, when the extension does not say: `"azure_csv"` or `"jsonl"`.
+    pub format: Option<String>,
+    /// Multiplies a trace's arrival offsets (0.5 = twice as dense); default 1.
+    pub time_scale: Option<f64>,
+}
+
+/// `[gpu_pool.NAME]`: replicas of one model on `tensor_parallel` GPUs each.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGpuPool {
+    /// Catalog model name.
+    pub model: Option<String>,
+    /// Catalog GPU name.
+    pub gpu: Option<String>,
+    /// GPUs per replica; default 1.
+    pub tensor_parallel: Option<i64>,
+    /// Replicas; default 1.
+    pub replicas: Option<i64>,
+    /// Most sequences in a batch; default 256.
+    pub max_num_seqs: Option<i64>,
+    /// Most tokens per iteration; default 8192.
+    pub max_num_batched_tokens: Option<i64>,
+    /// Tokens per KV block; default 16.
+    pub block_size: Option<i64>,
+    /// Share of HBM the server may use; default 0.9.
+    pub gpu_memory_utilization: Option<f64>,
+    /// Memory per GPU kept for activations and runtime [GB]; default 2.
+    pub reserve_gb: Option<f64>,
+    /// KV blocks per replica, measured (overrides the derivation from memory).
+    pub kv_blocks: Option<i64>,
+    /// `round_robin`, `least_outstanding` (default) or `least_kv_load`.
+    pub routing: Option<String>,
+    /// Fast-forward decode runs; default true.
+    pub fast_forward: Option<bool>,
+}
+
+/// A token count as written: a whole number, `"trace"`, or a distribution table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawTokens {
+    /// A fixed count.
+    Count(i64),
+    /// A keyword (`"trace"`).
+    Text(String),
+    /// A distribution of counts.
+    Dist(RawTokenDist),
+}
+
+/// A distribution of token counts: `{ dist = "lognormal", mean = 800, cv = 1.2, max = 8000 }`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTokenDist {
+    /// Family: constant, exponential, lognormal, gamma, uniform.
+    pub dist: Option<String>,
+    /// Mean [tokens].
+    pub mean: Option<f64>,
+    /// Coefficient of variation.
+    pub cv: Option<f64>,
+    /// Smallest count (uniform: lower bound; others: clamp), default 1.
+    pub min: Option<f64>,
+    /// Largest count (uniform: upper bound; others: clamp).
+    pub max: Option<f64>,
+    /// The count of `constant`.
+    pub value: Option<f64>,
+}
+
+impl<'de> Deserialize<'de> for RawTokens {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawTokens;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a token count: a whole number, \"trace\", or a table such as { dist = \"lognormal\", mean = 800, cv = 1 }",
+                )
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawTokens, E> {
+                Ok(RawTokens::Count(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawTokens, E> {
+                Ok(RawTokens::Count(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawTokens, E> {
+                Ok(RawTokens::Text(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawTokens, A::Error> {
+                RawTokenDist::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawTokens::Dist)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `[cpu_pool.NAME]`: `servers` identical servers with one FIFO queue.
@@ -116,6 +213,10 @@ pub struct RawStep {
     pub after: Option<Vec<String>>,
     /// Run this many copies in parallel and finish when all have (join on all); default 1.
     pub fanout: Option<i64>,
+    /// Prompt tokens of an `llm` step (default: the trace row's).
+    pub input_tokens: Option<RawTokens>,
+    /// Output tokens of an `llm` step (default: the trace row's).
+    pub output_tokens: Option<RawTokens>,
 }
 
 /// A probability distribution of a non-negative time [s]; `dist` says which family and the

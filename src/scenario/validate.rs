@@ -3,8 +3,10 @@
 use super::duration::parse_duration;
 use super::load::{Ctx, RawSections, valid_entity_name};
 use super::raw::{RawArrivals, RawCpuPool, RawStep, RawWorkflow};
+use crate::domain::llm::Catalog;
 use crate::domain::{
-    ArrivalSpec, CpuPoolSpec, Dist, PoolId, Scenario, StepKind, StepSpec, WorkflowId, WorkflowSpec,
+    ArrivalProcess, ArrivalSpec, CpuPoolSpec, Dist, GpuPoolId, PoolId, Scenario, StepKind,
+    StepSpec, TokenSource, WorkflowId, WorkflowSpec,
 };
 use crate::engine::SimDuration;
 use sha2::{Digest, Sha256};
@@ -104,17 +106,55 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         pool_service.push(service);
     }
 
+    // The catalog: built in, plus the scenario's `[gpu.NAME]` and `[model.NAME]` entries.
+    let mut catalog = Catalog::builtin();
+    for (name, g) in &raw.gpus {
+        match g.validate() {
+            Ok(()) => {
+                catalog.add_gpu(name.clone(), g.clone());
+            }
+            Err(e) => ctx.err(&super::source_map::join("gpu", name), e),
+        }
+    }
+    for (name, m) in &raw.models {
+        match m.validate() {
+            Ok(()) => {
+                catalog.add_model(name.clone(), m.clone());
+            }
+            Err(e) => ctx.err(&super::source_map::join("model", name), e),
+        }
+    }
+    let mut gpu_pools = Vec::new();
+    let mut gpu_ids = BTreeMap::new();
+    for (gname, rg) in &raw.gpu_pools {
+        if pool_ids.contains_key(gname) {
+            ctx.err(
+                &format!("gpu_pool.{gname}"),
+                format!("the name {gname:?} is also a CPU pool; pool names must be unique"),
+            );
+        }
+        match super::llm_spec::gpu_pool(ctx, gname, rg, &catalog) {
+            Some(g) => {
+                gpu_ids.insert(gname.clone(), GpuPoolId(gpu_pools.len() as u32));
+                gpu_pools.push(g);
+            }
+            None => {
+                gpu_ids.insert(gname.clone(), GpuPoolId(u32::MAX));
+            }
+        }
+    }
+    let pools_ref = PoolRefs {
+        cpu: &pool_ids,
+        cpu_service: &pool_service,
+        broken_cpu: &raw.broken.cpu_pools,
+        gpu: &gpu_ids,
+        broken_gpu: &raw.broken.gpu_pools,
+    };
+
     let mut workflows = Vec::new();
     let mut workflow_ids = BTreeMap::new();
     for (wname, rw) in &raw.workflows {
-        if let Some(w) = workflow(
-            ctx,
-            wname,
-            rw,
-            &pool_ids,
-            &pool_service,
-            &raw.broken.cpu_pools,
-        ) {
+        if let Some(w) = workflow(ctx, wname, rw, &pools_ref) {
             workflow_ids.insert(wname.clone(), WorkflowId(workflows.len() as u32));
             workflows.push(w);
         }
@@ -124,6 +164,25 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
     for (aname, ra) in &raw.arrivals {
         if let Some(a) = arrival(ctx, aname, ra, &workflow_ids, raw) {
             arrivals.push(a);
+        }
+    }
+    // Token counts "from the trace" need every arrival process of the workflow to be a trace.
+    for a in &arrivals {
+        if matches!(a.process, ArrivalProcess::Trace(_)) {
+            continue;
+        }
+        let w = &workflows[a.workflow.0 as usize];
+        for s in &w.steps {
+            if let StepKind::Llm { input, output, .. } = &s.kind {
+                for (field, t) in [("input_tokens", input), ("output_tokens", output)] {
+                    if matches!(t, TokenSource::Trace) {
+                        ctx.err(
+                            &format!("workflow.{}.steps[name = \"{}\"].{field}", w.name, s.name),
+                            format!("missing; arrivals.{} starts this workflow without a trace, so there is no trace row to take the count from: give a count or a distribution", a.name),
+                        );
+                    }
+                }
+            }
         }
     }
     if raw.arrivals.is_empty() && raw.broken.arrivals.is_empty() {
@@ -157,7 +216,9 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         interval,
         arrivals,
         cpu_pools: pools,
+        gpu_pools,
         workflows,
+        record_calls: false,
     };
     if !raw.broken.meta
         && let Some(problem) = scenario.time_series_problem()
@@ -234,13 +295,21 @@ fn names_list<'a>(names: impl Iterator<Item = &'a String>) -> String {
     }
 }
 
+/// Pools a step may name.
+struct PoolRefs<'a> {
+    cpu: &'a BTreeMap<String, PoolId>,
+    cpu_service: &'a [PoolService],
+    broken_cpu: &'a BTreeSet<String>,
+    /// GPU pools; `GpuPoolId(u32::MAX)` for one that failed validation (reported already).
+    gpu: &'a BTreeMap<String, GpuPoolId>,
+    broken_gpu: &'a BTreeSet<String>,
+}
+
 fn workflow(
     ctx: &mut Ctx<'_>,
     wname: &str,
     rw: &RawWorkflow,
-    pool_ids: &BTreeMap<String, PoolId>,
-    pool_service: &[PoolService],
-    broken_pools: &BTreeSet<String>,
+    pools: &PoolRefs<'_>,
 ) -> Option<WorkflowSpec> {
     let base = format!("workflow.{wname}");
     let Some(raw_steps) = rw.steps.as_ref().filter(|s| !s.is_empty()) else {
@@ -275,7 +344,7 @@ fn workflow(
     let mut afters: Vec<Vec<usize>> = Vec::with_capacity(raw_steps.len());
     for (i, s) in raw_steps.iter().enumerate() {
         let sp = format!("{base}.steps[{i}]");
-        let kind = step_kind(ctx, &sp, s, pool_ids, pool_service, broken_pools);
+        let kind = step_kind(ctx, &sp, s, pools);
         ok &= kind.is_some();
         kinds.push(kind);
         let fanout = match s.fanout {
@@ -371,15 +440,84 @@ fn workflow(
     })
 }
 
-fn step_kind(
-    ctx: &mut Ctx<'_>,
-    sp: &str,
-    s: &RawStep,
-    pool_ids: &BTreeMap<String, PoolId>,
-    pool_service: &[PoolService],
-    broken_pools: &BTreeSet<String>,
-) -> Option<StepKind> {
-    match s.kind.as_deref().unwrap_or("cpu") {
+fn step_kind(ctx: &mut Ctx<'_>, sp: &str, s: &RawStep, pools: &PoolRefs<'_>) -> Option<StepKind> {
+    let (pool_ids, pool_service, broken_pools) = (pools.cpu, pools.cpu_service, pools.broken_cpu);
+    let kind = s.kind.as_deref().unwrap_or("cpu");
+    if kind != "llm" {
+        for (field, present) in [
+            ("input_tokens", s.input_tokens.is_some()),
+            ("output_tokens", s.output_tokens.is_some()),
+        ] {
+            if present {
+                ctx.err(
+                    &format!("{sp}.{field}"),
+                    format!("`{field}` is for `llm` steps; this step is a `{kind}` step"),
+                );
+                return None;
+            }
+        }
+    }
+    match kind {
+        "llm" => {
+            for (field, present) in [
+                ("service", s.service.is_some()),
+                ("duration", s.duration.is_some()),
+            ] {
+                if present {
+                    ctx.err(
+                        &format!("{sp}.{field}"),
+                        format!("`{field}` is for cpu and delay steps; an `llm` step's time comes from its GPU pool and its tokens"),
+                    );
+                    return None;
+                }
+            }
+            let Some(pname) = &s.pool else {
+                ctx.err(
+                    &format!("{sp}.pool"),
+                    format!(
+                        "missing; an llm step needs a `pool`, one of the GPU pools: {}",
+                        names_list(pools.gpu.keys())
+                    ),
+                );
+                return None;
+            };
+            let pool = match pools.gpu.get(pname) {
+                Some(id) if id.0 != u32::MAX => *id,
+                Some(_) => return None,
+                None => {
+                    if !pools.broken_gpu.contains(pname) {
+                        let hint = if pool_ids.contains_key(pname) {
+                            " (it is a CPU pool; an llm step runs on a `[gpu_pool.NAME]`)"
+                        } else {
+                            ""
+                        };
+                        ctx.err(
+                            &format!("{sp}.pool"),
+                            format!(
+                                "unknown GPU pool {pname:?}{hint}; defined GPU pools: {}",
+                                names_list(pools.gpu.keys())
+                            ),
+                        );
+                    }
+                    return None;
+                }
+            };
+            let input = super::llm_spec::tokens(
+                ctx,
+                &format!("{sp}.input_tokens"),
+                s.input_tokens.as_ref(),
+            );
+            let output = super::llm_spec::tokens(
+                ctx,
+                &format!("{sp}.output_tokens"),
+                s.output_tokens.as_ref(),
+            );
+            Some(StepKind::Llm {
+                pool,
+                input: input?,
+                output: output?,
+            })
+        }
         "cpu" => {
             if s.duration.is_some() {
                 ctx.err(
@@ -399,7 +537,12 @@ fn step_kind(
                 return None;
             };
             let Some(&pool) = pool_ids.get(pname) else {
-                if !broken_pools.contains(pname) {
+                if pools.gpu.contains_key(pname) {
+                    ctx.err(
+                        &format!("{sp}.pool"),
+                        format!("{pname:?} is a GPU pool; set kind = \"llm\" for a call to it"),
+                    );
+                } else if !broken_pools.contains(pname) {
                     ctx.err(
                         &format!("{sp}.pool"),
                         format!(
@@ -450,7 +593,7 @@ fn step_kind(
         other => {
             ctx.err(
                 &format!("{sp}.kind"),
-                format!("unknown step kind {other:?}, expected \"cpu\" or \"delay\""),
+                format!("unknown step kind {other:?}, expected \"cpu\", \"delay\" or \"llm\""),
             );
             None
         }
@@ -544,6 +687,32 @@ fn arrival(
             (None, Some(_)) => Some("renewal"),
             _ => None,
         });
+    if process != Some("trace") {
+        for (f, present) in [
+            ("trace", ra.trace.is_some()),
+            ("format", ra.format.is_some()),
+            ("time_scale", ra.time_scale.is_some()),
+        ] {
+            if present {
+                ctx.err(
+                    &format!("{base}.{f}"),
+                    "`{f}` is for trace replay: set process = \"trace\"".replace("{f}", f),
+                );
+                return None;
+            }
+        }
+    }
+    if process == Some("trace") {
+        let base_dir = ctx.base_dir.clone();
+        let proc = super::llm_spec::trace_process(ctx, &base, ra, &base_dir);
+        let max_arrivals = max_arrivals_of(ctx, &base, ra.max_arrivals);
+        return Some(ArrivalSpec {
+            name: aname.to_string(),
+            workflow: workflow?,
+            process: proc?,
+            max_arrivals,
+        });
+    }
     let interarrival = match process {
         Some("poisson") => {
             if ra.interarrival.is_some() {
@@ -579,7 +748,7 @@ fn arrival(
         Some(other) => {
             ctx.err(
                 &format!("{base}.process"),
-                format!("unknown arrival process {other:?}, expected \"poisson\" or \"renewal\""),
+                format!("unknown arrival process {other:?}, expected \"poisson\", \"renewal\" or \"trace\""),
             );
             None
         }
@@ -605,7 +774,17 @@ fn arrival(
         );
         return None;
     }
-    let max_arrivals = match ra.max_arrivals {
+    let max_arrivals = max_arrivals_of(ctx, &base, ra.max_arrivals);
+    Some(ArrivalSpec {
+        name: aname.to_string(),
+        workflow: workflow?,
+        process: ArrivalProcess::Renewal(interarrival?),
+        max_arrivals,
+    })
+}
+
+fn max_arrivals_of(ctx: &mut Ctx<'_>, base: &str, m: Option<u64>) -> Option<u64> {
+    match m {
         Some(0) => {
             ctx.err(
                 &format!("{base}.max_arrivals"),
@@ -614,11 +793,5 @@ fn arrival(
             None
         }
         m => m,
-    };
-    Some(ArrivalSpec {
-        name: aname.to_string(),
-        workflow: workflow?,
-        interarrival: interarrival?,
-        max_arrivals,
-    })
+    }
 }

@@ -104,7 +104,8 @@ fn every_problem_is_listed_not_just_the_first() {
         "arrivals.a.rate_per_s",
         "cpu_pool.p.servers",
         "cpu_pool.p.service.cv",
-        "gpu_pool",
+        "gpu_pool.x.model",
+        "gpu_pool.x.gpu",
     ] {
         find(&ps, path);
     }

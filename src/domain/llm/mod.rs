@@ -5,6 +5,7 @@
 pub mod calibrate;
 pub mod catalog;
 pub mod perf;
+pub mod pool;
 pub mod replica;
 
 pub use catalog::{Catalog, GpuSpec, ModelSpec};

@@ -42,8 +42,48 @@ pub struct PerfCoeffs {
 }
 
 /// The built-in calibrated coefficients (`catalog/calibration.toml`) by GPU name, then TP.
-/// (Stub: filled by the calibration work.)
+/// (TEMPORARY rough values until the calibration lands.)
 pub fn builtin_calibration()
 -> std::collections::BTreeMap<String, std::collections::BTreeMap<u32, PerfCoeffs>> {
-    std::collections::BTreeMap::new()
+    let c = PerfCoeffs {
+        mfu: 0.5,
+        mfu_large: 0.4,
+        knee_tokens: 2048.0,
+        mbu: 0.6,
+        overhead_s: 0.02,
+        per_seq_s: 0.0002,
+    };
+    let mut m = std::collections::BTreeMap::new();
+    for g in ["h100-sxm", "a100-80gb-sxm"] {
+        m.insert(
+            g.to_string(),
+            [(2, c), (4, c), (8, c)].into_iter().collect(),
+        );
+    }
+    m
+}
+
+/// The roofline for one (GPU, model, TP). (Temporary stand-in until the calibrated form lands.)
+#[derive(Debug, Clone)]
+pub struct IterationModel {
+    overhead_s: f64,
+}
+
+impl IterationModel {
+    /// Precomputes the roofline's constants.
+    pub fn new(
+        _gpu: &super::GpuSpec,
+        _model: &super::ModelSpec,
+        _tp: u32,
+        coeffs: PerfCoeffs,
+    ) -> IterationModel {
+        IterationModel {
+            overhead_s: coeffs.overhead_s,
+        }
+    }
+
+    /// Duration of one iteration of `shape` [s].
+    pub fn time_s(&self, shape: &BatchShape) -> f64 {
+        self.overhead_s + 1e-4 * shape.prefill_tokens as f64 + 1e-4 * shape.decode_seqs as f64
+    }
 }

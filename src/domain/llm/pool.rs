@@ -1,0 +1,168 @@
+//! A GPU serving pool: `replicas` copies of one model, each on `tensor_parallel` GPUs, behind
+//! a router.
+//!
+//! Routing rules (a call goes to one replica at its arrival and stays there):
+//! - `round_robin`: replicas in turn;
+//! - `least_outstanding` (default): fewest calls queued or in the batch;
+//! - `least_kv_load`: fewest KV tokens cached plus prompt tokens queued.
+//!
+//! Ties go to the lowest replica index.
+
+use super::perf::{BatchShape, IterationModel};
+use super::replica::{CallStats, IterationTime, Replica, ReplicaConfig, Seq, Wake};
+use crate::engine::{SimDuration, SimTime, nanos_from_f64};
+use crate::metrics::WindowedCount;
+
+/// How a pool spreads calls over its replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Routing {
+    /// Replicas in turn.
+    RoundRobin,
+    /// Fewest calls queued or running.
+    LeastOutstanding,
+    /// Fewest KV tokens cached plus prompt tokens queued.
+    LeastKvLoad,
+}
+
+impl Routing {
+    /// The scenario-file names, in the order of the variants.
+    pub const NAMES: [&'static str; 3] = ["round_robin", "least_outstanding", "least_kv_load"];
+
+    /// Parses a scenario-file name.
+    pub fn parse(s: &str) -> Option<Routing> {
+        match s {
+            "round_robin" => Some(Routing::RoundRobin),
+            "least_outstanding" => Some(Routing::LeastOutstanding),
+            "least_kv_load" => Some(Routing::LeastKvLoad),
+            _ => None,
+        }
+    }
+}
+
+impl IterationTime for IterationModel {
+    #[inline]
+    fn time_ns(&self, shape: &BatchShape) -> u64 {
+        nanos_from_f64(self.time_s(shape) * 1e9).max(1)
+    }
+}
+
+/// One LLM call as it ended (a row of `requests.csv`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallRecord {
+    /// Replica index in the pool.
+    pub replica: u32,
+    /// The call's timings and tokens.
+    pub seq: Seq,
+}
+
+/// A pool at run time.
+#[derive(Debug)]
+pub struct GpuPool {
+    /// Its replicas.
+    pub replicas: Vec<Replica>,
+    routing: Routing,
+    next_rr: usize,
+    model: IterationModel,
+    /// Statistics of its calls.
+    pub stats: CallStats,
+    /// Calls that reached the pool, per window.
+    pub arrivals: WindowedCount,
+    /// Calls that can never fit in a replica's KV cache (prompt + output − 1 tokens).
+    pub rejected: u64,
+    next_serial: u64,
+    /// Finished calls, when `requests.csv` is asked for.
+    pub records: Option<Vec<CallRecord>>,
+}
+
+/// Why a call was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rejected;
+
+impl GpuPool {
+    /// A pool of `replicas` identical replicas.
+    pub fn new(
+        replicas: u32,
+        cfg: ReplicaConfig,
+        routing: Routing,
+        model: IterationModel,
+        interval: SimDuration,
+        keep_records: bool,
+    ) -> GpuPool {
+        GpuPool {
+            replicas: (0..replicas).map(|_| Replica::new(cfg, interval)).collect(),
+            routing,
+            next_rr: 0,
+            model,
+            stats: CallStats::default(),
+            arrivals: WindowedCount::new(interval),
+            rejected: 0,
+            next_serial: 0,
+            records: keep_records.then(Vec::new),
+        }
+    }
+
+    /// Routes a call of `prompt` tokens in and `output` out (both >= 1) for step copy
+    /// (`task`, `step`). Returns the replica chosen and the event to schedule for it, or
+    /// [`Rejected`] when the call can never fit in a replica's KV cache.
+    pub fn submit(
+        &mut self,
+        now: SimTime,
+        task: u32,
+        step: u32,
+        prompt: u32,
+        output: u32,
+    ) -> Result<(u32, Option<Wake>), Rejected> {
+        self.arrivals.incr(now);
+        if !self.replicas[0].fits(prompt, output) {
+            self.rejected += 1;
+            return Err(Rejected);
+        }
+        let r = match self.routing {
+            Routing::RoundRobin => {
+                let r = self.next_rr;
+                self.next_rr = (r + 1) % self.replicas.len();
+                r
+            }
+            Routing::LeastOutstanding => {
+                argmin(self.replicas.iter().map(|r| r.outstanding() as u64))
+            }
+            Routing::LeastKvLoad => argmin(self.replicas.iter().map(|r| r.kv_load(now))),
+        };
+        let seq = Seq::new(task, step, self.next_serial, prompt, output, now);
+        self.next_serial += 1;
+        Ok((r as u32, self.replicas[r].submit(now, seq)))
+    }
+
+    /// Handles replica `replica`'s event; finished calls are appended to `done`.
+    pub fn on_event(
+        &mut self,
+        now: SimTime,
+        replica: u32,
+        generation: u32,
+        done: &mut Vec<Seq>,
+    ) -> Option<Wake> {
+        let from = done.len();
+        let wake = self.replicas[replica as usize].on_event(
+            now,
+            generation,
+            &self.model,
+            &mut self.stats,
+            done,
+        );
+        if let Some(records) = &mut self.records {
+            records.extend(done[from..].iter().map(|&seq| CallRecord { replica, seq }));
+        }
+        wake
+    }
+}
+
+/// Index of the smallest value; the first on ties.
+fn argmin(values: impl Iterator<Item = u64>) -> usize {
+    let mut best = (u64::MAX, 0);
+    for (i, v) in values.enumerate() {
+        if v < best.0 {
+            best = (v, i);
+        }
+    }
+    best.1
+}
