@@ -96,6 +96,23 @@ pub fn describe(spec: &Scenario) -> String {
             p.name, p.servers
         );
     }
+    for p in &spec.gpu_pools {
+        let kv_tokens = p.kv_blocks * u64::from(p.block_size);
+        let _ = writeln!(
+            s,
+            "  gpu_pool.{}: {} replica(s) of {} on {} x {}; KV cache {} blocks of {} tokens ({} tokens, {:.1} GB) per replica; roofline {}",
+            p.name,
+            p.replicas,
+            p.model_name,
+            p.tensor_parallel,
+            p.gpu_name,
+            p.kv_blocks,
+            p.block_size,
+            kv_tokens,
+            kv_tokens as f64 * p.model.kv_bytes_per_token() / 1e9,
+            p.perf_source
+        );
+    }
     s
 }
 
@@ -135,9 +152,38 @@ pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &P
             find(rows, &g, Metric::WaitS, "p99"),
         );
     }
+    for p in &spec.gpu_pools {
+        let g = format!("pool:{}", p.name);
+        let _ = writeln!(
+            s,
+            "  gpu pool {:<16} calls {}  TTFT p50 {} s  p99 {} s  TPOT p50 {} s  p99 {} s  utilization {}  KV {}  preemptions {}",
+            p.name,
+            find(rows, &g, Metric::CallsCompleted, "total"),
+            find(rows, &g, Metric::TtftS, "p50"),
+            find(rows, &g, Metric::TtftS, "p99"),
+            find(rows, &g, Metric::TpotS, "p50"),
+            find(rows, &g, Metric::TpotS, "p99"),
+            find(rows, &g, Metric::Utilization, "mean"),
+            find(rows, &g, Metric::KvUtilization, "mean"),
+            find(rows, &g, Metric::Preemptions, "total"),
+        );
+        let rejected = find(rows, &g, Metric::CallsRejected, "total");
+        if rejected != "0" && rejected != "-" {
+            let _ = writeln!(
+                s,
+                "  warning: {rejected} call(s) on `{}` could never fit in a replica's KV cache and were rejected",
+                p.name
+            );
+        }
+    }
+    let requests = if spec.record_calls {
+        ", requests.csv"
+    } else {
+        ""
+    };
     let _ = writeln!(
         s,
-        "wrote {}/{{summary.csv, timeseries.csv, run.json}}",
+        "wrote {}/{{summary.csv, timeseries.csv, run.json{requests}}}",
         dir.display()
     );
     s

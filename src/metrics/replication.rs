@@ -96,6 +96,8 @@ pub struct GpuPoolResult {
     pub waiting_at_end: u64,
     /// Calls in a batch at the end.
     pub running_at_end: u64,
+    /// KV blocks free at the end, over all replicas (all of them after a drain).
+    pub kv_blocks_free_at_end: u64,
     /// One record per finished call (only with `Scenario::record_calls`).
     pub records: Vec<CallRecord>,
 }
@@ -125,6 +127,7 @@ impl GpuPoolResult {
             kv_windows: Vec::new(),
             waiting_at_end: 0,
             running_at_end: 0,
+            kv_blocks_free_at_end: 0,
             records: p.records.unwrap_or_default(),
         };
         (r.arrivals, r.arrival_windows) = p.arrivals.finish(end);
@@ -132,6 +135,7 @@ impl GpuPoolResult {
             let levels = &rep.levels;
             r.running_at_end += levels.running.level() as u64;
             r.waiting_at_end += levels.waiting.level() as u64;
+            r.kv_blocks_free_at_end += rep.free_blocks();
             let levels = rep.into_levels();
             let (i, w) = levels.busy.finish(end);
             r.busy_integral += i;

@@ -4,6 +4,7 @@
 mod cli;
 mod determinism;
 mod exact;
+mod llm;
 mod oracles;
 mod scenario_errors;
 mod support;

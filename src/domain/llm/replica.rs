@@ -258,6 +258,11 @@ impl Replica {
         cached + self.waiting_tokens
     }
 
+    /// KV blocks not allocated.
+    pub fn free_blocks(&self) -> u64 {
+        self.free_blocks
+    }
+
     /// Generation of the pending event.
     pub fn generation(&self) -> u32 {
         self.generation

@@ -1,0 +1,225 @@
+//! GPU serving: closed forms for a lone request, fast-forward against stepping, saturation,
+//! and accounting of every call.
+
+use super::support::scenario_from_str;
+use infersim::domain::Scenario;
+use infersim::domain::llm::perf::{BatchShape, IterationModel};
+use infersim::engine::nanos_from_f64;
+use infersim::metrics::ReplicationResult;
+use infersim::run::{NoProgress, run_replication};
+
+/// One GPU pool of Llama-3.1-70B on 4 x H100, one `llm` step per task.
+fn llm_scenario(arrivals: &str, tokens: &str, pool_extra: &str, meta_extra: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "llm"
+seed = 11
+{meta_extra}
+
+[arrivals.a]
+workflow = "w"
+{arrivals}
+
+[gpu_pool.g]
+model = "llama-3.1-70b"
+gpu = "h100-sxm"
+tensor_parallel = 4
+{pool_extra}
+
+[[workflow.w.steps]]
+name = "call"
+kind = "llm"
+pool = "g"
+{tokens}
+"#
+    )
+}
+
+fn run1(s: &Scenario) -> ReplicationResult {
+    run_replication(s, 0, &NoProgress).expect("runs")
+}
+
+fn ns(model: &IterationModel, shape: BatchShape) -> u64 {
+    nanos_from_f64(model.time_s(&shape) * 1e9).max(1)
+}
+
+#[test]
+fn a_lone_request_has_ttft_of_its_prefill_and_tpot_of_its_decode_iterations() {
+    let (p, o) = (1000u64, 50u64);
+    let mut s = scenario_from_str(&llm_scenario(
+        "process = \"renewal\"\ninterarrival = { dist = \"deterministic\", mean_s = 1 }\nmax_arrivals = 1",
+        &format!("input_tokens = {p}\noutput_tokens = {o}"),
+        "",
+        "",
+    ));
+    s.record_calls = true;
+    let g = &s.gpu_pools[0];
+    let model = IterationModel::new(&g.gpu, &g.model, g.tensor_parallel, g.perf);
+    let r = run1(&s);
+    let call = r.gpu_pools[0].records[0].seq;
+    // Prefill: one iteration of the whole prompt (1000 tokens < max_num_batched_tokens).
+    let prefill = ns(
+        &model,
+        BatchShape {
+            prefill_tokens: p,
+            prefill_attn: p as f64 * (p as f64 / 2.0),
+            ..BatchShape::default()
+        },
+    );
+    assert_eq!(call.first_token.0 - call.arrived.0, prefill, "TTFT");
+    // Decode iteration j reads the prompt and the j + 1 tokens emitted so far.
+    let decode: u64 = (0..o - 1)
+        .map(|j| {
+            ns(
+                &model,
+                BatchShape {
+                    decode_seqs: 1,
+                    decode_ctx: p + j + 1,
+                    ..BatchShape::default()
+                },
+            )
+        })
+        .sum();
+    assert_eq!(call.last_token.0 - call.first_token.0, decode);
+    let tpot = &r.gpu_pools[0].calls.tpot;
+    assert_eq!(tpot.count(), 1);
+    assert_eq!(tpot.sum_ns(), u128::from(decode / (o - 1)), "TPOT");
+    assert_eq!(
+        r.gpu_pools[0].calls.wait.max_s(),
+        Some(0.0),
+        "no wait alone"
+    );
+}
+
+/// A Poisson stream at `rate_per_s` of lognormal calls on `replicas` replicas for 20 minutes,
+/// all calls recorded.
+fn busy(rate_per_s: f64, replicas: u32, extra: &str, drain: bool) -> Scenario {
+    let mut s = scenario_from_str(&llm_scenario(
+        &format!("rate_per_s = {rate_per_s}"),
+        "input_tokens = { dist = \"lognormal\", mean = 1200, cv = 1.0, max = 16000 }\noutput_tokens = { dist = \"lognormal\", mean = 250, cv = 1.2, max = 4000 }",
+        &format!("replicas = {replicas}\n{extra}"),
+        &format!("horizon = \"20m\"\ndrain = {drain}"),
+    ));
+    s.record_calls = true;
+    s
+}
+
+#[test]
+fn fast_forward_gives_the_timings_of_stepping_every_iteration() {
+    // A small KV cache (preemptions) and the default one, with every router.
+    for extra in [
+        "kv_blocks = 600\nrouting = \"least_kv_load\"",
+        "routing = \"round_robin\"",
+        "",
+    ] {
+        let ff = busy(3.0, 2, extra, true);
+        let mut step = ff.clone();
+        step.gpu_pools[0].fast_forward = false;
+        let (a, b) = (run1(&ff), run1(&step));
+        let (ra, rb) = (&a.gpu_pools[0], &b.gpu_pools[0]);
+        assert!(ra.records.len() > 3000, "{}", ra.records.len());
+        assert_eq!(ra.records, rb.records, "[{extra}] per-call timings differ");
+        assert_eq!(ra.calls.itl.sum_ns(), rb.calls.itl.sum_ns());
+        assert_eq!(ra.calls.preemptions, rb.calls.preemptions);
+        assert_eq!(ra.kv_integral, rb.kv_integral);
+        assert_eq!(ra.busy_integral, rb.busy_integral);
+        assert!(
+            a.events * 5 < b.events,
+            "fast-forward {} events vs stepping {}",
+            a.events,
+            b.events
+        );
+        if extra.contains("kv_blocks") {
+            assert!(ra.calls.preemptions > 0, "a 9,600-token cache must preempt");
+        }
+    }
+}
+
+#[test]
+fn every_call_is_accounted_for_and_kv_is_released() {
+    // Without drain: arrived = completed + waiting + running at the end.
+    let s = busy(6.0, 1, "kv_blocks = 2000", false);
+    let r = run1(&s);
+    let p = &r.gpu_pools[0];
+    assert_eq!(
+        p.arrivals,
+        p.calls.completed + p.waiting_at_end + p.running_at_end + p.rejected
+    );
+    assert!(p.waiting_at_end + p.running_at_end > 0, "overloaded");
+    // With drain: everything completes and the cache ends empty.
+    let s = busy(1.0, 1, "kv_blocks = 2000", true);
+    let r = run1(&s);
+    let p = &r.gpu_pools[0];
+    assert_eq!(p.arrivals, p.calls.completed);
+    assert_eq!(p.waiting_at_end + p.running_at_end, 0);
+    assert_eq!(
+        p.kv_blocks_free_at_end, 2000,
+        "every KV block allocated was freed"
+    );
+    assert_eq!(p.records.len() as u64, p.calls.completed);
+}
+
+#[test]
+fn a_call_that_can_never_fit_is_rejected_with_a_count() {
+    let s = scenario_from_str(&llm_scenario(
+        "rate_per_s = 1\nmax_arrivals = 5",
+        "input_tokens = 5000\noutput_tokens = 10",
+        "kv_blocks = 100",
+        "",
+    ));
+    let r = run1(&s);
+    assert_eq!(r.gpu_pools[0].rejected, 5);
+    assert_eq!(r.gpu_pools[0].calls.completed, 0);
+    assert_eq!(r.workflows[0].completed, 5, "tasks go on without the call");
+}
+
+#[test]
+fn under_overload_throughput_plateaus_at_capacity_and_the_queue_grows() {
+    // Fixed-size calls; the batch is limited to 32 sequences, so a saturated replica decodes
+    // 32 sequences per iteration.
+    let run_at = |rate: f64| {
+        let s = scenario_from_str(&llm_scenario(
+            &format!("rate_per_s = {rate}"),
+            "input_tokens = 200\noutput_tokens = 400",
+            "max_num_seqs = 32",
+            "horizon = \"10m\"",
+        ));
+        let r = run1(&s);
+        let p = r.gpu_pools[0].clone();
+        let g = &s.gpu_pools[0];
+        (
+            p,
+            IterationModel::new(&g.gpu, &g.model, g.tensor_parallel, g.perf),
+        )
+    };
+    let (lo, model) = run_at(20.0);
+    let (hi, _) = run_at(40.0);
+    let t = 600.0;
+    let (x_lo, x_hi) = (
+        lo.calls.output_tokens as f64 / t,
+        hi.calls.output_tokens as f64 / t,
+    );
+    // Capacity: 32 sequences per decode iteration at the mean context (200 + 200 tokens);
+    // every 400 iterations each sequence is replaced, and its 200-token prefill rides along.
+    let decode = model.time_s(&BatchShape {
+        decode_seqs: 32,
+        decode_ctx: 32 * 400,
+        ..BatchShape::default()
+    });
+    let capacity = 32.0 / decode;
+    assert!(
+        (x_hi - x_lo).abs() / x_lo < 0.02,
+        "throughput plateaus: {x_lo} vs {x_hi} tokens/s"
+    );
+    assert!(
+        (x_hi / capacity - 1.0).abs() < 0.10,
+        "throughput {x_hi} tokens/s vs capacity {capacity}"
+    );
+    assert!(hi.waiting_at_end > lo.waiting_at_end);
+    assert!(
+        lo.waiting_at_end > 1000,
+        "the queue grows: {}",
+        lo.waiting_at_end
+    );
+}
