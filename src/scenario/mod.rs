@@ -10,7 +10,6 @@ mod llm_spec;
 mod load;
 mod raw;
 mod source_map;
-pub mod trace_file;
 mod validate;
 
 pub use diagnostics::{Diagnostic, ScenarioErrors};
