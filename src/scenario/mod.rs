@@ -10,12 +10,17 @@ mod llm_spec;
 mod load;
 mod raw;
 mod source_map;
+pub mod trace_file;
 mod validate;
 
 pub use diagnostics::{Diagnostic, ScenarioErrors};
 pub use duration::parse_duration;
 pub use load::{SECTIONS, load, parse_str};
 pub use raw::RawDuration;
+pub use trace_file::{
+    AZURE_COLUMNS, MAX_TRACE_BYTES, MAX_TRACE_PROBLEMS, Trace, TraceError, TraceFormat,
+    TraceProblem, TraceRequest, read_trace,
+};
 pub use validate::{
     DEFAULT_INTERVAL, MAX_FANOUT, MAX_REPLICATIONS, MAX_SERVERS, MAX_TIME_S,
     MIN_MEAN_INTERARRIVAL_S,
