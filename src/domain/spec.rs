@@ -88,7 +88,7 @@ pub struct TraceReplay {
 }
 
 /// One request of a trace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TraceRequest {
     /// Arrival offset from the trace's first request, after `time_scale` [ns].
     pub at_ns: u64,

@@ -6,7 +6,7 @@ use super::load::Ctx;
 use super::raw::{RawArrivals, RawGpuPool, RawTokenDist, RawTokens};
 use crate::domain::llm::Catalog;
 use crate::domain::llm::pool::Routing;
-use crate::domain::{ArrivalProcess, Dist, GpuPoolSpec, TokenSource, TraceReplay, TraceRequest};
+use crate::domain::{ArrivalProcess, Dist, GpuPoolSpec, TokenSource, TraceReplay};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -437,18 +437,19 @@ pub(super) fn trace_process(
     match super::trace_file::read_trace(&path, format, scale) {
         Ok(t) => Some(ArrivalProcess::Trace(Arc::new(TraceReplay {
             source: path,
-            requests: t
-                .requests
-                .iter()
-                .map(|r| TraceRequest {
-                    at_ns: r.at_ns,
-                    input_tokens: r.input_tokens,
-                    output_tokens: r.output_tokens,
-                })
-                .collect(),
+            requests: t.requests,
         }))),
         Err(e) => {
-            ctx.err(&format!("{base}.trace"), e.to_string());
+            let n = e.problems.len();
+            ctx.err(
+                &format!("{base}.trace"),
+                format!(
+                    "cannot use the trace {}: {n}{} problem(s), listed with their lines",
+                    path.display(),
+                    if e.more { "+" } else { "" }
+                ),
+            );
+            ctx.push_all(e.to_diagnostics());
             None
         }
     }

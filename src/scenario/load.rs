@@ -68,6 +68,11 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// Adds problems found in another file (a trace), already located.
+    pub fn push_all(&mut self, diagnostics: Vec<Diagnostic>) {
+        self.problems.extend(diagnostics);
+    }
+
     /// Reports a problem at field `path` of the scenario file.
     pub fn err(&mut self, path: &str, message: impl Into<String>) {
         let line_col = self.map.offset_of(path).map(|o| line_col(self.src, o));
@@ -205,8 +210,14 @@ impl<'a> Ctx<'a> {
 
     fn into_errors(mut self) -> ScenarioErrors {
         // File order where known; problems without a position keep their order at the end.
-        self.problems
-            .sort_by_key(|d| d.line_col.map_or((usize::MAX, usize::MAX), |lc| lc));
+        // Problems in data files the scenario names (traces) follow the scenario's own.
+        let file = self.file.clone();
+        self.problems.sort_by_key(|d| {
+            (
+                d.file != file,
+                d.line_col.map_or((usize::MAX, usize::MAX), |lc| lc),
+            )
+        });
         ScenarioErrors {
             file: self.file,
             problems: self.problems,

@@ -45,16 +45,8 @@ pub const MAX_TRACE_PROBLEMS: usize = 20;
 /// The columns an Azure CSV trace must have: arrival time, prompt tokens, generated tokens.
 pub const AZURE_COLUMNS: [&str; 3] = ["TIMESTAMP", "ContextTokens", "GeneratedTokens"];
 
-/// One request of a trace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TraceRequest {
-    /// Arrival offset from the trace's first request [ns], after `time_scale`.
-    pub at_ns: u64,
-    /// Prompt length [tokens], at least 1.
-    pub input_tokens: u32,
-    /// Generated (output) length [tokens], at least 1.
-    pub output_tokens: u32,
-}
+/// One request of a trace (the domain's type: the replay uses these rows as they are).
+pub use crate::domain::TraceRequest;
 
 /// A whole trace, read and validated by [`read_trace`].
 #[derive(Debug, Clone, PartialEq)]

@@ -194,7 +194,10 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
     if horizon.is_none()
         && meta.horizon.is_none()
         && !raw.broken.meta
-        && let Some((aname, _)) = raw.arrivals.iter().find(|(_, a)| a.max_arrivals.is_none())
+        && let Some((aname, _)) = raw
+            .arrivals
+            .iter()
+            .find(|(_, a)| a.max_arrivals.is_none() && a.process.as_deref() != Some("trace"))
     {
         ctx.err(
             &format!("arrivals.{aname}.max_arrivals"),
