@@ -126,7 +126,7 @@ fn littles_law_holds_exactly_on_a_run_that_starts_and_ends_empty() {
     for file in [
         "scenarios/oracles/mmc.toml",
         "scenarios/oracles/tandem.toml",
-        "scenarios/quickstart.toml",
+        "scenarios/cpu-support.toml",
     ] {
         let mut s = scenario(file);
         s.replications = 2;
