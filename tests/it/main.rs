@@ -5,6 +5,7 @@ mod cli;
 mod determinism;
 mod exact;
 mod llm;
+mod llm_errors;
 mod oracles;
 mod scenario_errors;
 mod support;
