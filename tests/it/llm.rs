@@ -223,3 +223,43 @@ fn under_overload_throughput_plateaus_at_capacity_and_the_queue_grows() {
         lo.waiting_at_end
     );
 }
+
+#[test]
+fn the_real_conversation_trace_replays_identically_with_and_without_fast_forward() {
+    let ff = super::support::scenario("scenarios/azure-conv-h100.toml");
+    let mut ff = ff;
+    ff.record_calls = true;
+    let mut step = ff.clone();
+    step.gpu_pools[0].fast_forward = false;
+    let (a, b) = (run1(&ff), run1(&step));
+    let (ra, rb) = (&a.gpu_pools[0], &b.gpu_pools[0]);
+    assert_eq!(ra.records.len(), 19_366, "every trace request completes (drain)");
+    assert_eq!(ra.records, rb.records, "per-request timings differ");
+    assert_eq!(ra.calls.itl.sum_ns(), rb.calls.itl.sum_ns());
+    let per_call = a.events as f64 / 19_366.0;
+    assert!(per_call <= 6.0, "{per_call} events per LLM call");
+    assert!(b.events > 5 * a.events, "stepping: {} events", b.events);
+}
+
+#[test]
+fn every_trace_request_is_accounted_for_at_a_horizon() {
+    let mut s = super::support::scenario("scenarios/azure-conv-h100.toml");
+    s.drain = false;
+    s.horizon = Some(infersim::engine::SimDuration::from_secs(20 * 60));
+    let r = run1(&s);
+    let p = &r.gpu_pools[0];
+    let w = &r.workflows[0];
+    // Requests of the first 20 minutes of the trace (offsets strictly below the horizon).
+    let infersim::domain::ArrivalProcess::Trace(t) = &s.arrivals[0].process else {
+        panic!("a trace scenario")
+    };
+    let expected = t.requests.iter().filter(|q| q.at_ns < 1_200_000_000_000).count() as u64;
+    assert_eq!(w.started, expected);
+    assert_eq!(p.arrivals, expected);
+    assert_eq!(
+        p.arrivals,
+        p.calls.completed + p.waiting_at_end + p.running_at_end + p.rejected
+    );
+    assert_eq!(w.completed + w.in_flight_at_end, w.started);
+    assert!(p.running_at_end > 0, "calls are in flight at 20 minutes");
+}
