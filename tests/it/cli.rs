@@ -285,3 +285,43 @@ fn a_run_whose_clock_stalls_stops_with_a_clear_error() {
         "{msg}"
     );
 }
+
+#[test]
+fn the_quickstart_writes_requests_csv_with_one_row_per_finished_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("qs");
+    infersim()
+        .current_dir(repo(""))
+        .args(["run", "scenarios/quickstart.toml", "--requests-csv"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("gpu pool llama70b"))
+        .stdout(predicates::str::contains("requests.csv"));
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let completed: f64 = summary
+        .lines()
+        .find(|l| l.contains(",pool:llama70b,calls_completed,total,"))
+        .and_then(|l| l.split(',').nth(4))
+        .and_then(|v| v.parse().ok())
+        .expect("calls_completed row");
+    let mut rd = csv::Reader::from_path(out.join("requests.csv")).unwrap();
+    assert_eq!(
+        rd.headers().unwrap().iter().collect::<Vec<_>>(),
+        infersim::report::REQUESTS_HEADER.to_vec()
+    );
+    let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+    // Every replication's calls; the mean over replications is in summary.csv.
+    let replications = 3.0;
+    assert_eq!(rows.len() as f64, completed * replications);
+    for r in &rows {
+        let t = |i: usize| r[i].parse::<f64>().unwrap();
+        assert!(t(5) <= t(6) && t(6) <= t(7), "arrival <= first <= last token: {r:?}");
+    }
+    for metric in ["ttft_s", "tpot_s", "itl_s", "e2e_s", "kv_utilization", "batch_size"] {
+        assert!(summary.contains(&format!(",pool:llama70b,{metric},")), "{metric}");
+    }
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    assert!(ts.contains(",kv_utilization,pool:llama70b,"));
+}
