@@ -67,5 +67,22 @@ fn mmc_model(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernel, mmc_model);
+/// The whole Azure conversation trace (19,366 requests) on four Llama-3.1-70B replicas:
+/// loading (trace parsing included) and the replay, per request.
+fn conv_trace(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/azure-conv-h100.toml");
+    let spec = infersim::scenario::load(&path).expect("bundled scenario is valid");
+    let mut g = c.benchmark_group("llm");
+    g.throughput(Throughput::Elements(19_366));
+    g.sample_size(20);
+    g.bench_function("conv_trace_load", |b| {
+        b.iter(|| black_box(infersim::scenario::load(&path).unwrap().arrivals.len()))
+    });
+    g.bench_function("conv_trace_replay", |b| {
+        b.iter(|| black_box(run_replication(&spec, 0, &NoProgress).unwrap().events))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, kernel, mmc_model, conv_trace);
 criterion_main!(benches);

@@ -317,10 +317,23 @@ fn the_quickstart_writes_requests_csv_with_one_row_per_finished_call() {
     assert_eq!(rows.len() as f64, completed * replications);
     for r in &rows {
         let t = |i: usize| r[i].parse::<f64>().unwrap();
-        assert!(t(5) <= t(6) && t(6) <= t(7), "arrival <= first <= last token: {r:?}");
+        assert!(
+            t(5) <= t(6) && t(6) <= t(7),
+            "arrival <= first <= last token: {r:?}"
+        );
     }
-    for metric in ["ttft_s", "tpot_s", "itl_s", "e2e_s", "kv_utilization", "batch_size"] {
-        assert!(summary.contains(&format!(",pool:llama70b,{metric},")), "{metric}");
+    for metric in [
+        "ttft_s",
+        "tpot_s",
+        "itl_s",
+        "e2e_s",
+        "kv_utilization",
+        "batch_size",
+    ] {
+        assert!(
+            summary.contains(&format!(",pool:llama70b,{metric},")),
+            "{metric}"
+        );
     }
     let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     assert!(ts.contains(",kv_utilization,pool:llama70b,"));

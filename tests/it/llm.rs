@@ -233,7 +233,11 @@ fn the_real_conversation_trace_replays_identically_with_and_without_fast_forward
     step.gpu_pools[0].fast_forward = false;
     let (a, b) = (run1(&ff), run1(&step));
     let (ra, rb) = (&a.gpu_pools[0], &b.gpu_pools[0]);
-    assert_eq!(ra.records.len(), 19_366, "every trace request completes (drain)");
+    assert_eq!(
+        ra.records.len(),
+        19_366,
+        "every trace request completes (drain)"
+    );
     assert_eq!(ra.records, rb.records, "per-request timings differ");
     assert_eq!(ra.calls.itl.sum_ns(), rb.calls.itl.sum_ns());
     let per_call = a.events as f64 / 19_366.0;
@@ -253,7 +257,11 @@ fn every_trace_request_is_accounted_for_at_a_horizon() {
     let infersim::domain::ArrivalProcess::Trace(t) = &s.arrivals[0].process else {
         panic!("a trace scenario")
     };
-    let expected = t.requests.iter().filter(|q| q.at_ns < 1_200_000_000_000).count() as u64;
+    let expected = t
+        .requests
+        .iter()
+        .filter(|q| q.at_ns < 1_200_000_000_000)
+        .count() as u64;
     assert_eq!(w.started, expected);
     assert_eq!(p.arrivals, expected);
     assert_eq!(
