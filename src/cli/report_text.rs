@@ -24,11 +24,12 @@ pub fn describe(spec: &Scenario) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "ok: scenario `{}`: {} arrival process(es), {} workflow(s), {} CPU pool(s); seed {}, {} replication(s)",
+        "ok: scenario `{}`: {} arrival process(es), {} workflow(s), {} CPU pool(s), {} GPU pool(s); seed {}, {} replication(s)",
         spec.name,
         spec.arrivals.len(),
         spec.workflows.len(),
         spec.cpu_pools.len(),
+        spec.gpu_pools.len(),
         spec.seed,
         spec.replications
     );
