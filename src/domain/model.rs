@@ -311,6 +311,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 model,
                 spec.interval,
                 spec.record_calls,
+                g.model.max_context_tokens,
             ));
         }
         let mut steps = Vec::new();

@@ -271,3 +271,19 @@ fn every_trace_request_is_accounted_for_at_a_horizon() {
     assert_eq!(w.completed + w.in_flight_at_end, w.started);
     assert!(p.running_at_end > 0, "calls are in flight at 20 minutes");
 }
+
+#[test]
+fn a_call_longer_than_the_models_context_is_rejected() {
+    // Llama-3.1-70B accepts 131,072 tokens of context.
+    let s = scenario_from_str(&llm_scenario(
+        "rate_per_s = 1\nmax_arrivals = 3",
+        "input_tokens = 131000\noutput_tokens = 100",
+        "",
+        "",
+    ));
+    let r = run1(&s);
+    assert_eq!(
+        (r.gpu_pools[0].rejected, r.gpu_pools[0].calls.completed),
+        (3, 0)
+    );
+}

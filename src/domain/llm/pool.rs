@@ -67,8 +67,10 @@ pub struct GpuPool {
     pub stats: CallStats,
     /// Calls that reached the pool, per window.
     pub arrivals: WindowedCount,
-    /// Calls that can never fit in a replica's KV cache (prompt + output − 1 tokens).
+    /// Calls rejected: longer than the model's context, or never fitting in a replica's KV
+    /// cache (prompt + output − 1 tokens).
     pub rejected: u64,
+    max_context: u64,
     next_serial: u64,
     /// Finished calls, when `requests.csv` is asked for.
     pub records: Option<Vec<CallRecord>>,
@@ -87,6 +89,7 @@ impl GpuPool {
         model: IterationModel,
         interval: SimDuration,
         keep_records: bool,
+        max_context: u32,
     ) -> GpuPool {
         GpuPool {
             replicas: (0..replicas).map(|_| Replica::new(cfg, interval)).collect(),
@@ -96,6 +99,7 @@ impl GpuPool {
             stats: CallStats::default(),
             arrivals: WindowedCount::new(interval),
             rejected: 0,
+            max_context: u64::from(max_context),
             next_serial: 0,
             records: keep_records.then(Vec::new),
         }
@@ -103,7 +107,8 @@ impl GpuPool {
 
     /// Routes a call of `prompt` tokens in and `output` out (both >= 1) for step copy
     /// (`task`, `step`). Returns the replica chosen and the event to schedule for it, or
-    /// [`Rejected`] when the call can never fit in a replica's KV cache.
+    /// [`Rejected`] when prompt + output exceed the model's context, or the call can never fit
+    /// in a replica's KV cache.
     pub fn submit(
         &mut self,
         now: SimTime,
@@ -113,7 +118,9 @@ impl GpuPool {
         output: u32,
     ) -> Result<(u32, Option<Wake>), Rejected> {
         self.arrivals.incr(now);
-        if !self.replicas[0].fits(prompt, output) {
+        if u64::from(prompt) + u64::from(output) > self.max_context
+            || !self.replicas[0].fits(prompt, output)
+        {
             self.rejected += 1;
             return Err(Rejected);
         }
