@@ -11,6 +11,7 @@ Examples:
   infersim run scenarios/oracles/mmc.toml --replications 10 --seed 7 --out /tmp/mmc
   infersim run scenarios/bench/mmc-1e7.toml --threads 1 --quiet
   infersim validate scenarios/oracles/tandem.toml
+  infersim calibrate --write catalog/calibration.toml
 
 Exit codes: 0 ok, 1 bad input (scenario, arguments), 2 internal error.";
 
@@ -35,6 +36,22 @@ pub enum Command {
         /// Scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Fit the iteration-time roofline of LLM serving on measured data; print its accuracy
+    /// (train and held-out MAPE) and coefficients.
+    #[command(after_help = EXAMPLES)]
+    Calibrate(CalibrateArgs),
+}
+
+/// Arguments of `infersim calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Measured data (Splitwise perf_model.csv layout).
+    #[arg(long, value_name = "FILE", default_value = crate::domain::llm::calibrate::DEFAULT_DATA)]
+    pub data: PathBuf,
+    /// Also write the coefficients as TOML to FILE (atomically), e.g.
+    /// catalog/calibration.toml.
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
 }
 
 /// Arguments of `infersim run`.

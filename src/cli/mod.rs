@@ -3,10 +3,11 @@
 //! error.
 
 mod args;
+mod calibrate;
 mod progress;
 mod report_text;
 
-pub use args::{Cli, Command, RunArgs};
+pub use args::{CalibrateArgs, Cli, Command, RunArgs};
 
 use crate::domain::Scenario;
 use crate::metrics::{Aggregate, ReplicationResult, series_rows};
@@ -69,6 +70,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Validate { scenario } => validate(&scenario),
+        Command::Calibrate(args) => calibrate::calibrate(&args),
     }
 }
 

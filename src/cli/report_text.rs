@@ -157,14 +157,15 @@ pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &P
         let g = format!("pool:{}", p.name);
         let _ = writeln!(
             s,
-            "  gpu pool {:<16} calls {}  TTFT p50 {} s  p99 {} s  TPOT p50 {} s  p99 {} s  utilization {}  KV {}  preemptions {}",
+            "  gpu pool {:<16} calls {}  TTFT p50 {} s  p99 {} s  TPOT p50 {} s  p99 {} s  MFU {}  MBU {}  KV {}  preemptions {}",
             p.name,
             find(rows, &g, Metric::CallsCompleted, "total"),
             find(rows, &g, Metric::TtftS, "p50"),
             find(rows, &g, Metric::TtftS, "p99"),
             find(rows, &g, Metric::TpotS, "p50"),
             find(rows, &g, Metric::TpotS, "p99"),
-            find(rows, &g, Metric::Utilization, "mean"),
+            find(rows, &g, Metric::Mfu, "mean"),
+            find(rows, &g, Metric::Mbu, "mean"),
             find(rows, &g, Metric::KvUtilization, "mean"),
             find(rows, &g, Metric::Preemptions, "total"),
         );

@@ -70,6 +70,10 @@ pub enum Metric {
     Iterations,
     /// Events handled per LLM call that reached a pool.
     EventsPerLlmCall,
+    /// Model FLOPs utilisation: model FLOPs done / (peak FLOP/s of the pool's GPUs × time).
+    Mfu,
+    /// Memory bandwidth utilisation: weight and KV bytes moved / (bandwidth × time).
+    Mbu,
 }
 
 impl Metric {
@@ -109,6 +113,8 @@ impl Metric {
             Metric::CallsRunningAtEnd => "calls_running_at_end",
             Metric::Iterations => "iterations",
             Metric::EventsPerLlmCall => "events_per_llm_call",
+            Metric::Mfu => "mfu",
+            Metric::Mbu => "mbu",
         }
     }
 
@@ -124,7 +130,11 @@ impl Metric {
             | Metric::TpotS
             | Metric::ItlS
             | Metric::E2eS => "s",
-            Metric::Utilization | Metric::OfferedLoad | Metric::KvUtilization => "ratio",
+            Metric::Utilization
+            | Metric::OfferedLoad
+            | Metric::KvUtilization
+            | Metric::Mfu
+            | Metric::Mbu => "ratio",
             Metric::BatchSize => "sequences",
             Metric::ThroughputInputTokensPerS | Metric::ThroughputOutputTokensPerS => "tokens/s",
             Metric::Preemptions => "preemptions",

@@ -225,6 +225,14 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
                     Obs::Level(per_time(pr.kv_integral as f64) / kv_capacity),
                 ),
                 (
+                    Metric::Mfu,
+                    Obs::Level(per_time(c.ideal_compute_s * 1e9) / replicas),
+                ),
+                (
+                    Metric::Mbu,
+                    Obs::Level(per_time(c.ideal_memory_s * 1e9) / replicas),
+                ),
+                (
                     Metric::BatchSize,
                     Obs::Level(if pr.busy_integral > 0 {
                         pr.running_integral as f64 / pr.busy_integral as f64

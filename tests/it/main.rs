@@ -1,6 +1,7 @@
 //! One integration-test binary: oracles against closed forms, exact traces, determinism,
 //! scenario errors and the CLI.
 
+mod calibration;
 mod cli;
 mod determinism;
 mod exact;

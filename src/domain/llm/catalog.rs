@@ -521,7 +521,9 @@ mod tests {
             mfu_large: mfu,
             knee_tokens: 1024.0,
             mbu: 0.7,
-            overhead_s: 0.005,
+            comm_util: 0.5,
+            layer_overhead_s: 5e-5,
+            prefill_layer_overhead_s: 0.0,
             per_seq_s: 1e-5,
         }
     }

@@ -44,6 +44,11 @@ impl IterationTime for IterationModel {
     fn time_ns(&self, shape: &BatchShape) -> u64 {
         nanos_from_f64(self.time_s(shape) * 1e9).max(1)
     }
+
+    #[inline]
+    fn ideal_s(&self, shape: &BatchShape) -> (f64, f64) {
+        IterationModel::ideal_s(self, shape)
+    }
 }
 
 /// One LLM call as it ended (a row of `requests.csv`).

@@ -38,6 +38,12 @@ use std::collections::VecDeque;
 pub trait IterationTime {
     /// The iteration's duration [ns] (>= 1).
     fn time_ns(&self, shape: &BatchShape) -> u64;
+
+    /// The iteration's model FLOPs and bytes in ideal seconds (at 100 % of peak FLOP/s and
+    /// of bandwidth), for MFU and MBU; `(0, 0)` when not modelled.
+    fn ideal_s(&self, _shape: &BatchShape) -> (f64, f64) {
+        (0.0, 0.0)
+    }
 }
 
 /// Limits of one replica's scheduler (vLLM's names).
@@ -147,6 +153,11 @@ pub struct CallStats {
     pub output_tokens: u64,
     /// Forward passes run.
     pub iterations: u64,
+    /// Σ model FLOPs of the iterations at 100 % of peak [s] (÷ replica time = MFU).
+    pub ideal_compute_s: f64,
+    /// Σ weight and KV bytes of the iterations at 100 % of bandwidth [s] (÷ replica time =
+    /// MBU).
+    pub ideal_memory_s: f64,
 }
 
 /// Levels of one replica over time (time-weighted, per window).
@@ -199,6 +210,9 @@ pub struct Replica {
     planned: usize,
     /// Whether the segment is a run of pure-decode iterations.
     decode_run: bool,
+    /// Shape of the segment's first iteration (a decode run's contexts grow by one token
+    /// per sequence per iteration).
+    shape: BatchShape,
     /// Levels over time.
     pub levels: ReplicaLevels,
 }
@@ -218,6 +232,7 @@ impl Replica {
             ends: Vec::new(),
             planned: 0,
             decode_run: false,
+            shape: BatchShape::default(),
             levels: ReplicaLevels {
                 busy: WindowedLevel::new(interval),
                 waiting: WindowedLevel::new(interval),
@@ -327,16 +342,29 @@ impl Replica {
         match self.phase {
             Phase::Idle => return None,
             Phase::Starting => {}
-            Phase::Running => self.apply(now, stats, done),
+            Phase::Running => self.apply(now, model, stats, done),
         }
         self.form(now, model, stats)
     }
 
     /// Applies the `planned` iterations of the segment that ends at `now`.
-    fn apply(&mut self, now: SimTime, stats: &mut CallStats, done: &mut Vec<Seq>) {
+    fn apply<M: IterationTime>(
+        &mut self,
+        now: SimTime,
+        model: &M,
+        stats: &mut CallStats,
+        done: &mut Vec<Seq>,
+    ) {
         let m = self.planned;
         debug_assert_eq!(self.ends[m - 1], now);
         stats.iterations += m as u64;
+        for j in 0..m as u64 {
+            let mut shape = self.shape;
+            shape.decode_ctx += j * shape.decode_seqs;
+            let (c, b) = model.ideal_s(&shape);
+            stats.ideal_compute_s += c;
+            stats.ideal_memory_s += b;
+        }
         if self.decode_run {
             let n = self.running.len() as u64;
             let first = self.ends[0];
@@ -528,6 +556,7 @@ impl Replica {
         let steady = pure_decode && !preempted && (self.waiting.is_empty() || admission_blocked);
         self.ends.clear();
         self.decode_run = steady;
+        self.shape = shape;
         let iterations = if steady && self.cfg.fast_forward {
             self.decode_run_length()
         } else {

@@ -1,0 +1,49 @@
+//! `infersim calibrate`: fit the iteration-time roofline on measured data, print the
+//! accuracy table, optionally write the coefficients (`catalog/calibration.toml`).
+
+use super::{CalibrateArgs, CliError, print};
+use crate::domain::llm::calibrate::{DEFAULT_DATA, calibrate as fit};
+use crate::report::{commit, staged_file};
+use std::io::Write;
+use std::path::Path;
+
+/// Runs the fit on `args.data`; prints the table; writes the TOML to `args.write` if given.
+/// A missing or malformed data file and an unwritable destination are bad input.
+pub(super) fn calibrate(args: &CalibrateArgs) -> Result<(), CliError> {
+    if !args.data.is_file() {
+        return Err(CliError::BadInput(format!(
+            "{}: no such data file. The measured data ships with the repository as {DEFAULT_DATA} \
+             (Splitwise profiling, MIT; upstream: https://github.com/Mutinifni/splitwise-sim, \
+             data/perf_model.csv): run from the repository root or pass --data FILE",
+            args.data.display()
+        )));
+    }
+    let cal =
+        fit(&args.data, &crate::domain::llm::Catalog::builtin()).map_err(CliError::BadInput)?;
+    if let Some(dest) = &args.write {
+        write_atomically(dest, &cal.to_toml())
+            .map_err(|e| CliError::BadInput(format!("cannot write {}: {e}", dest.display())))?;
+    }
+    print(&cal.table())?;
+    if let Some(dest) = &args.write {
+        print(&format!("\nWrote {}\n", dest.display()))?;
+    }
+    Ok(())
+}
+
+/// Writes `text` to `dest` through a temporary file in the same folder and a rename.
+fn write_atomically(dest: &Path, text: &str) -> std::io::Result<()> {
+    let dir = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no folder {}", dir.display()),
+        ));
+    }
+    let mut tmp = staged_file(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    commit(vec![(tmp, dest.to_path_buf())]).map_err(|(_, e)| e)
+}
