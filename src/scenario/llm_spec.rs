@@ -171,18 +171,12 @@ pub(super) fn gpu_pool(
             .map(|s| (g.clone(), s.clone())),
     };
     let ((model_name, model), (gpu_name, gpu), routing) = (model?, gpu?, routing?);
-    let coeffs = match catalog.perf(&gpu_name, tp) {
+    let (coeffs, perf_source) = match catalog.perf(&gpu_name, tp) {
         Ok(c) => c,
         Err(e) => {
             ctx.err(&p("gpu"), e);
             return None;
         }
-    };
-    let perf_source = match (catalog.perf.get(&gpu_name), &gpu.calibration_proxy) {
-        (Some(m), _) if m.contains_key(&tp) => format!("calibrated on {gpu_name} at TP {tp}"),
-        (Some(_), _) => format!("calibrated on {gpu_name} at the nearest measured TP"),
-        (None, Some(proxy)) => format!("borrowed from {proxy} (calibration proxy)"),
-        (None, None) => "unknown".to_string(),
     };
     // KV cache: HBM x utilisation − weights − reserve, over the bytes per token.
     let kv_per_token = model.kv_bytes_per_token();

@@ -441,51 +441,22 @@ impl Catalog {
         self.models.insert(name.into(), spec)
     }
 
-    /// Calibrated roofline coefficients for the GPU `gpu` at tensor-parallel degree `tp`.
-    ///
-    /// Looks up the GPU's own coefficients when it has any, else those of its
-    /// `calibration_proxy` (one hop). Within that GPU it takes the entry for `tp` when
-    /// calibrated, else the calibrated TP nearest to `tp` on a log2 scale (a tie goes to the
-    /// smaller TP).
+    /// Calibrated roofline coefficients for the GPU `gpu` at tensor-parallel degree `tp`,
+    /// with a note saying where they come from: the GPU's own at that TP, else its nearest
+    /// calibrated TP (on a log2 scale, ties to the smaller), else its `calibration_proxy`'s
+    /// (see [`super::perf::coeffs_for`]).
     ///
     /// # Errors
     /// An unknown GPU (as [`Catalog::gpu`]), `tp` = 0, or no calibrated coefficients for the GPU
     /// nor its proxy.
-    pub fn perf(&self, gpu: &str, tp: u32) -> Result<PerfCoeffs, String> {
+    pub fn perf(&self, gpu: &str, tp: u32) -> Result<(PerfCoeffs, String), String> {
         let spec = self.gpu(gpu)?;
         if tp == 0 {
             return Err(format!(
                 "tensor-parallel degree must be >= 1 for GPU \"{gpu}\", found 0"
             ));
         }
-        let own = self.perf.get(gpu).filter(|m| !m.is_empty());
-        let by_tp = match (own, &spec.calibration_proxy) {
-            (Some(m), _) => m,
-            (None, Some(proxy)) => self.perf.get(proxy).filter(|m| !m.is_empty()).ok_or_else(
-                || {
-                    format!(
-                        "no calibrated coefficients for GPU \"{gpu}\" nor its calibration_proxy \
-                         \"{proxy}\" (run `infersim calibrate`)"
-                    )
-                },
-            )?,
-            (None, None) => {
-                return Err(format!(
-                    "no calibrated coefficients for GPU \"{gpu}\" and no calibration_proxy \
-                     (run `infersim calibrate`, or set calibration_proxy)"
-                ));
-            }
-        };
-        if let Some(c) = by_tp.get(&tp) {
-            return Ok(*c);
-        }
-        let target = f64::from(tp).log2();
-        by_tp
-            .iter()
-            .map(|(&t, c)| ((f64::from(t).log2() - target).abs(), t, c))
-            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
-            .map(|(_, _, c)| *c)
-            .ok_or_else(|| format!("no calibrated coefficients for GPU \"{gpu}\""))
+        super::perf::coeffs_for(&self.perf, gpu, spec.calibration_proxy.as_deref(), tp)
     }
 }
 
@@ -750,18 +721,18 @@ mod tests {
         by_tp.insert(4, coeffs(0.4));
         by_tp.insert(8, coeffs(0.8));
         c.perf.insert("h100-sxm".into(), by_tp);
-        assert_eq!(c.perf("h100-sxm", 4).unwrap().mfu, 0.4);
-        assert_eq!(c.perf("h200-sxm", 8).unwrap().mfu, 0.8); // through the proxy
-        assert_eq!(c.perf("h100-sxm", 1).unwrap().mfu, 0.2); // nearest
-        assert_eq!(c.perf("h100-sxm", 3).unwrap().mfu, 0.4); // log2(3) = 1.58 is nearer log2(4) than log2(2)
-        assert_eq!(c.perf("h100-sxm", 16).unwrap().mfu, 0.8);
+        assert_eq!(c.perf("h100-sxm", 4).unwrap().0.mfu, 0.4);
+        assert_eq!(c.perf("h200-sxm", 8).unwrap().0.mfu, 0.8); // through the proxy
+        assert_eq!(c.perf("h100-sxm", 1).unwrap().0.mfu, 0.2); // nearest
+        assert_eq!(c.perf("h100-sxm", 3).unwrap().0.mfu, 0.4); // log2(3) = 1.58 is nearer log2(4) than log2(2)
+        assert_eq!(c.perf("h100-sxm", 16).unwrap().0.mfu, 0.8);
         assert!(c.perf("h100-sxm", 0).is_err());
 
         // Own coefficients win over the proxy's.
         let mut own = BTreeMap::new();
         own.insert(8, coeffs(0.5));
         c.perf.insert("h200-sxm".into(), own);
-        assert_eq!(c.perf("h200-sxm", 8).unwrap().mfu, 0.5);
+        assert_eq!(c.perf("h200-sxm", 8).unwrap().0.mfu, 0.5);
     }
 
     #[test]
