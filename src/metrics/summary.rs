@@ -411,77 +411,102 @@ pub fn series(spec: &Scenario, results: &[ReplicationResult]) -> Vec<SeriesRow> 
 /// The `timeseries.csv` rows of one replication: per pool, per window.
 pub fn series_rows(spec: &Scenario, r: &ReplicationResult) -> Vec<SeriesRow> {
     let mut rows = Vec::new();
-    let interval = spec.interval;
-    {
-        for (i, p) in spec.cpu_pools.iter().enumerate() {
-            let pr = &r.pools[i];
-            let group = format!("pool:{}", p.name);
-            let c = f64::from(p.servers);
-            for k in 0..pr.busy_windows.len() {
-                let len = window_len(k, interval, r.end) as f64;
-                if len <= 0.0 {
-                    continue;
-                }
-                let time_s = (interval.0 as f64 * k as f64) / 1e9;
-                let mut push = |series, value| {
-                    rows.push(SeriesRow {
-                        replication: r.replication,
-                        time_s,
-                        series,
-                        group: group.clone(),
-                        value,
-                    })
-                };
-                push(Series::Utilization, pr.busy_windows[k] as f64 / len / c);
-                push(
-                    Series::QueueLength,
-                    pr.queue_windows.get(k).copied().unwrap_or(0) as f64 / len,
-                );
-                push(
-                    Series::ArrivalRatePerS,
-                    pr.arrival_windows.get(k).copied().unwrap_or(0) as f64 / (len / 1e9),
-                );
-            }
-        }
+    for (p, pr) in spec.cpu_pools.iter().zip(&r.pools) {
+        let c = f64::from(p.servers);
+        pool_windows(
+            &mut rows,
+            spec,
+            r,
+            &p.name,
+            pr.busy_windows.len(),
+            |k, len| {
+                vec![
+                    (Series::Utilization, pr.busy_windows[k] as f64 / len / c),
+                    (Series::QueueLength, at(&pr.queue_windows, k) / len),
+                    (
+                        Series::ArrivalRatePerS,
+                        at(&pr.arrival_windows, k) / (len / 1e9),
+                    ),
+                ]
+            },
+        );
     }
     for (p, pr) in spec.gpu_pools.iter().zip(&r.gpu_pools) {
-        let group = format!("pool:{}", p.name);
         let replicas = f64::from(p.replicas);
         let kv_capacity = replicas * p.kv_blocks as f64 * f64::from(p.block_size);
-        for k in 0..pr.busy_windows.len() {
-            let len = window_len(k, interval, r.end) as f64;
-            if len <= 0.0 {
-                continue;
-            }
-            let time_s = (interval.0 as f64 * k as f64) / 1e9;
-            let mut push = |series, value| {
-                rows.push(SeriesRow {
-                    replication: r.replication,
-                    time_s,
-                    series,
-                    group: group.clone(),
-                    value,
-                })
-            };
-            push(
-                Series::Utilization,
-                pr.busy_windows[k] as f64 / len / replicas,
-            );
-            push(
-                Series::QueueLength,
-                pr.waiting_windows.get(k).copied().unwrap_or(0) as f64 / len,
-            );
-            push(
-                Series::ArrivalRatePerS,
-                pr.arrival_windows.get(k).copied().unwrap_or(0) as f64 / (len / 1e9),
-            );
-            push(
-                Series::KvUtilization,
-                pr.kv_windows.get(k).copied().unwrap_or(0) as f64 / len / kv_capacity,
-            );
-        }
+        pool_windows(
+            &mut rows,
+            spec,
+            r,
+            &p.name,
+            pr.busy_windows.len(),
+            |k, len| {
+                vec![
+                    (
+                        Series::Utilization,
+                        pr.busy_windows[k] as f64 / len / replicas,
+                    ),
+                    (Series::QueueLength, at(&pr.waiting_windows, k) / len),
+                    (
+                        Series::ArrivalRatePerS,
+                        at(&pr.arrival_windows, k) / (len / 1e9),
+                    ),
+                    (
+                        Series::KvUtilization,
+                        at(&pr.kv_windows, k) / len / kv_capacity,
+                    ),
+                ]
+            },
+        );
     }
     rows
+}
+
+/// Window `k` of a per-window integral or count, 0 past its end.
+fn at<T: Copy + Into<WindowValue>>(w: &[T], k: usize) -> f64 {
+    w.get(k).map_or(0.0, |x| (*x).into().0)
+}
+
+/// A per-window value as `f64` (`i128` integrals and `u64` counts).
+struct WindowValue(f64);
+impl From<i128> for WindowValue {
+    fn from(x: i128) -> Self {
+        WindowValue(x as f64)
+    }
+}
+impl From<u64> for WindowValue {
+    fn from(x: u64) -> Self {
+        WindowValue(x as f64)
+    }
+}
+
+/// Appends the rows of pool `name` for its `windows` windows; `values(k, len_ns)` gives the
+/// series values of window `k` of length `len_ns`.
+fn pool_windows(
+    rows: &mut Vec<SeriesRow>,
+    spec: &Scenario,
+    r: &ReplicationResult,
+    name: &str,
+    windows: usize,
+    values: impl Fn(usize, f64) -> Vec<(Series, f64)>,
+) {
+    let group = format!("pool:{name}");
+    for k in 0..windows {
+        let len = window_len(k, spec.interval, r.end) as f64;
+        if len <= 0.0 {
+            continue;
+        }
+        let time_s = (spec.interval.0 as f64 * k as f64) / 1e9;
+        for (series, value) in values(k, len) {
+            rows.push(SeriesRow {
+                replication: r.replication,
+                time_s,
+                series,
+                group: group.clone(),
+                value,
+            });
+        }
+    }
 }
 
 #[cfg(test)]

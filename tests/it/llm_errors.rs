@@ -1,24 +1,8 @@
 //! Bad LLM input: unknown catalog names, models that do not fit, bad traces, misplaced fields.
 
-use infersim::scenario::{Diagnostic, parse_str};
+use super::support::{find, problems, problems_in};
+use infersim::scenario::parse_str;
 use std::path::{Path, PathBuf};
-
-fn problems_in(src: &str, file: &Path) -> Vec<Diagnostic> {
-    match parse_str(src, file) {
-        Ok(_) => panic!("expected errors for:\n{src}"),
-        Err(e) => e.problems,
-    }
-}
-
-fn problems(src: &str) -> Vec<Diagnostic> {
-    problems_in(src, Path::new("bad.toml"))
-}
-
-fn find<'a>(ps: &'a [Diagnostic], path: &str) -> &'a Diagnostic {
-    ps.iter()
-        .find(|p| p.path == path)
-        .unwrap_or_else(|| panic!("no problem at {path}; got:\n{ps:#?}"))
-}
 
 fn scenario(pool: &str, step: &str, arrivals: &str) -> String {
     format!(

@@ -1,20 +1,8 @@
 //! Bad scenarios: every problem reported, each with its field path, line and column.
 
-use infersim::scenario::{Diagnostic, parse_str};
+use super::support::{find, problems};
+use infersim::scenario::parse_str;
 use std::path::Path;
-
-fn problems(src: &str) -> Vec<Diagnostic> {
-    match parse_str(src, Path::new("bad.toml")) {
-        Ok(_) => panic!("expected errors for:\n{src}"),
-        Err(e) => e.problems,
-    }
-}
-
-fn find<'a>(ps: &'a [Diagnostic], path: &str) -> &'a Diagnostic {
-    ps.iter()
-        .find(|p| p.path == path)
-        .unwrap_or_else(|| panic!("no problem at {path}; got:\n{ps:#?}"))
-}
 
 const GOOD: &str = r#"[scenario]
 horizon = "1h"

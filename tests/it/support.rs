@@ -3,6 +3,7 @@
 use infersim::domain::Scenario;
 use infersim::metrics::{Metric, ReplicationResult, SummaryRow, summarize};
 use infersim::run::{NoProgress, run_replications};
+use infersim::scenario::Diagnostic;
 use std::path::{Path, PathBuf};
 
 /// Path of a file in the repository.
@@ -56,4 +57,24 @@ pub fn assert_oracle(name: &str, estimate: (f64, f64), exact: f64, max_rel_half_
         (value - exact).abs() <= 3.0 * h,
         "{name}: estimate {value} ± {h} (95 %) is not within 3 half-widths of the exact {exact}"
     );
+}
+
+/// The problems of scenario text `src` read as if from `file`; fails the test if it is valid.
+pub fn problems_in(src: &str, file: &Path) -> Vec<Diagnostic> {
+    match infersim::scenario::parse_str(src, file) {
+        Ok(_) => panic!("expected errors for:\n{src}"),
+        Err(e) => e.problems,
+    }
+}
+
+/// The problems of scenario text `src` (as if from `bad.toml`).
+pub fn problems(src: &str) -> Vec<Diagnostic> {
+    problems_in(src, Path::new("bad.toml"))
+}
+
+/// The problem at field path `path`; fails the test, listing them all, if there is none.
+pub fn find<'a>(ps: &'a [Diagnostic], path: &str) -> &'a Diagnostic {
+    ps.iter()
+        .find(|p| p.path == path)
+        .unwrap_or_else(|| panic!("no problem at {path}; got:\n{ps:#?}"))
 }
