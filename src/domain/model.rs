@@ -769,7 +769,10 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         let gpu_pools: Vec<GpuPoolResult> = self
             .gpu_pools
             .into_iter()
-            .map(|p| GpuPoolResult::from_pool(p, end))
+            .map(|mut p| {
+                p.settle(end);
+                GpuPoolResult::from_pool(p, end)
+            })
             .collect();
         let timeseries_truncated = pools
             .iter()

@@ -13,4 +13,6 @@ pub use replication::{GpuPoolResult, PoolResult, ReplicationResult, WorkflowResu
 pub use summary::{
     Aggregate, SeriesRow, SummaryRow, ci95_half_width, series, series_rows, summarize,
 };
-pub use windowed::{WINDOW_CAP, WindowedCount, WindowedLevel, window_len};
+pub use windowed::{
+    SourceLevel, WINDOW_CAP, WindowedArea, WindowedCount, WindowedLevel, window_len,
+};

@@ -105,14 +105,6 @@ pub struct GpuPoolResult {
 impl GpuPoolResult {
     /// Closes the pool's integrals at `end`.
     pub fn from_pool(p: GpuPool, end: SimTime) -> GpuPoolResult {
-        fn sum_into(total: &mut Vec<i128>, w: Vec<i128>) {
-            if total.len() < w.len() {
-                total.resize(w.len(), 0);
-            }
-            for (t, x) in total.iter_mut().zip(w) {
-                *t += x;
-            }
-        }
         let mut r = GpuPoolResult {
             calls: p.stats,
             arrivals: 0,
@@ -131,24 +123,17 @@ impl GpuPoolResult {
             records: p.records.unwrap_or_default(),
         };
         (r.arrivals, r.arrival_windows) = p.arrivals.finish(end);
-        for rep in p.replicas {
-            let levels = &rep.levels;
-            r.running_at_end += levels.running.level() as u64;
-            r.waiting_at_end += levels.waiting.level() as u64;
+        let mut areas = p.levels;
+        for mut rep in p.replicas {
+            r.running_at_end += rep.levels.running.value() as u64;
+            r.waiting_at_end += rep.levels.waiting.value() as u64;
             r.kv_blocks_free_at_end += rep.free_blocks();
-            let levels = rep.into_levels();
-            let (i, w) = levels.busy.finish(end);
-            r.busy_integral += i;
-            sum_into(&mut r.busy_windows, w);
-            let (i, w) = levels.waiting.finish(end);
-            r.waiting_integral += i;
-            sum_into(&mut r.waiting_windows, w);
-            let (i, _) = levels.running.finish(end);
-            r.running_integral += i;
-            let (i, w) = levels.kv_tokens.finish(end);
-            r.kv_integral += i;
-            sum_into(&mut r.kv_windows, w);
+            rep.close_levels(end, &mut areas);
         }
+        (r.busy_integral, r.busy_windows) = areas.busy.finish(end);
+        (r.waiting_integral, r.waiting_windows) = areas.waiting.finish(end);
+        (r.running_integral, _) = areas.running.finish(end);
+        (r.kv_integral, r.kv_windows) = areas.kv_tokens.finish(end);
         r
     }
 }

@@ -162,6 +162,31 @@ fn fast_forward_gives_the_timings_of_stepping_every_iteration() {
 }
 
 #[test]
+fn fast_forward_equals_stepping_when_a_horizon_cuts_decode_runs() {
+    // No drain: the run stops at 20 minutes in the middle of decode runs; the tokens of the
+    // iterations that ended before it count.
+    for extra in ["kv_blocks = 600", ""] {
+        let ff = busy(3.0, 2, extra, false);
+        let mut step = ff.clone();
+        step.gpu_pools[0].fast_forward = false;
+        let (a, b) = (run1(&ff), run1(&step));
+        let (ra, rb) = (&a.gpu_pools[0], &b.gpu_pools[0]);
+        assert!(ra.running_at_end > 0, "calls are decoding at the horizon");
+        assert_eq!(ra.records, rb.records);
+        assert_eq!(ra.calls.output_tokens, rb.calls.output_tokens);
+        assert_eq!(ra.calls.iterations, rb.calls.iterations);
+        assert_eq!(ra.calls.itl.count(), rb.calls.itl.count());
+        assert_eq!(ra.calls.itl.sum_ns(), rb.calls.itl.sum_ns());
+        assert_eq!(ra.kv_integral, rb.kv_integral);
+        assert_eq!(ra.kv_windows, rb.kv_windows);
+        assert_eq!(ra.running_integral, rb.running_integral);
+        // The same terms summed in another order: equal to rounding.
+        let (x, y) = (ra.calls.ideal_compute_s, rb.calls.ideal_compute_s);
+        assert!((x - y).abs() <= 1e-12 * y, "{x} vs {y}");
+    }
+}
+
+#[test]
 fn every_call_is_accounted_for_and_kv_is_released() {
     // Without drain: arrived = completed + waiting + running at the end.
     let s = busy(6.0, 1, "kv_blocks = 2000", false);

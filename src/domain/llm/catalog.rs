@@ -7,15 +7,10 @@
 //! A name containing a dot must be quoted in TOML (`[model."llama-3.1-70b"]`), else the dot
 //! splits it into nested tables.
 //!
-//! INTERFACE CONTRACT (used by the serving model; do not rename):
-//! - `Catalog::builtin() -> Catalog` (the parsed built-in files; a parse failure is a bug and
-//!   is caught by a unit test; [`Catalog::try_builtin`] returns it as an error instead),
-//! - `Catalog::gpu(&self, name) -> Result<&GpuSpec, String>` and
-//!   `Catalog::model(&self, name) -> Result<&ModelSpec, String>`: the error lists known names,
-//! - `Catalog::perf(&self, gpu, tp) -> Result<PerfCoeffs, String>`: calibrated coefficients for
-//!   (gpu, TP), through the GPU's `calibration_proxy` and the nearest calibrated TP when needed,
-//! - `ModelSpec::weight_bytes()`, `ModelSpec::kv_bytes_per_token()`,
-//!   `ModelSpec::flops_per_token()`, `ModelSpec::attention_flops_per_token_ctx()`.
+//! Lookups: [`Catalog::gpu`] and [`Catalog::model`] (errors list the known names and
+//! suggest a near one), [`Catalog::perf`] (calibrated coefficients for a GPU and TP degree).
+//! Derived figures: [`ModelSpec::weight_bytes`], [`ModelSpec::kv_bytes_per_token`],
+//! [`ModelSpec::flops_per_token`], [`ModelSpec::attention_flops_per_token_ctx`].
 
 use super::perf::PerfCoeffs;
 use std::collections::BTreeMap;

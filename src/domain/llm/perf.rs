@@ -1,12 +1,10 @@
 //! Iteration time of one forward pass of a continuous batch: a roofline with calibrated
 //! coefficients.
 //!
-//! INTERFACE CONTRACT (used by the serving model; do not rename):
-//! - `PerfCoeffs` (serde, stored in `catalog/calibration.toml`),
-//! - `BatchShape` (below),
-//! - `IterationModel::new(&GpuSpec, &ModelSpec, tp: u32, PerfCoeffs) -> IterationModel`,
-//! - `IterationModel::time_s(&self, &BatchShape) -> f64` [s], > 0 for any non-empty batch,
-//!   deterministic, monotone non-decreasing in every field of the shape.
+//! [`IterationModel::new`] precomputes the constants of one (GPU, model, TP);
+//! [`IterationModel::time_s`] gives the duration [s] of one iteration of a [`BatchShape`]:
+//! 0 for an empty batch, else > 0, deterministic and monotone non-decreasing in every field.
+//! [`PerfCoeffs`] are stored in `catalog/calibration.toml`.
 //!
 //! # The form
 //!

@@ -9,7 +9,7 @@
 //! Ties go to the lowest replica index.
 
 use super::perf::{BatchShape, IterationModel};
-use super::replica::{CallStats, IterationTime, Replica, ReplicaConfig, Seq, Wake};
+use super::replica::{CallStats, IterationTime, PoolLevels, Replica, ReplicaConfig, Seq, Wake};
 use crate::engine::{SimDuration, SimTime, nanos_from_f64};
 use crate::metrics::WindowedCount;
 
@@ -70,6 +70,8 @@ pub struct GpuPool {
     model: IterationModel,
     /// Statistics of its calls.
     pub stats: CallStats,
+    /// Its levels over time, summed over the replicas.
+    pub levels: PoolLevels,
     /// Calls that reached the pool, per window.
     pub arrivals: WindowedCount,
     /// Calls rejected: longer than the model's context, or never fitting in a replica's KV
@@ -97,7 +99,8 @@ impl GpuPool {
         max_context: u32,
     ) -> GpuPool {
         GpuPool {
-            replicas: (0..replicas).map(|_| Replica::new(cfg, interval)).collect(),
+            replicas: (0..replicas).map(|_| Replica::new(cfg)).collect(),
+            levels: PoolLevels::new(interval),
             routing,
             next_rr: 0,
             model,
@@ -142,7 +145,10 @@ impl GpuPool {
         };
         let seq = Seq::new(task, step, self.next_serial, prompt, output, now);
         self.next_serial += 1;
-        Ok((r as u32, self.replicas[r].submit(now, seq)))
+        Ok((
+            r as u32,
+            self.replicas[r].submit(now, seq, &mut self.levels),
+        ))
     }
 
     /// Handles replica `replica`'s event; finished calls are appended to `done`.
@@ -159,12 +165,22 @@ impl GpuPool {
             generation,
             &self.model,
             &mut self.stats,
+            &mut self.levels,
             done,
         );
         if let Some(records) = &mut self.records {
             records.extend(done[from..].iter().map(|&seq| CallRecord { replica, seq }));
         }
         wake
+    }
+}
+
+impl GpuPool {
+    /// Ends the run at `end`: see [`Replica::settle`].
+    pub fn settle(&mut self, end: SimTime) {
+        for r in &mut self.replicas {
+            r.settle(end, &self.model, &mut self.stats, &mut self.levels);
+        }
     }
 }
 

@@ -31,7 +31,7 @@
 
 use super::perf::BatchShape;
 use crate::engine::SimTime;
-use crate::metrics::{LatencyHist, WindowedLevel};
+use crate::metrics::{LatencyHist, SourceLevel, WindowedArea};
 use std::collections::VecDeque;
 
 /// Time of one iteration of a given batch shape [ns], at least 1.
@@ -160,17 +160,42 @@ pub struct CallStats {
     pub ideal_memory_s: f64,
 }
 
-/// Levels of one replica over time (time-weighted, per window).
+/// Levels of a pool over time, summed over its replicas, integrated exactly per window.
 #[derive(Debug, Clone)]
+pub struct PoolLevels {
+    /// Replicas with a non-empty batch.
+    pub busy: WindowedArea,
+    /// Sequences waiting.
+    pub waiting: WindowedArea,
+    /// Sequences in batches.
+    pub running: WindowedArea,
+    /// Tokens whose KV is cached.
+    pub kv_tokens: WindowedArea,
+}
+
+impl PoolLevels {
+    /// Zero levels, windows of `interval`.
+    pub fn new(interval: crate::engine::SimDuration) -> PoolLevels {
+        PoolLevels {
+            busy: WindowedArea::new(interval),
+            waiting: WindowedArea::new(interval),
+            running: WindowedArea::new(interval),
+            kv_tokens: WindowedArea::new(interval),
+        }
+    }
+}
+
+/// One replica's share of the [`PoolLevels`].
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ReplicaLevels {
     /// 1 while the batch is non-empty.
-    pub busy: WindowedLevel,
+    pub busy: SourceLevel,
     /// Sequences waiting.
-    pub waiting: WindowedLevel,
+    pub waiting: SourceLevel,
     /// Sequences in the batch.
-    pub running: WindowedLevel,
+    pub running: SourceLevel,
     /// Tokens whose KV is cached.
-    pub kv_tokens: WindowedLevel,
+    pub kv_tokens: SourceLevel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,13 +238,13 @@ pub struct Replica {
     /// Shape of the segment's first iteration (a decode run's contexts grow by one token
     /// per sequence per iteration).
     shape: BatchShape,
-    /// Levels over time.
+    /// Its levels (their areas go to the pool's [`PoolLevels`]).
     pub levels: ReplicaLevels,
 }
 
 impl Replica {
     /// An idle replica; `levels` start at zero.
-    pub fn new(cfg: ReplicaConfig, interval: crate::engine::SimDuration) -> Replica {
+    pub fn new(cfg: ReplicaConfig) -> Replica {
         Replica {
             cfg,
             waiting: VecDeque::new(),
@@ -233,12 +258,7 @@ impl Replica {
             planned: 0,
             decode_run: false,
             shape: BatchShape::default(),
-            levels: ReplicaLevels {
-                busy: WindowedLevel::new(interval),
-                waiting: WindowedLevel::new(interval),
-                running: WindowedLevel::new(interval),
-                kv_tokens: WindowedLevel::new(interval),
-            },
+            levels: ReplicaLevels::default(),
         }
     }
 
@@ -285,15 +305,15 @@ impl Replica {
 
     /// Takes a new call at `now`. Returns the event to schedule, if any: a start when the
     /// replica was idle, or a cut of a fast-forwarded segment the call could join.
-    pub fn submit(&mut self, now: SimTime, seq: Seq) -> Option<Wake> {
+    pub fn submit(&mut self, now: SimTime, seq: Seq, areas: &mut PoolLevels) -> Option<Wake> {
         let was_empty = self.waiting.is_empty();
         self.waiting_tokens += u64::from(seq.target - seq.computed);
         self.waiting.push_back(seq);
-        self.levels.waiting.add(now, 1);
+        self.levels.waiting.add(&mut areas.waiting, now, 1);
         match self.phase {
             Phase::Idle => {
                 self.phase = Phase::Starting;
-                self.levels.busy.add(now, 1);
+                self.levels.busy.add(&mut areas.busy, now, 1);
                 Some(self.bump(now))
             }
             Phase::Starting => None,
@@ -334,6 +354,7 @@ impl Replica {
         generation: u32,
         model: &M,
         stats: &mut CallStats,
+        areas: &mut PoolLevels,
         done: &mut Vec<Seq>,
     ) -> Option<Wake> {
         if generation != self.generation {
@@ -342,9 +363,9 @@ impl Replica {
         match self.phase {
             Phase::Idle => return None,
             Phase::Starting => {}
-            Phase::Running => self.apply(now, model, stats, done),
+            Phase::Running => self.apply(now, model, stats, areas, done),
         }
-        self.form(now, model, stats)
+        self.form(now, model, stats, areas)
     }
 
     /// Applies the `planned` iterations of the segment that ends at `now`.
@@ -353,6 +374,7 @@ impl Replica {
         now: SimTime,
         model: &M,
         stats: &mut CallStats,
+        areas: &mut PoolLevels,
         done: &mut Vec<Seq>,
     ) {
         let m = self.planned;
@@ -382,7 +404,9 @@ impl Replica {
                 stats.itl.record_n(w[1].saturating_since(w[0]).0, n);
             }
             for e in &self.ends[..m] {
-                self.levels.kv_tokens.add(*e, n as i64);
+                self.levels
+                    .kv_tokens
+                    .add(&mut areas.kv_tokens, *e, n as i64);
             }
             self.kv_tokens += n * m as u64;
             stats.output_tokens += n * m as u64;
@@ -414,7 +438,9 @@ impl Replica {
                 }
             }
             self.kv_tokens += written;
-            self.levels.kv_tokens.add(now, written as i64);
+            self.levels
+                .kv_tokens
+                .add(&mut areas.kv_tokens, now, written as i64);
         }
         // Calls that emitted their last token leave the batch, in order.
         let before = self.running.len();
@@ -439,18 +465,24 @@ impl Replica {
         if finished > 0 {
             self.free_blocks += freed_blocks;
             self.kv_tokens -= freed_tokens;
-            self.levels.kv_tokens.add(now, -(freed_tokens as i64));
-            self.levels.running.add(now, -(finished as i64));
+            self.levels
+                .kv_tokens
+                .add(&mut areas.kv_tokens, now, -(freed_tokens as i64));
+            self.levels
+                .running
+                .add(&mut areas.running, now, -(finished as i64));
         }
     }
 
     /// Preempts the last running sequence (recompute): frees its blocks and puts it at the
     /// front of the waiting queue.
-    fn preempt_last(&mut self, now: SimTime, stats: &mut CallStats) {
+    fn preempt_last(&mut self, now: SimTime, stats: &mut CallStats, areas: &mut PoolLevels) {
         let mut s = self.running.pop().expect("preempt from a non-empty batch");
         self.free_blocks += u64::from(s.blocks);
         self.kv_tokens -= u64::from(s.computed);
-        self.levels.kv_tokens.add(now, -i64::from(s.computed));
+        self.levels
+            .kv_tokens
+            .add(&mut areas.kv_tokens, now, -i64::from(s.computed));
         s.blocks = 0;
         s.computed = 0;
         s.chunk = 0;
@@ -459,8 +491,8 @@ impl Replica {
         stats.preemptions += 1;
         self.waiting_tokens += u64::from(s.target);
         self.waiting.push_front(s);
-        self.levels.running.add(now, -1);
-        self.levels.waiting.add(now, 1);
+        self.levels.running.add(&mut areas.running, now, -1);
+        self.levels.waiting.add(&mut areas.waiting, now, 1);
     }
 
     /// Forms the next batch at `now` and plans its segment.
@@ -469,10 +501,11 @@ impl Replica {
         now: SimTime,
         model: &M,
         stats: &mut CallStats,
+        areas: &mut PoolLevels,
     ) -> Option<Wake> {
         if self.running.is_empty() && self.waiting.is_empty() {
             self.phase = Phase::Idle;
-            self.levels.busy.add(now, -1);
+            self.levels.busy.add(&mut areas.busy, now, -1);
             return None;
         }
         self.phase = Phase::Running;
@@ -495,7 +528,7 @@ impl Replica {
             while need > self.free_blocks {
                 preempted = true;
                 let victim_is_self = self.running.len() - 1 == i;
-                self.preempt_last(now, stats);
+                self.preempt_last(now, stats, areas);
                 if victim_is_self {
                     break 'running;
                 }
@@ -533,8 +566,8 @@ impl Replica {
                     stats.wait.record(now.saturating_since(s.arrived).0);
                 }
                 self.running.push(s);
-                self.levels.waiting.add(now, -1);
-                self.levels.running.add(now, 1);
+                self.levels.waiting.add(&mut areas.waiting, now, -1);
+                self.levels.running.add(&mut areas.running, now, 1);
             }
         }
         // The batch's shape; a pure-decode batch may run for many iterations.
@@ -613,9 +646,36 @@ impl Replica {
         lo as usize
     }
 
-    /// Closes the level integrals at `end`.
-    pub fn into_levels(self) -> ReplicaLevels {
-        self.levels
+    /// Ends the run at `end` (a horizon): applies the iterations of a fast-forwarded decode
+    /// run that ended before `end`, as their own events would have (stepping handles events
+    /// strictly before the horizon only). Calls stay in flight; none finishes here, since a
+    /// decode run ends at its first finish.
+    pub fn settle<M: IterationTime>(
+        &mut self,
+        end: SimTime,
+        model: &M,
+        stats: &mut CallStats,
+        areas: &mut PoolLevels,
+    ) {
+        if self.phase != Phase::Running || !self.decode_run {
+            return;
+        }
+        let m = self.ends[..self.planned].partition_point(|e| *e < end);
+        if m == 0 || m == self.planned {
+            return;
+        }
+        self.planned = m;
+        let mut none = Vec::new();
+        self.apply(self.ends[m - 1], model, stats, areas, &mut none);
+        debug_assert!(none.is_empty());
+    }
+
+    /// Closes its levels' last rectangles at `end` into the pool's `areas`.
+    pub fn close_levels(&mut self, end: SimTime, areas: &mut PoolLevels) {
+        self.levels.busy.close(&mut areas.busy, end);
+        self.levels.waiting.close(&mut areas.waiting, end);
+        self.levels.running.close(&mut areas.running, end);
+        self.levels.kv_tokens.close(&mut areas.kv_tokens, end);
     }
 }
 

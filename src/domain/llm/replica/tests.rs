@@ -29,7 +29,8 @@ enum Ev {
 /// Drives one replica through `calls` = (arrival ns, prompt, output); returns the finished
 /// calls sorted by serial, the stats, the events handled and the replica.
 fn drive(calls: &[(u64, u32, u32)], c: ReplicaConfig) -> (Vec<Seq>, CallStats, u64, Replica) {
-    let mut r = Replica::new(c, SimDuration::from_secs(60));
+    let mut r = Replica::new(c);
+    let mut areas = PoolLevels::new(SimDuration::from_secs(60));
     let mut sched = Scheduler::new();
     for (i, &(at, _, _)) in calls.iter().enumerate() {
         sched.schedule_at(SimTime(at), Ev::Arrive(i)).unwrap();
@@ -44,9 +45,9 @@ fn drive(calls: &[(u64, u32, u32)], c: ReplicaConfig) -> (Vec<Seq>, CallStats, u
             Ev::Arrive(i) => {
                 let (_, p, o) = calls[i];
                 assert!(r.fits(p, o));
-                r.submit(now, Seq::new(0, 0, i as u64, p, o, now))
+                r.submit(now, Seq::new(0, 0, i as u64, p, o, now), &mut areas)
             }
-            Ev::Wake(g) => r.on_event(now, g, &Linear, &mut stats, &mut done),
+            Ev::Wake(g) => r.on_event(now, g, &Linear, &mut stats, &mut areas, &mut done),
         };
         if let Some(w) = wake {
             sched
@@ -173,7 +174,7 @@ fn preemption_recomputes_the_latest_admitted_call() {
 
 #[test]
 fn a_call_that_never_fits_is_detected() {
-    let r = Replica::new(cfg(true, 10), SimDuration::from_secs(60));
+    let r = Replica::new(cfg(true, 10));
     assert!(r.fits(100, 61)); // 160 tokens = 10 blocks
     assert!(!r.fits(100, 62));
 }
