@@ -199,6 +199,9 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         );
     }
     let rows = aggregate.rows();
+    for w in report_text::run_warnings(&spec, &rows) {
+        eprintln!("{w}");
+    }
     outputs.finish(&rows, &info).map_err(bad_output)?;
     if !args.quiet {
         print(&report_text::run_summary(&spec, &rows, &info, &dir))?;

@@ -169,14 +169,6 @@ pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &P
             find(rows, &g, Metric::KvUtilization, "mean"),
             find(rows, &g, Metric::Preemptions, "total"),
         );
-        let rejected = find(rows, &g, Metric::CallsRejected, "total");
-        if rejected != "0" && rejected != "-" {
-            let _ = writeln!(
-                s,
-                "  warning: {rejected} call(s) on `{}` could never fit in a replica's KV cache and were rejected",
-                p.name
-            );
-        }
     }
     let requests = if spec.record_calls {
         ", requests.csv"
@@ -189,4 +181,23 @@ pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &P
         dir.display()
     );
     s
+}
+
+/// Warnings about a finished run (printed to stderr, even with `--quiet`).
+pub fn run_warnings(spec: &Scenario, rows: &[SummaryRow]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in &spec.gpu_pools {
+        let g = format!("pool:{}", p.name);
+        let rejected = find(rows, &g, Metric::CallsRejected, "total");
+        if rejected != "0" && rejected != "-" {
+            out.push(format!(
+                "warning: {rejected} call(s) per replication on gpu_pool.{} were rejected: longer than {}'s context of {} tokens, or never fitting in a replica's KV cache ({} tokens)",
+                p.name,
+                p.model_name,
+                p.model.max_context_tokens,
+                p.kv_blocks * u64::from(p.block_size)
+            ));
+        }
+    }
+    out
 }

@@ -578,6 +578,18 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         replica: u32,
         w: Wake,
     ) -> Result<(), SimError> {
+        if w.at == SimTime::MAX {
+            // Iteration ends saturate at the end of the clock.
+            let (pool, _) = self.replica_owner[replica as usize];
+            let name = &self.spec.gpu_pools[pool as usize].name;
+            return Err(self.overflow(
+                sched.now(),
+                format!(
+                    "gpu_pool.{name} (an iteration time: check the GPU's and the model's figures)"
+                ),
+                SimDuration(u64::MAX - sched.now().0),
+            ));
+        }
         sched.schedule_late_at(
             w.at,
             Event::LlmWake {

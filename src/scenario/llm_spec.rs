@@ -25,6 +25,8 @@ pub const DEFAULT_BLOCK_SIZE: i64 = 16;
 pub const MAX_REPLICAS: i64 = 100_000;
 /// Largest tensor-parallel degree.
 pub const MAX_TENSOR_PARALLEL: i64 = 64;
+/// Most KV blocks per replica (given or derived).
+pub const MAX_KV_BLOCKS: f64 = 1e12;
 /// Largest token count of one call (prompt or output).
 pub const MAX_TOKENS: f64 = 10_000_000.0;
 
@@ -185,12 +187,36 @@ pub(super) fn gpu_pool(
     let reserve = f64::from(tp) * reserve_gb * 1e9;
     let free = memory - weights - reserve;
     let derived_blocks = (free / (kv_per_token * f64::from(block_size))).floor();
+    let does_not_fit = |missing_gb: f64, what: &str| {
+        format!(
+            "{model_name} does not fit on {tp} x {gpu_name}: {:.1} GB usable ({:.0} GB HBM x {util}) minus {:.1} GB of weights and {:.1} GB reserve leaves {what}; {missing_gb:.1} GB missing. Use a larger tensor_parallel or a GPU with more memory",
+            memory / 1e9,
+            f64::from(tp) * gpu.hbm_bytes() / 1e9,
+            weights / 1e9,
+            reserve / 1e9,
+        )
+    };
     let kv_blocks = match rp.kv_blocks {
-        Some(b) if (1..=1_000_000_000_000).contains(&b) => b as u64,
+        // A measured block count still needs the weights to fit.
+        _ if free <= 0.0 => {
+            ctx.err(
+                &p("tensor_parallel"),
+                does_not_fit(-free / 1e9, "nothing for the KV cache"),
+            );
+            return None;
+        }
+        Some(b) if (1..=MAX_KV_BLOCKS as i64).contains(&b) => b as u64,
         Some(b) => {
             ctx.err(
                 &p("kv_blocks"),
-                format!("expected a number of KV blocks from 1 to 10^12, found {b}"),
+                format!("expected a number of KV blocks from 1 to {MAX_KV_BLOCKS:e}, found {b}"),
+            );
+            return None;
+        }
+        None if derived_blocks > MAX_KV_BLOCKS => {
+            ctx.err(
+                &p("gpu"),
+                format!("the KV cache would hold {derived_blocks:e} blocks (more than {MAX_KV_BLOCKS:e}): check the GPU's hbm_gb and the model's KV bytes per token ({kv_per_token} B)"),
             );
             return None;
         }
@@ -199,13 +225,7 @@ pub(super) fn gpu_pool(
             let missing = (f64::from(block_size) * kv_per_token - free) / 1e9;
             ctx.err(
                 &p("tensor_parallel"),
-                format!(
-                    "{model_name} does not fit on {tp} x {gpu_name}: {:.1} GB usable ({:.0} GB HBM x {util}) minus {:.1} GB of weights and {:.1} GB reserve leaves no room for the KV cache; {missing:.1} GB missing. Use a larger tensor_parallel, a GPU with more memory, or set kv_blocks",
-                    memory / 1e9,
-                    f64::from(tp) * gpu.hbm_bytes() / 1e9,
-                    weights / 1e9,
-                    reserve / 1e9,
-                ),
+                does_not_fit(missing, "less than one KV block"),
             );
             return None;
         }
@@ -310,6 +330,38 @@ fn token_dist(
             }
         }
     };
+    // Every given field must belong to the family.
+    let allowed: &[&str] = match d.dist.as_deref() {
+        Some("constant") => &["value"],
+        Some("exponential") => &["mean", "min", "max"],
+        Some("lognormal" | "gamma") => &["mean", "cv", "min", "max"],
+        Some("uniform") => &["min", "max"],
+        _ => &["mean", "cv", "min", "max", "value"],
+    };
+    let given = [
+        ("mean", d.mean.is_some()),
+        ("cv", d.cv.is_some()),
+        ("min", d.min.is_some()),
+        ("max", d.max.is_some()),
+        ("value", d.value.is_some()),
+    ];
+    let stray: Vec<&str> = given
+        .iter()
+        .filter(|(f, present)| *present && !allowed.contains(f))
+        .map(|(f, _)| *f)
+        .collect();
+    if !stray.is_empty() {
+        ctx.err(
+            &field(stray[0]),
+            format!(
+                "`{}` is not a parameter of the {} token distribution (it takes: {})",
+                stray.join("`, `"),
+                d.dist.as_deref().unwrap_or("?"),
+                allowed.join(", ")
+            ),
+        );
+        return None;
+    }
     let lo = match d.min {
         None => Some(1.0),
         v => positive(ctx, "min", v, "the smallest count"),

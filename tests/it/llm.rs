@@ -337,3 +337,23 @@ fn a_call_longer_than_the_models_context_is_rejected() {
         (3, 0)
     );
 }
+
+#[test]
+fn every_router_spreads_simultaneous_long_prompts_over_idle_replicas() {
+    // Eight 4,000-token prompts 10 ms apart on four replicas: a replica busy with a prefill
+    // is loaded (queued or cached tokens, or calls), so the next call goes to an idle one.
+    for routing in ["round_robin", "least_outstanding", "least_kv_load"] {
+        let mut s = scenario_from_str(&llm_scenario(
+            "process = \"renewal\"\ninterarrival = { dist = \"deterministic\", mean_s = 0.01 }\nmax_arrivals = 8",
+            "input_tokens = 4000\noutput_tokens = 20",
+            &format!("replicas = 4\nrouting = \"{routing}\""),
+            "",
+        ));
+        s.record_calls = true;
+        let r = run1(&s);
+        let mut recs = r.gpu_pools[0].records.clone();
+        recs.sort_by_key(|c| c.seq.serial);
+        let replicas: Vec<u32> = recs.iter().map(|c| c.replica).collect();
+        assert_eq!(replicas, [0, 1, 2, 3, 0, 1, 2, 3], "{routing}");
+    }
+}

@@ -121,6 +121,17 @@ output_tokens = "lots"
     find(&ps, "workflow.w.steps[3].input_tokens.mean");
     find(&ps, "workflow.w.steps[3].input_tokens.cv");
     find(&ps, "workflow.w.steps[3].output_tokens");
+    let ps = problems(&scenario(
+        POOL,
+        "input_tokens = { dist = \"exponential\", mean = 100, cv = 3 }\noutput_tokens = 5",
+        "rate_per_s = 1",
+    ));
+    let p = find(&ps, "workflow.w.steps[0].input_tokens.cv");
+    assert!(
+        p.message.contains("not a parameter of the exponential"),
+        "{}",
+        p.message
+    );
     // With the other steps fixed, the missing tokens are reported.
     let src = src
         .replace(
@@ -243,4 +254,40 @@ calibration_proxy = "h100-sxm"
             .any(|p| p.path == "gpu.my-gpu" && p.message.contains("hbm_gb")),
         "{ps:#?}"
     );
+}
+
+#[test]
+fn a_measured_kv_block_count_still_needs_the_weights_to_fit() {
+    let ps = problems(&scenario(
+        "model = \"llama-3.1-405b\"\ngpu = \"h100-sxm\"\ntensor_parallel = 4\nkv_blocks = 10",
+        TOKENS,
+        "rate_per_s = 1",
+    ));
+    let p = find(&ps, "gpu_pool.g.tensor_parallel");
+    assert!(p.message.contains("does not fit"), "{}", p.message);
+}
+
+#[test]
+fn an_absurd_gpu_gives_a_clock_error_not_a_silent_result() {
+    // 1e-12 TFLOP/s: an iteration takes longer than the simulation clock holds.
+    let src = scenario(
+        "model = \"llama-3.1-8b\"\ngpu = \"slow\"",
+        TOKENS,
+        "rate_per_s = 1\nmax_arrivals = 1",
+    ) + r#"
+[gpu.slow]
+bf16_tflops = 1e-12
+fp8_tflops = 1e-12
+hbm_gb = 80
+mem_bw_tbps = 3
+tdp_w = 700
+idle_w = 70
+interconnect_gbps = 450
+price_usd = 1
+calibration_proxy = "h100-sxm"
+"#;
+    let s = parse_str(&src, Path::new("slow.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let e = infersim::run::run_replication(&s, 0, &infersim::run::NoProgress).unwrap_err();
+    assert!(e.is_input_error());
+    assert!(e.to_string().contains("gpu_pool.g"), "{e}");
 }

@@ -34,6 +34,11 @@ use crate::engine::SimTime;
 use crate::metrics::{LatencyHist, SourceLevel, WindowedArea};
 use std::collections::VecDeque;
 
+/// Most iterations planned in one fast-forwarded decode run: a longer run continues in the
+/// next (with the same timings), so the plan's memory and the work a cut discards stay
+/// bounded whatever the output lengths.
+pub const MAX_RUN_ITERATIONS: u64 = 16_384;
+
 /// Time of one iteration of a given batch shape [ns], at least 1.
 pub trait IterationTime {
     /// The iteration's duration [ns] (>= 1).
@@ -282,15 +287,20 @@ impl Replica {
         self.running.iter().chain(self.waiting.iter())
     }
 
-    /// KV load at `now` for routing: tokens cached after the last iteration that ended
-    /// before `now`, plus the prompt tokens still to prefill of the waiting calls.
+    /// KV load at `now` for routing [tokens]: the tokens the cache will hold at the end of
+    /// the iteration in progress (cached ones plus the prefill chunks and decode tokens being
+    /// computed), plus the prompt tokens still to prefill of the waiting calls.
     pub fn kv_load(&self, now: SimTime) -> u64 {
-        let mut cached = self.kv_tokens;
-        if self.phase == Phase::Running && self.decode_run {
-            let done = self.ends[..self.planned].partition_point(|e| *e < now) as u64;
-            cached += done * self.running.len() as u64;
-        }
-        cached + self.waiting_tokens
+        let in_progress = match self.phase {
+            Phase::Running if self.decode_run => {
+                // Iterations of the run that ended before now, and the one in progress.
+                let done = self.ends[..self.planned].partition_point(|e| *e < now) as u64;
+                (done + 1) * self.running.len() as u64
+            }
+            Phase::Running => self.running.iter().map(|s| u64::from(s.chunk)).sum(),
+            Phase::Idle | Phase::Starting => 0,
+        };
+        self.kv_tokens + in_progress + self.waiting_tokens
     }
 
     /// KV blocks not allocated.
@@ -615,7 +625,8 @@ impl Replica {
             .iter()
             .map(|s| s.output - s.generated)
             .min()
-            .unwrap_or(1) as u64;
+            .unwrap_or(1)
+            .min(MAX_RUN_ITERATIONS as u32) as u64;
         let available = self.free_blocks
             + self
                 .running

@@ -178,3 +178,17 @@ fn a_call_that_never_fits_is_detected() {
     assert!(r.fits(100, 61)); // 160 tokens = 10 blocks
     assert!(!r.fits(100, 62));
 }
+
+#[test]
+fn a_very_long_output_runs_in_bounded_segments_with_the_same_timings() {
+    let calls = [(0, 10, 40_000), (5_000_000_000, 100, 50)];
+    let (ff, _, ff_events, _) = drive(&calls, cfg(true, 10_000));
+    let (step, _, step_events, _) = drive(&calls, cfg(false, 10_000));
+    assert_eq!(ff, step);
+    // 40,000 decode iterations in runs of at most MAX_RUN_ITERATIONS, plus the second call.
+    assert!(
+        ff_events >= 40_000 / MAX_RUN_ITERATIONS && ff_events < 20,
+        "{ff_events}"
+    );
+    assert!(step_events > 40_000);
+}
