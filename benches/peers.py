@@ -18,6 +18,7 @@ import argparse, os, pathlib, shutil, subprocess, sys, tempfile, time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PEERS = (ROOT / ".." / "shared" / "peers").resolve()
+TARGET = ROOT / os.environ.get("CARGO_TARGET_DIR", "target")
 N_BIG, N_SMALL = 10_000_000, 1_000_000
 LAM, MU, C, SEED = "3.6", "1", "4", "1"
 
@@ -52,7 +53,10 @@ def main():
         sys.exit("needs GNU time at /usr/bin/time (Debian package `time`)")
 
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    infersim = ROOT / "target" / "release" / "infersim"
+    if not (PEERS / "bare_mmc").is_dir():
+        sys.exit(f"the peer programs are not here: {PEERS} (they live beside the project, in "
+                 "../shared/peers, on the project's own machines); this script compares against them")
+    infersim = TARGET / "release" / "infersim"
     work = pathlib.Path(tempfile.mkdtemp(prefix="infersim-peers-"))
     shutil.copytree(PEERS / "bare_mmc", work / "bare_mmc")
     subprocess.run(["cargo", "build", "--release", "--quiet", "--manifest-path",
@@ -79,7 +83,7 @@ def main():
     rows.append(("infersim", N_SMALL, w_inf6, m_inf6))
     w_simpy = None
     if not a.skip_simpy:
-        venv = ROOT / "target" / "peers-venv"
+        venv = TARGET / "peers-venv"
         py = venv / "bin" / "python"
         if not py.exists():
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

@@ -9,10 +9,12 @@ vLLM-style simulator and about 60 s (1.6 GB) for a Python one on this trace.
 
 Usage: python3 benches/trace_replay.py [--repeat N]   (best wall time of N runs)
 """
-import argparse, json, pathlib, subprocess, sys, tempfile, time
+import argparse, json, os, pathlib, subprocess, sys, tempfile, time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BIN = ROOT / "target" / "release" / "infersim"
+# Cargo's target folder: $CARGO_TARGET_DIR when set (relative to the project), else target/.
+TARGET = ROOT / os.environ.get("CARGO_TARGET_DIR", "target")
+BIN = TARGET / "release" / "infersim"
 
 
 def main():

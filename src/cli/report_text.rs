@@ -38,7 +38,7 @@ pub fn describe(spec: &Scenario) -> String {
             s,
             "  arrivals.{}: {:.4} tasks/s of workflow `{}`",
             a.name,
-            1.0 / a.mean_interarrival_s(),
+            spec.arrival_rate(a),
             spec.workflows[a.workflow.0 as usize].name
         );
     }
@@ -188,6 +188,30 @@ pub fn run_warnings(spec: &Scenario, rows: &[SummaryRow]) -> Vec<String> {
     let mut out = Vec::new();
     for p in &spec.gpu_pools {
         let g = format!("pool:{}", p.name);
+        if !p.perf_source.starts_with("calibrated ") {
+            out.push(format!(
+                "note: gpu_pool.{}: {} (iteration times are extrapolated, see docs/ARCHITECTURE.md)",
+                p.name, p.perf_source
+            ));
+        }
+        // Saturation: more calls wait, on average or at the end, than all batches can hold.
+        let slots = f64::from(p.replicas) * f64::from(p.max_num_seqs);
+        let value = |m: Metric, stat: &str| {
+            rows.iter()
+                .find(|r| r.group == g && r.metric == m && r.stat == stat)
+                .and_then(|r| r.value)
+                .unwrap_or(0.0)
+        };
+        let (queue, at_end) = (
+            value(Metric::QueueLength, "mean"),
+            value(Metric::CallsWaitingAtEnd, "total"),
+        );
+        if queue >= slots || at_end >= slots {
+            out.push(format!(
+                "warning: gpu_pool.{} is saturated: {queue:.0} calls wait on average and {at_end:.0} at the end, more than its {slots:.0} batch slots ({} replicas x max_num_seqs {}); its queue grows while the load lasts: add replicas or lower the load",
+                p.name, p.replicas, p.max_num_seqs
+            ));
+        }
         let rejected = find(rows, &g, Metric::CallsRejected, "total");
         if rejected != "0" && rejected != "-" {
             out.push(format!(

@@ -99,22 +99,6 @@ pub struct TraceRequest {
 }
 
 impl ArrivalSpec {
-    /// Mean time between arrivals [s] (a trace: its span over its requests − 1).
-    pub fn mean_interarrival_s(&self) -> f64 {
-        match &self.process {
-            ArrivalProcess::Renewal(d) => d.mean_s(),
-            ArrivalProcess::Trace(t) => {
-                let n = t.requests.len();
-                let span = t.requests.last().map_or(0, |r| r.at_ns) as f64 / 1e9;
-                if n > 1 {
-                    span / (n - 1) as f64
-                } else {
-                    f64::INFINITY
-                }
-            }
-        }
-    }
-
     /// Arrivals this process can produce at most (a trace: its rows).
     pub fn max_count(&self) -> Option<u64> {
         let own = match &self.process {
@@ -296,12 +280,37 @@ impl Scenario {
         None
     }
 
+    /// Mean arrival rate of process `a` over the part of the run it feeds [1/s]: a renewal
+    /// process's 1 / mean gap; a trace's replayed rows (before the horizon, up to
+    /// `max_arrivals`) over the horizon, or over their span when there is none.
+    pub fn arrival_rate(&self, a: &ArrivalSpec) -> f64 {
+        match &a.process {
+            ArrivalProcess::Renewal(d) => 1.0 / d.mean_s(),
+            ArrivalProcess::Trace(t) => {
+                let limit = self.horizon.map_or(u64::MAX, |h| h.0);
+                let cap = a.max_arrivals.unwrap_or(u64::MAX);
+                let replayed: Vec<&TraceRequest> = t
+                    .requests
+                    .iter()
+                    .take_while(|r| r.at_ns < limit)
+                    .take(usize::try_from(cap).unwrap_or(usize::MAX))
+                    .collect();
+                let n = replayed.len() as f64;
+                match (self.horizon, replayed.last()) {
+                    (Some(h), _) => n / h.as_secs_f64(),
+                    (None, Some(last)) if last.at_ns > 0 => (n - 1.0) / (last.at_ns as f64 / 1e9),
+                    _ => 0.0,
+                }
+            }
+        }
+    }
+
     /// Offered load per CPU pool: ρ = Σ arrival rate × fan-out × mean service / servers.
     /// A value >= 1 means the queue grows without bound (the pool is unstable).
     pub fn offered_load(&self) -> Vec<f64> {
         let mut work = vec![0.0; self.cpu_pools.len()];
         for a in &self.arrivals {
-            let rate = 1.0 / a.mean_interarrival_s();
+            let rate = self.arrival_rate(a);
             for step in &self.workflows[a.workflow.0 as usize].steps {
                 if let StepKind::Cpu { pool, service } = &step.kind {
                     work[pool.0 as usize] += rate * f64::from(step.fanout) * service.mean_s();

@@ -907,15 +907,27 @@ impl Calibration {
     /// excluded rows.
     pub fn table(&self) -> String {
         let mut s = String::new();
+        let models: Vec<&str> = MODELS.iter().map(|m| m.0).collect();
         let _ = writeln!(
             s,
-            "Calibration of the iteration-time roofline on {} ({} rows)\n",
-            self.data_name, self.rows
+            "Calibration of the iteration-time roofline on {} ({} rows: {} measured on {})\n\
+             Fit per (GPU, TP) on the training rows; every third distinct (model, prompt, batch,\n\
+             output tokens) configuration is held out with its repeats. MAPE = mean absolute\n\
+             percentage error of prompt_time (prefill of the batch) and token_time (one decode\n\
+             iteration), train (tr) / held out (te). Form and method: docs/ARCHITECTURE.md.\n",
+            self.data_name,
+            self.rows,
+            models.join(", "),
+            HARDWARE.map(|h| h.0).join(", ")
         );
         s.push_str(&self.mape_lines(""));
         let _ = writeln!(
             s,
-            "\n{:<16} {:>3}  {:>5} {:>9} {:>5}  {:>5} {:>5}  {:>12} {:>14} {:>10}",
+            "\nCoefficients: model FLOPs utilisation up to / beyond `knee` tokens per iteration,\n\
+             memory-bandwidth utilisation, achieved share of the interconnect bandwidth, and\n\
+             overheads per layer (every iteration / extra with prefill) and per decoding sequence.\n\
+             Bounds of the search: mfu <= 0.8, mbu <= 1.\n\
+             \n{:<16} {:>3}  {:>5} {:>9} {:>5}  {:>5} {:>5}  {:>12} {:>14} {:>10}",
             "gpu",
             "TP",
             "mfu",
@@ -952,7 +964,7 @@ impl Calibration {
         for (g, e) in self.excluded() {
             let _ = writeln!(
                 s,
-                "  line {}: {} {} TP{} prompt {} x batch {} (tokens {}): {} time implies MFU {:.2}",
+                "  line {}: {} {} TP{} prompt {} x batch {} ({} output tokens): {} time implies MFU {:.2}",
                 e.line,
                 e.model,
                 g.hardware,
