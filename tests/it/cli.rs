@@ -338,3 +338,35 @@ fn the_quickstart_writes_requests_csv_with_one_row_per_finished_call() {
     let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     assert!(ts.contains(",kv_utilization,pool:llama70b,"));
 }
+
+#[test]
+fn a_saturated_gpu_pool_is_flagged_on_stderr_even_when_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "sat.toml",
+        r#"[scenario]
+horizon = "2m"
+[arrivals.a]
+workflow = "w"
+rate_per_s = 60
+[gpu_pool.g]
+model = "llama-3.1-8b"
+gpu = "h100-sxm"
+max_num_seqs = 16
+[[workflow.w.steps]]
+name = "s"
+kind = "llm"
+pool = "g"
+input_tokens = 1000
+output_tokens = 200
+"#,
+    );
+    run_to(&f, dir.path().join("out"))
+        .arg("--quiet")
+        .assert()
+        .success()
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("gpu_pool.g is saturated"))
+        .stderr(predicate::str::contains("no calibration at TP1"));
+}
