@@ -69,6 +69,17 @@ pub enum SimErrorKind {
         /// When it was drawn [s].
         now_s: f64,
     },
+    /// A GPU replica's iterations end past the end of the simulation clock: the GPU's or the
+    /// model's figures make an iteration absurdly long. A problem of the input.
+    #[error(
+        "iterations of gpu_pool.{pool} end past the end of the simulation clock (about 584 years) at simulated time {now_s} s: check the GPU's and the model's figures"
+    )]
+    IterationOverflow {
+        /// The GPU pool.
+        pool: String,
+        /// When the iterations were planned [s].
+        now_s: f64,
+    },
     /// A distribution has no sampler (validation should have rejected it).
     #[error("invalid distribution at {source_field}: {message}")]
     InvalidDistribution {
@@ -119,6 +130,7 @@ impl SimError {
         matches!(
             *self.0,
             SimErrorKind::ClockOverflow { .. }
+                | SimErrorKind::IterationOverflow { .. }
                 | SimErrorKind::Stalled { .. }
                 | SimErrorKind::Overloaded { .. }
         )
@@ -302,6 +314,10 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 block_size: g.block_size,
                 kv_blocks: g.kv_blocks,
                 fast_forward: g.fast_forward,
+                stop_at: match spec.horizon {
+                    Some(h) if !spec.drain => SimTime(h.0),
+                    _ => SimTime::MAX,
+                },
             };
             let model = IterationModel::new(&g.gpu, &g.model, g.tensor_parallel, g.perf);
             gpu_pools.push(GpuPool::new(
@@ -581,14 +597,11 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         if w.at == SimTime::MAX {
             // Iteration ends saturate at the end of the clock.
             let (pool, _) = self.replica_owner[replica as usize];
-            let name = &self.spec.gpu_pools[pool as usize].name;
-            return Err(self.overflow(
-                sched.now(),
-                format!(
-                    "gpu_pool.{name} (an iteration time: check the GPU's and the model's figures)"
-                ),
-                SimDuration(u64::MAX - sched.now().0),
-            ));
+            return Err(SimErrorKind::IterationOverflow {
+                pool: self.spec.gpu_pools[pool as usize].name.clone(),
+                now_s: sched.now().as_secs_f64(),
+            }
+            .into());
         }
         sched.schedule_late_at(
             w.at,

@@ -128,6 +128,8 @@ impl GpuPoolResult {
             r.running_at_end += rep.levels.running.value() as u64;
             r.waiting_at_end += rep.levels.waiting.value() as u64;
             r.kv_blocks_free_at_end += rep.free_blocks();
+            r.calls.ideal_compute_s += rep.ideal_s.0;
+            r.calls.ideal_memory_s += rep.ideal_s.1;
             rep.close_levels(end, &mut areas);
         }
         (r.busy_integral, r.busy_windows) = areas.busy.finish(end);

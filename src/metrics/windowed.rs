@@ -133,7 +133,11 @@ impl WindowedLevel {
 pub struct WindowedArea {
     interval: u64,
     total: i128,
-    windows: Vec<i128>,
+    /// Area of partly covered windows.
+    partial: Vec<i128>,
+    /// Difference array of fully covered windows: `level × interval` added at the first and
+    /// taken away after the last, so a long rectangle costs O(1), not O(windows).
+    full: Vec<i128>,
     truncated: bool,
 }
 
@@ -143,12 +147,21 @@ impl WindowedArea {
         WindowedArea {
             interval: interval.0.max(1),
             total: 0,
-            windows: Vec::new(),
+            partial: Vec::new(),
+            full: Vec::new(),
             truncated: false,
         }
     }
 
-    /// Adds `level × (t1 − t0)` [level·ns], split exactly over the windows it spans.
+    fn at(v: &mut Vec<i128>, k: usize) -> &mut i128 {
+        if v.len() <= k {
+            v.resize(k + 1, 0);
+        }
+        &mut v[k]
+    }
+
+    /// Adds `level × (t1 − t0)` [level·ns], split exactly over the windows it spans, in
+    /// constant time.
     #[inline]
     pub fn add(&mut self, t0: SimTime, t1: SimTime, level: i64) {
         if level == 0 || t1 <= t0 {
@@ -156,19 +169,27 @@ impl WindowedArea {
         }
         let level = i128::from(level);
         self.total += level * i128::from(t1.0 - t0.0);
-        let mut a = t0.0;
-        while a < t1.0 {
-            let k = (a / self.interval) as usize;
-            if k >= WINDOW_CAP {
-                self.truncated = true;
-                return;
-            }
-            let b = ((k as u64 + 1).saturating_mul(self.interval)).min(t1.0);
-            if self.windows.len() <= k {
-                self.windows.resize(k + 1, 0);
-            }
-            self.windows[k] += level * i128::from(b - a);
-            a = b;
+        let (i, a, b) = (self.interval, t0.0, t1.0);
+        let (k0, k1) = (a / i, b / i);
+        if k0 >= WINDOW_CAP as u64 {
+            self.truncated = true;
+            return;
+        }
+        if k0 == k1 {
+            *Self::at(&mut self.partial, k0 as usize) += level * i128::from(b - a);
+            return;
+        }
+        // [a, end of window k0) partial; windows k0+1 .. k1-1 full; [start of k1, b) partial.
+        *Self::at(&mut self.partial, k0 as usize) += level * i128::from((k0 + 1) * i - a);
+        let last_full = (k1 - 1).min(WINDOW_CAP as u64 - 1);
+        if k0 < last_full {
+            *Self::at(&mut self.full, k0 as usize + 1) += level * i128::from(i);
+            *Self::at(&mut self.full, last_full as usize + 1) -= level * i128::from(i);
+        }
+        if k1 >= WINDOW_CAP as u64 {
+            self.truncated = true;
+        } else if b > k1 * i {
+            *Self::at(&mut self.partial, k1 as usize) += level * i128::from(b - k1 * i);
         }
     }
 
@@ -179,10 +200,16 @@ impl WindowedArea {
 
     /// `(total [level·ns], per-window integrals)` for a run that ended at `end`: windows as
     /// [`WindowedLevel::finish`] (the last one partial), those without area at 0.
-    pub fn finish(mut self, end: SimTime) -> (i128, Vec<i128>) {
+    pub fn finish(self, end: SimTime) -> (i128, Vec<i128>) {
         let n = (end.0.div_ceil(self.interval) as usize).min(WINDOW_CAP);
-        self.windows.resize(n, 0);
-        (self.total, self.windows)
+        let mut running = 0i128;
+        let windows = (0..n)
+            .map(|k| {
+                running += self.full.get(k).copied().unwrap_or(0);
+                running + self.partial.get(k).copied().unwrap_or(0)
+            })
+            .collect();
+        (self.total, windows)
     }
 }
 
@@ -304,6 +331,21 @@ mod tests {
         a.close(&mut area, SimTime(45));
         assert_eq!(area.finish(SimTime(45)), level.finish(SimTime(45)));
         // Window 0: a = 2 over [3, 10) = 14; b = 1 over [0, 9) + 3 over [9, 10) = 12.
+    }
+
+    #[test]
+    fn long_rectangles_fill_whole_windows_exactly() {
+        let mut area = WindowedArea::new(SimDuration(10));
+        area.add(SimTime(5), SimTime(47), 3); // 5..10 partial, 10..40 full, 40..47 partial
+        area.add(SimTime(20), SimTime(30), -1); // exactly one window
+        area.add(SimTime(0), SimTime(10), 2); // exactly window 0
+        let (total, w) = area.finish(SimTime(50));
+        assert_eq!(w, vec![15 + 20, 30, 30 - 10, 30, 21]);
+        assert_eq!(total, w.iter().sum::<i128>());
+        // A run that ends inside a rectangle's last window keeps a partial window.
+        let mut area = WindowedArea::new(SimDuration(10));
+        area.add(SimTime(0), SimTime(25), 1);
+        assert_eq!(area.finish(SimTime(25)).1, vec![10, 10, 5]);
     }
 
     #[test]

@@ -37,7 +37,7 @@ use std::collections::VecDeque;
 /// Most iterations planned in one fast-forwarded decode run: a longer run continues in the
 /// next (with the same timings), so the plan's memory and the work a cut discards stay
 /// bounded whatever the output lengths.
-pub const MAX_RUN_ITERATIONS: u64 = 16_384;
+pub const MAX_RUN_ITERATIONS: u64 = 2_048;
 
 /// Time of one iteration of a given batch shape [ns], at least 1.
 pub trait IterationTime {
@@ -64,6 +64,9 @@ pub struct ReplicaConfig {
     pub kv_blocks: u64,
     /// Advance runs of identical decode iterations in one event.
     pub fast_forward: bool,
+    /// The run ends here (the horizon without drain; else [`SimTime::MAX`]): a decode run is
+    /// not planned past it.
+    pub stop_at: SimTime,
 }
 
 /// One LLM call on a replica.
@@ -245,6 +248,10 @@ pub struct Replica {
     shape: BatchShape,
     /// Its levels (their areas go to the pool's [`PoolLevels`]).
     pub levels: ReplicaLevels,
+    /// Σ model FLOPs of its iterations at peak [s], and Σ bytes at full bandwidth [s]: kept
+    /// per replica and summed in replica order, so that the totals do not depend on the order
+    /// in which replicas' iterations are applied (fast-forward or stepping).
+    pub ideal_s: (f64, f64),
 }
 
 impl Replica {
@@ -264,6 +271,7 @@ impl Replica {
             decode_run: false,
             shape: BatchShape::default(),
             levels: ReplicaLevels::default(),
+            ideal_s: (0.0, 0.0),
         }
     }
 
@@ -394,8 +402,8 @@ impl Replica {
             let mut shape = self.shape;
             shape.decode_ctx += j * shape.decode_seqs;
             let (c, b) = model.ideal_s(&shape);
-            stats.ideal_compute_s += c;
-            stats.ideal_memory_s += b;
+            self.ideal_s.0 += c;
+            self.ideal_s.1 += b;
         }
         if self.decode_run {
             let n = self.running.len() as u64;
@@ -611,6 +619,10 @@ impl Replica {
             sh.decode_ctx += j * shape.decode_seqs;
             t = SimTime(t.0.saturating_add(model.time_ns(&sh).max(1)));
             self.ends.push(t);
+            // Iterations ending at or after the end of the run are never applied.
+            if t >= self.cfg.stop_at {
+                break;
+            }
         }
         self.planned = self.ends.len();
         Some(self.bump(t))

@@ -17,6 +17,7 @@ fn cfg(fast_forward: bool, kv_blocks: u64) -> ReplicaConfig {
         block_size: 16,
         kv_blocks,
         fast_forward,
+        stop_at: SimTime::MAX,
     }
 }
 
@@ -160,6 +161,7 @@ fn preemption_recomputes_the_latest_admitted_call() {
         block_size: 16,
         kv_blocks: 4,
         fast_forward: true,
+        stop_at: SimTime::MAX,
     };
     let (done, stats, _, r) = drive(&[(0, 16, 30), (0, 16, 30)], c);
     assert!(stats.preemptions >= 1);
@@ -187,7 +189,7 @@ fn a_very_long_output_runs_in_bounded_segments_with_the_same_timings() {
     assert_eq!(ff, step);
     // 40,000 decode iterations in runs of at most MAX_RUN_ITERATIONS, plus the second call.
     assert!(
-        (40_000 / MAX_RUN_ITERATIONS..20).contains(&ff_events),
+        (40_000 / MAX_RUN_ITERATIONS..40).contains(&ff_events),
         "{ff_events}"
     );
     assert!(step_events > 40_000);
