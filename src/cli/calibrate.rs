@@ -37,6 +37,15 @@ fn write_atomically(dest: &Path, text: &str) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    // Replace only a regular file (not a device, a pipe or through a symlink).
+    if let Ok(meta) = std::fs::symlink_metadata(dest)
+        && !meta.is_file()
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it exists and is not a regular file",
+        ));
+    }
     if !dir.is_dir() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::NotFound,

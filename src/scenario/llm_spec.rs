@@ -173,6 +173,21 @@ pub(super) fn gpu_pool(
             .map(|s| (g.clone(), s.clone())),
     };
     let ((model_name, model), (gpu_name, gpu), routing) = (model?, gpu?, routing?);
+    if model.attention_heads % tp != 0 {
+        let divisors: Vec<String> = (1..=model.attention_heads.min(MAX_TENSOR_PARALLEL as u32))
+            .filter(|d| model.attention_heads % d == 0)
+            .map(|d| d.to_string())
+            .collect();
+        ctx.err(
+            &p("tensor_parallel"),
+            format!(
+                "expected a tensor-parallel degree that divides {model_name}'s {} attention heads (each GPU serves whole heads): one of {}, found {tp}",
+                model.attention_heads,
+                divisors.join(", ")
+            ),
+        );
+        return None;
+    }
     let (coeffs, perf_source) = match catalog.perf(&gpu_name, tp) {
         Ok(c) => c,
         Err(e) => {

@@ -223,6 +223,13 @@ fn pool_limits_are_checked() {
     ] {
         find(&ps, &format!("gpu_pool.g.{f}"));
     }
+    let ps = problems(&scenario(
+        "model = \"llama-3.1-70b\"\ngpu = \"h100-sxm\"\ntensor_parallel = 3",
+        TOKENS,
+        "rate_per_s = 1",
+    ));
+    let p = find(&ps, "gpu_pool.g.tensor_parallel");
+    assert!(p.message.contains("64 attention heads"), "{}", p.message);
 }
 
 #[test]

@@ -433,6 +433,18 @@ fn read_rows(csv_path: &Path) -> Result<(Vec<(u64, Row)>, String), String> {
         let _ = write!(s, "{b:02x}");
         s
     });
+    // Line numbers from byte offsets (the csv crate's own count is off for CRLF files).
+    let newlines: Vec<u64> = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i as u64)
+        .collect();
+    let line_of = |pos: Option<&csv::Position>| {
+        pos.map_or(0, |p| {
+            newlines.partition_point(|&n| n <= p.byte()) as u64 + 1
+        })
+    };
     let mut rdr = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
     let headers = rdr
         .headers()
@@ -455,10 +467,10 @@ fn read_rows(csv_path: &Path) -> Result<(Vec<(u64, Row)>, String), String> {
     let mut rows = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = line_of(e.position());
             format!("{shown}:{line}: {e}")
         })?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = line_of(rec.position());
         let row: Row = rec
             .deserialize(Some(&headers))
             .map_err(|e| format!("{shown}:{line}: {e}"))?;
@@ -470,8 +482,13 @@ fn read_rows(csv_path: &Path) -> Result<(Vec<(u64, Row)>, String), String> {
         if !positive(row.prompt_time) || !positive(row.token_time) {
             return Err(bad("prompt_time and token_time must be finite and > 0 ms"));
         }
-        if row.tensor_parallel == 0 {
-            return Err(bad("tensor_parallel must be >= 1"));
+        if row.prompt_size > MAX_SIZE || row.token_size > MAX_SIZE || row.batch_size > MAX_BATCH {
+            return Err(bad(&format!(
+                "prompt_size and token_size must be at most {MAX_SIZE} tokens and batch_size at most {MAX_BATCH}"
+            )));
+        }
+        if !(1..=64).contains(&row.tensor_parallel) {
+            return Err(bad("tensor_parallel must be from 1 to 64"));
         }
         if !HARDWARE.iter().any(|h| h.0 == row.hardware) {
             let known: Vec<&str> = HARDWARE.iter().map(|h| h.0).collect();
@@ -496,6 +513,11 @@ fn read_rows(csv_path: &Path) -> Result<(Vec<(u64, Row)>, String), String> {
     }
     Ok((rows, sha_hex))
 }
+
+/// Largest prompt or output size of a measured row [tokens].
+const MAX_SIZE: u64 = 10_000_000;
+/// Largest batch of a measured row.
+const MAX_BATCH: u64 = 100_000;
 
 /// Builds the group of `(hardware, tp)` from its rows.
 fn build_group(
@@ -1052,7 +1074,22 @@ mod tests {
         let e = calibrate(f.path(), &Catalog::builtin()).unwrap_err();
         assert!(e.contains(":1: missing column prompt_size"), "{e}");
         let e = calibrate(Path::new("/nonexistent/perf.csv"), &Catalog::builtin()).unwrap_err();
-        assert!(e.contains("cannot read /nonexistent/perf.csv"), "{e}");
+        assert!(e.contains("cannot read /nonexistent/perf.csv"), "{e}"); // CRLF line ends: still the right line.
+        let crlf = format!(
+            "{HEADER}llama2-70b,h100-80gb,512,1,128,80.0,30.0,2\nllama2-70b,tpu,512,1,128,80.0,30.0,2\n"
+        )
+        .replace('\n', "\r\n");
+        let e = calibrate(write_csv(&crlf).path(), &Catalog::builtin()).unwrap_err();
+        assert!(e.contains(":3: unknown hardware tpu"), "{e}");
+        // Sizes whose products would overflow are rejected.
+        let f = write_csv(&format!(
+            "{HEADER}llama2-70b,h100-80gb,4294967296,1,128,80.0,30.0,2\n"
+        ));
+        let e = calibrate(f.path(), &Catalog::builtin()).unwrap_err();
+        assert!(
+            e.contains(":2: prompt_size and token_size must be at most"),
+            "{e}"
+        );
     }
 
     #[test]
