@@ -566,7 +566,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                     let [input, output] = rt.tokens.as_mut().expect("llm steps have tokens");
                     let prompt = input.draw(&mut rt.rng, from_trace[0]).max(1);
                     let out = output.draw(&mut rt.rng, from_trace[1]).max(1);
-                    self.trace(now, task, |serial| TraceEvent::JobArrived {
+                    self.trace(now, task, |serial| TraceEvent::CallArrived {
                         task: serial,
                         step: local,
                         pool: p,

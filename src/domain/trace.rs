@@ -22,7 +22,17 @@ pub enum TraceEvent {
         task: u64,
         /// Step index within the workflow (topological order).
         step: u32,
-        /// Pool index.
+        /// CPU pool index.
+        pool: u32,
+    },
+    /// A copy of an `llm` step reached GPU pool `pool` (routed to a replica, it queues or
+    /// joins the next batch).
+    CallArrived {
+        /// Task serial number.
+        task: u64,
+        /// Step index within the workflow (topological order).
+        step: u32,
+        /// GPU pool index.
         pool: u32,
     },
     /// It started service.
