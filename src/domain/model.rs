@@ -5,7 +5,7 @@ use super::cpu_pool::{CpuPool, Job};
 use super::dist::Sampler;
 use super::llm::perf::IterationModel;
 use super::llm::pool::GpuPool;
-use super::llm::replica::{ReplicaConfig, Seq, Wake};
+use super::llm::replica::{ReplicaConfig, SHARE_SCALE, Seq, Wake};
 use super::spec::{ArrivalProcess, Scenario, StepKind, StepSpec, TokenSource, TraceReplay};
 use super::tasks::Tasks;
 use super::trace::{NoTrace, TraceEvent, Tracer};
@@ -231,6 +231,8 @@ struct WorkflowRt {
     started: u64,
     completed: u64,
     in_system: TimeWeighted,
+    /// What the completed tasks used, summed.
+    usage: super::tasks::Usage,
 }
 
 /// One replication of a scenario.
@@ -364,6 +366,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 started: 0,
                 completed: 0,
                 in_system: TimeWeighted::default(),
+                usage: super::tasks::Usage::default(),
             });
         }
         let max_steps = spec
@@ -626,7 +629,13 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         if let Some(w) = wake {
             self.wake(sched, replica, w)?;
         }
+        let tp = f64::from(self.spec.gpu_pools[pool as usize].tensor_parallel);
         for s in finished.drain(..) {
+            let usage = self.tasks.usage_mut(s.task);
+            usage.gpu_s += s.replica_time_share as f64 / SHARE_SCALE as f64 * 1e-9 * tp;
+            usage.llm_calls += 1;
+            usage.input_tokens += u64::from(s.prompt);
+            usage.output_tokens += u64::from(s.output);
             self.copy_done(sched, s.task, s.step)?;
         }
         self.finished = finished;
@@ -644,6 +653,9 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
     ) -> Result<(), SimError> {
         let rt = &mut self.steps[job.step as usize];
         let service = rt.sampler.sample(&mut rt.rng);
+        let usage = self.tasks.usage_mut(job.task);
+        usage.cpu_s += service.as_secs_f64();
+        usage.cpu_jobs += 1;
         let local = rt.local;
         self.trace(sched.now(), job.task, |serial| TraceEvent::JobStarted {
             task: serial,
@@ -731,6 +743,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             let rt = &mut self.workflows[w as usize];
             rt.latency.record(now.saturating_since(t.arrived).0);
             rt.completed += 1;
+            rt.usage.add(&t.usage);
             rt.in_system.add(now, -1);
             if T::ENABLED {
                 let finished = TraceEvent::TaskFinished {
@@ -788,6 +801,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                     in_system_integral: w.in_system.integral(),
                     in_flight_at_end: n,
                     in_flight_age: ages,
+                    usage: w.usage,
                 }
             })
             .collect();

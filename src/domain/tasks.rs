@@ -15,6 +15,38 @@ pub struct Task {
     pub steps_left: u32,
     /// Prompt and output tokens of the trace row that started it (0 when not a trace).
     pub tokens: [u32; 2],
+    /// What it has used so far.
+    pub usage: Usage,
+}
+
+/// What a task used: the basis of its cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Usage {
+    /// GPU time [GPU·s]: its calls' shares of their replicas' busy time (an iteration's time
+    /// split among the batch by tokens processed), times the replica's GPUs.
+    pub gpu_s: f64,
+    /// CPU service time [s].
+    pub cpu_s: f64,
+    /// LLM calls finished.
+    pub llm_calls: u64,
+    /// CPU jobs (retrievals, tool calls, checks) served.
+    pub cpu_jobs: u64,
+    /// Prompt tokens of its finished calls.
+    pub input_tokens: u64,
+    /// Output tokens of its finished calls.
+    pub output_tokens: u64,
+}
+
+impl Usage {
+    /// Adds `other` to `self`.
+    pub fn add(&mut self, other: &Usage) {
+        self.gpu_s += other.gpu_s;
+        self.cpu_s += other.cpu_s;
+        self.llm_calls += other.llm_calls;
+        self.cpu_jobs += other.cpu_jobs;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+    }
 }
 
 /// Slab of tasks. Slot `i` owns counters `[i·stride, (i+1)·stride)`, where the stride is
@@ -56,6 +88,7 @@ impl Tasks {
             workflow,
             steps_left: init.len() as u32,
             tokens,
+            usage: Usage::default(),
         };
         self.next_serial += 1;
         self.live += 1;
@@ -83,6 +116,12 @@ impl Tasks {
     #[inline]
     pub fn get(&self, slot: u32) -> &Task {
         &self.tasks[slot as usize]
+    }
+
+    /// What the task in `slot` has used, to add to.
+    #[inline]
+    pub fn usage_mut(&mut self, slot: u32) -> &mut Usage {
+        &mut self.tasks[slot as usize].usage
     }
 
     /// Decrements the copies left of `step`; returns the new value.

@@ -74,6 +74,18 @@ pub enum Metric {
     Mfu,
     /// Memory bandwidth utilisation: weight and KV bytes moved / (bandwidth × time).
     Mbu,
+    /// LLM calls per completed task.
+    LlmCallsPerTask,
+    /// GPU time per completed task (its calls' shares of their replicas' busy time × GPUs).
+    GpuSecondsPerTask,
+    /// CPU service time per completed task.
+    CpuSecondsPerTask,
+    /// Prompt + output tokens of the LLM calls per completed task.
+    TokensPerTask,
+    /// Prompt tokens per completed task.
+    InputTokensPerTask,
+    /// Output tokens per completed task.
+    OutputTokensPerTask,
 }
 
 impl Metric {
@@ -115,6 +127,12 @@ impl Metric {
             Metric::EventsPerLlmCall => "events_per_llm_call",
             Metric::Mfu => "mfu",
             Metric::Mbu => "mbu",
+            Metric::LlmCallsPerTask => "llm_calls_per_task",
+            Metric::GpuSecondsPerTask => "gpu_seconds_per_task",
+            Metric::CpuSecondsPerTask => "cpu_seconds_per_task",
+            Metric::TokensPerTask => "tokens_per_task",
+            Metric::InputTokensPerTask => "input_tokens_per_task",
+            Metric::OutputTokensPerTask => "output_tokens_per_task",
         }
     }
 
@@ -145,6 +163,12 @@ impl Metric {
             | Metric::CallsRunningAtEnd => "calls",
             Metric::Iterations => "iterations",
             Metric::EventsPerLlmCall => "events/call",
+            Metric::LlmCallsPerTask => "calls/task",
+            Metric::GpuSecondsPerTask => "GPU-s/task",
+            Metric::CpuSecondsPerTask => "s/task",
+            Metric::TokensPerTask | Metric::InputTokensPerTask | Metric::OutputTokensPerTask => {
+                "tokens/task"
+            }
             Metric::QueueLength
             | Metric::JobsArrived
             | Metric::JobsQueuedAtEnd

@@ -65,6 +65,8 @@ pub struct WorkflowResult {
     pub in_flight_at_end: u64,
     /// Their ages at the end [ns].
     pub in_flight_age: LatencyHist,
+    /// What the completed tasks used, summed.
+    pub usage: crate::domain::tasks::Usage,
 }
 
 /// One GPU pool over one replication. Levels are summed over its replicas.

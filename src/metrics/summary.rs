@@ -152,7 +152,11 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
             ],
         );
     }
+    let mut all_usage = crate::domain::tasks::Usage::default();
+    r.workflows.iter().for_each(|w| all_usage.add(&w.usage));
+    group("all".into(), usage_obs(&all_usage, sum_w(&|w| w.completed)));
     for (w, wr) in spec.workflows.iter().zip(&r.workflows) {
+        let mut items = usage_obs(&wr.usage, wr.completed as f64);
         group(
             format!("workflow:{}", w.name),
             vec![
@@ -171,7 +175,10 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
                     Metric::InFlightAgeS,
                     Obs::Dist(Cow::Borrowed(&wr.in_flight_age)),
                 ),
-            ],
+            ]
+            .into_iter()
+            .chain(items.drain(..))
+            .collect(),
         );
     }
     let offered = spec.offered_load();
@@ -273,6 +280,22 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
         );
     }
     out
+}
+
+/// Per-task usage means of `completed` tasks that used `u` in all (0 without tasks).
+fn usage_obs<'a>(u: &crate::domain::tasks::Usage, completed: f64) -> Vec<(Metric, Obs<'a>)> {
+    let per = |x: f64| Obs::Level(if completed > 0.0 { x / completed } else { 0.0 });
+    vec![
+        (Metric::LlmCallsPerTask, per(u.llm_calls as f64)),
+        (Metric::GpuSecondsPerTask, per(u.gpu_s)),
+        (Metric::CpuSecondsPerTask, per(u.cpu_s)),
+        (
+            Metric::TokensPerTask,
+            per((u.input_tokens + u.output_tokens) as f64),
+        ),
+        (Metric::InputTokensPerTask, per(u.input_tokens as f64)),
+        (Metric::OutputTokensPerTask, per(u.output_tokens as f64)),
+    ]
 }
 
 /// Summary statistics accumulated over replications, one replication at a time.

@@ -357,3 +357,29 @@ fn every_router_spreads_simultaneous_long_prompts_over_idle_replicas() {
         assert_eq!(replicas, [0, 1, 2, 3, 0, 1, 2, 3], "{routing}");
     }
 }
+
+#[test]
+fn per_task_gpu_time_adds_up_to_the_gpus_busy_time() {
+    // Drained: every iteration's time is shared among the calls of its batch (by tokens
+    // processed), so the tasks' GPU seconds add up to busy replica time x GPUs per replica.
+    for extra in ["kv_blocks = 600", "routing = \"round_robin\""] {
+        let s = busy(3.0, 2, extra, true);
+        let r = run1(&s);
+        let p = &r.gpu_pools[0];
+        let busy_gpu_s = p.busy_integral as f64 / 1e9 * 4.0;
+        let tasks_gpu_s: f64 = r.workflows.iter().map(|w| w.usage.gpu_s).sum();
+        // Shares are rounded down to 1/256 ns per call and iteration.
+        let rounding = p.calls.iterations as f64 * 256.0 / 256.0 * 1e-9 * 4.0;
+        assert!(
+            (busy_gpu_s - tasks_gpu_s).abs() <= rounding,
+            "[{extra}] busy {busy_gpu_s} GPU-s vs tasks {tasks_gpu_s} GPU-s"
+        );
+        let w = &r.workflows[0];
+        assert_eq!(
+            w.usage.llm_calls + p.rejected,
+            w.completed,
+            "one call per task"
+        );
+        assert_eq!(w.usage.output_tokens, p.calls.output_tokens);
+    }
+}

@@ -39,6 +39,9 @@ use std::collections::VecDeque;
 /// bounded whatever the output lengths.
 pub const MAX_RUN_ITERATIONS: u64 = 2_048;
 
+/// Units of [`Seq::replica_time_share`] per nanosecond.
+pub const SHARE_SCALE: u64 = 256;
+
 /// Time of one iteration of a given batch shape [ns], at least 1.
 pub trait IterationTime {
     /// The iteration's duration [ns] (>= 1).
@@ -90,6 +93,11 @@ pub struct Seq {
     pub last_token: SimTime,
     /// Times it was preempted.
     pub preemptions: u32,
+    /// Its share of the replica's busy time, in units of 1/[`SHARE_SCALE`] ns: each
+    /// iteration's time split among the batch's sequences by the tokens each processed
+    /// (recomputation after a preemption included). Integers, so that the sum does not depend
+    /// on how iterations are grouped (fast-forward or stepping).
+    pub replica_time_share: u64,
     /// Tokens whose KV is in the cache.
     computed: u32,
     /// Tokens to prefill before the next token is emitted.
@@ -117,6 +125,7 @@ impl Seq {
             first_token: SimTime::MAX,
             last_token: now,
             preemptions: 0,
+            replica_time_share: 0,
             computed: 0,
             target: prompt,
             generated: 0,
@@ -243,6 +252,8 @@ pub struct Replica {
     planned: usize,
     /// Whether the segment is a run of pure-decode iterations.
     decode_run: bool,
+    /// When the segment's first iteration started.
+    seg_start: SimTime,
     /// Shape of the segment's first iteration (a decode run's contexts grow by one token
     /// per sequence per iteration).
     shape: BatchShape,
@@ -270,6 +281,7 @@ impl Replica {
             planned: 0,
             decode_run: false,
             shape: BatchShape::default(),
+            seg_start: SimTime::ZERO,
             levels: ReplicaLevels::default(),
             ideal_s: (0.0, 0.0),
         }
@@ -409,7 +421,15 @@ impl Replica {
             let n = self.running.len() as u64;
             let first = self.ends[0];
             let block = u64::from(self.cfg.block_size);
+            // Each iteration's time, split evenly: every sequence decodes one token.
+            let mut share = 0u64;
+            let mut start = self.seg_start;
+            for e in &self.ends[..m] {
+                share += split(e.0 - start.0, 1, n);
+                start = *e;
+            }
             for s in &mut self.running {
+                s.replica_time_share += share;
                 stats.itl.record(first.saturating_since(s.last_token).0);
                 s.computed += m as u32;
                 s.generated += m as u32;
@@ -429,11 +449,14 @@ impl Replica {
             self.kv_tokens += n * m as u64;
             stats.output_tokens += n * m as u64;
         } else {
+            let dt = now.0 - self.seg_start.0;
+            let tokens: u64 = self.running.iter().map(|s| u64::from(s.chunk)).sum();
             let mut written = 0u64;
             for s in &mut self.running {
                 if s.chunk == 0 {
                     continue;
                 }
+                s.replica_time_share += split(dt, u64::from(s.chunk), tokens);
                 let emits = if s.in_prefill() {
                     s.computed += s.chunk;
                     s.computed == s.target
@@ -608,6 +631,7 @@ impl Replica {
         self.ends.clear();
         self.decode_run = steady;
         self.shape = shape;
+        self.seg_start = now;
         let iterations = if steady && self.cfg.fast_forward {
             self.decode_run_length()
         } else {
@@ -700,6 +724,12 @@ impl Replica {
         self.levels.running.close(&mut areas.running, end);
         self.levels.kv_tokens.close(&mut areas.kv_tokens, end);
     }
+}
+
+/// `dt × part / whole` ns in units of 1/[`SHARE_SCALE`] ns, rounded down.
+#[inline]
+fn split(dt: u64, part: u64, whole: u64) -> u64 {
+    (u128::from(dt) * u128::from(SHARE_SCALE) * u128::from(part) / u128::from(whole.max(1))) as u64
 }
 
 #[cfg(test)]
