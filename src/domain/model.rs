@@ -233,6 +233,9 @@ struct WorkflowRt {
     in_system: TimeWeighted,
     /// What the completed tasks used, summed.
     usage: super::tasks::Usage,
+    /// Completed tasks that met the deadline (all of them without one).
+    succeeded: u64,
+    deadline: Option<SimDuration>,
 }
 
 /// One replication of a scenario.
@@ -367,6 +370,8 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 completed: 0,
                 in_system: TimeWeighted::default(),
                 usage: super::tasks::Usage::default(),
+                succeeded: 0,
+                deadline: w.deadline,
             });
         }
         let max_steps = spec
@@ -741,8 +746,12 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         if self.tasks.step_done(task) == 0 {
             let t = self.tasks.remove(task);
             let rt = &mut self.workflows[w as usize];
-            rt.latency.record(now.saturating_since(t.arrived).0);
+            let latency = now.saturating_since(t.arrived);
+            rt.latency.record(latency.0);
             rt.completed += 1;
+            if rt.deadline.is_none_or(|d| latency <= d) {
+                rt.succeeded += 1;
+            }
             rt.usage.add(&t.usage);
             rt.in_system.add(now, -1);
             if T::ENABLED {
@@ -760,10 +769,16 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
     /// in flight are counted with their age; none is silently dropped.
     pub fn finish(self, replication: u32, end: SimTime, events: u64) -> (ReplicationResult, T) {
         let mut in_flight = vec![(0u64, LatencyHist::new()); self.workflows.len()];
+        let mut overdue = vec![0u64; self.workflows.len()];
         for t in self.tasks.iter_live() {
-            let (n, ages) = &mut in_flight[t.workflow as usize];
+            let w = t.workflow as usize;
+            let (n, ages) = &mut in_flight[w];
             *n += 1;
-            ages.record(end.saturating_since(t.arrived).0);
+            let age = end.saturating_since(t.arrived);
+            ages.record(age.0);
+            if self.workflows[w].deadline.is_some_and(|d| age > d) {
+                overdue[w] += 1;
+            }
         }
         let pools: Vec<PoolResult> = self
             .pools
@@ -792,7 +807,8 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             .workflows
             .into_iter()
             .zip(in_flight)
-            .map(|(mut w, (n, ages))| {
+            .zip(overdue)
+            .map(|((mut w, (n, ages)), overdue)| {
                 w.in_system.advance(end);
                 WorkflowResult {
                     latency: w.latency,
@@ -802,6 +818,8 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                     in_flight_at_end: n,
                     in_flight_age: ages,
                     usage: w.usage,
+                    succeeded: w.succeeded,
+                    overdue_in_flight: overdue,
                 }
             })
             .collect();

@@ -182,6 +182,9 @@ pub struct WorkflowSpec {
     pub steps: Vec<StepSpec>,
     /// Indices of the steps with no `after`: they start when the task arrives.
     pub roots: Vec<u32>,
+    /// The SLO of a task: arrival to end. A task that ends later has failed (reason
+    /// `deadline`); one still in flight at the end of the run and older counts as a miss.
+    pub deadline: Option<SimDuration>,
 }
 
 /// What a step does.

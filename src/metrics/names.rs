@@ -86,6 +86,17 @@ pub enum Metric {
     InputTokensPerTask,
     /// Output tokens per completed task.
     OutputTokensPerTask,
+    /// Completed tasks that met their deadline.
+    TasksSucceeded,
+    /// Completed tasks that failed (so far only by missing the deadline).
+    TasksFailed,
+    /// Completed tasks that ended after their deadline.
+    TasksFailedDeadline,
+    /// Succeeded / completed tasks.
+    TaskSuccessRate,
+    /// Succeeded / tasks that should have finished: completed ones plus those still in flight
+    /// at the end and older than the deadline.
+    SloAttainment,
 }
 
 impl Metric {
@@ -133,6 +144,11 @@ impl Metric {
             Metric::TokensPerTask => "tokens_per_task",
             Metric::InputTokensPerTask => "input_tokens_per_task",
             Metric::OutputTokensPerTask => "output_tokens_per_task",
+            Metric::TasksSucceeded => "tasks_succeeded",
+            Metric::TasksFailed => "tasks_failed",
+            Metric::TasksFailedDeadline => "tasks_failed_deadline",
+            Metric::TaskSuccessRate => "task_success_rate",
+            Metric::SloAttainment => "slo_attainment",
         }
     }
 
@@ -164,6 +180,8 @@ impl Metric {
             Metric::Iterations => "iterations",
             Metric::EventsPerLlmCall => "events/call",
             Metric::LlmCallsPerTask => "calls/task",
+            Metric::TasksSucceeded | Metric::TasksFailed | Metric::TasksFailedDeadline => "tasks",
+            Metric::TaskSuccessRate | Metric::SloAttainment => "ratio",
             Metric::GpuSecondsPerTask => "GPU-s/task",
             Metric::CpuSecondsPerTask => "s/task",
             Metric::TokensPerTask | Metric::InputTokensPerTask | Metric::OutputTokensPerTask => {

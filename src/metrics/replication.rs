@@ -67,6 +67,10 @@ pub struct WorkflowResult {
     pub in_flight_age: LatencyHist,
     /// What the completed tasks used, summed.
     pub usage: crate::domain::tasks::Usage,
+    /// Completed tasks that met the workflow's deadline (all of them without one).
+    pub succeeded: u64,
+    /// Tasks in flight at the end already older than the deadline (SLO misses).
+    pub overdue_in_flight: u64,
 }
 
 /// One GPU pool over one replication. Levels are summed over its replicas.

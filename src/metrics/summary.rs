@@ -154,9 +154,21 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
     }
     let mut all_usage = crate::domain::tasks::Usage::default();
     r.workflows.iter().for_each(|w| all_usage.add(&w.usage));
-    group("all".into(), usage_obs(&all_usage, sum_w(&|w| w.completed)));
+    let total = |f: &dyn Fn(&super::WorkflowResult) -> u64| r.workflows.iter().map(f).sum::<u64>();
+    group(
+        "all".into(),
+        outcome_obs(
+            total(&|w| w.completed),
+            total(&|w| w.succeeded),
+            total(&|w| w.overdue_in_flight),
+        )
+        .into_iter()
+        .chain(usage_obs(&all_usage, sum_w(&|w| w.completed)))
+        .collect(),
+    );
     for (w, wr) in spec.workflows.iter().zip(&r.workflows) {
-        let mut items = usage_obs(&wr.usage, wr.completed as f64);
+        let mut items = outcome_obs(wr.completed, wr.succeeded, wr.overdue_in_flight);
+        items.extend(usage_obs(&wr.usage, wr.completed as f64));
         group(
             format!("workflow:{}", w.name),
             vec![
@@ -280,6 +292,27 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
         );
     }
     out
+}
+
+/// Outcome counts and rates of `completed` tasks of which `succeeded` met their deadline,
+/// with `overdue` more still in flight past it.
+fn outcome_obs<'a>(completed: u64, succeeded: u64, overdue: u64) -> Vec<(Metric, Obs<'a>)> {
+    // Nothing to measure (no task due) gives an empty value.
+    let ratio = |a: u64, b: u64| if b > 0 { a as f64 / b as f64 } else { f64::NAN };
+    let failed = completed - succeeded;
+    vec![
+        (Metric::TasksSucceeded, Obs::Total(succeeded as f64)),
+        (Metric::TasksFailed, Obs::Total(failed as f64)),
+        (Metric::TasksFailedDeadline, Obs::Total(failed as f64)),
+        (
+            Metric::TaskSuccessRate,
+            Obs::Level(ratio(succeeded, completed)),
+        ),
+        (
+            Metric::SloAttainment,
+            Obs::Level(ratio(succeeded, completed + overdue)),
+        ),
+    ]
 }
 
 /// Per-task usage means of `completed` tasks that used `u` in all (0 without tasks).

@@ -193,6 +193,8 @@ pub struct RawCpuPool {
 pub struct RawWorkflow {
     /// The steps, in any order (`after` sets the order).
     pub steps: Option<Vec<RawStep>>,
+    /// The task's SLO: a task that takes longer has failed (reason `deadline`).
+    pub deadline: Option<RawDuration>,
 }
 
 /// One step of a workflow.

@@ -436,10 +436,31 @@ fn workflow(
     let roots = (0..steps.len() as u32)
         .filter(|&i| steps[i as usize].n_after == 0)
         .collect();
+    let deadline = rw.deadline.as_ref().and_then(|d| match parse_duration(d) {
+        Ok(d) if d > SimDuration::ZERO && d.as_secs_f64() <= MAX_TIME_S => Some(d),
+        Ok(d) => {
+            ctx.err(
+                &format!("{base}.deadline"),
+                format!(
+                    "expected a deadline > 0 and at most {MAX_TIME_S:e} s, found {} s",
+                    d.as_secs_f64()
+                ),
+            );
+            None
+        }
+        Err(e) => {
+            ctx.err(&format!("{base}.deadline"), e);
+            None
+        }
+    });
+    if rw.deadline.is_some() && deadline.is_none() {
+        return None;
+    }
     Some(WorkflowSpec {
         name: wname.to_string(),
         steps,
         roots,
+        deadline,
     })
 }
 

@@ -211,3 +211,28 @@ fn every_fcfs_wait_equals_the_lindley_recursion() {
         "the check must cover customers that waited ({positive})"
     );
 }
+
+#[test]
+fn tasks_in_flight_past_their_deadline_are_slo_misses() {
+    // Arrivals at 1, 2, 3, 4 s; service 10 s; the run stops at 5 s with none finished. Ages
+    // 4, 3, 2, 1 s against a 2 s deadline: two are overdue misses, two are not yet due.
+    let src = TINY
+        .replace("max_arrivals = 3", "")
+        .replace("mean_s = 2 }", "mean_s = 10 }")
+        .replace("name = \"tiny\"", "name = \"tiny\"\nhorizon = \"5s\"")
+        + "\n[workflow.w]\ndeadline = \"2s\"\n";
+    let s = scenario_from_str(&src);
+    let rows = infersim::metrics::summarize(&s, &super::support::run(&s));
+    let get = |m| super::support::stat(&rows, "workflow:w", m, "mean").0;
+    use infersim::metrics::Metric::*;
+    assert_eq!(get(SloAttainment), 0.0);
+    let r = rows
+        .iter()
+        .find(|r| r.group == "workflow:w" && r.metric == TaskSuccessRate)
+        .unwrap();
+    assert_eq!(
+        r.value.map(f64::is_nan),
+        Some(true),
+        "no task completed: nothing to rate"
+    );
+}

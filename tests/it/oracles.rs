@@ -175,3 +175,30 @@ fn summary_counts_every_observation_of_every_replication() {
         1000.0
     );
 }
+
+#[test]
+fn mm1_slo_attainment_is_the_sojourn_time_cdf_at_the_deadline() {
+    // M/M/1 sojourn time is exponential with rate mu - lambda = 0.2/s, so the share of tasks
+    // that end within a 5 s deadline is 1 - e^{-1} = 0.632121; the rest failed (deadline).
+    let mut s = scenario("scenarios/oracles/mm1.toml");
+    s.workflows[0].deadline = Some(infersim::engine::SimDuration::from_secs(5));
+    let rows = summary(&s);
+    let exact = 1.0 - (-1.0f64).exp();
+    assert_oracle(
+        "M/M/1 P(W <= 5 s)",
+        stat(&rows, "workflow:serve", Metric::SloAttainment, "mean"),
+        exact,
+        0.02,
+    );
+    let (succeeded, _) = stat(&rows, "all", Metric::TasksSucceeded, "total");
+    let (failed, _) = stat(&rows, "all", Metric::TasksFailedDeadline, "total");
+    let (completed, _) = stat(&rows, "all", Metric::TasksCompleted, "total");
+    assert_eq!(
+        succeeded + failed,
+        completed,
+        "a deadline miss is a failure"
+    );
+    // Without a deadline every completed task succeeded.
+    let rows = summary(&scenario("scenarios/oracles/mm1.toml"));
+    assert_eq!(stat(&rows, "all", Metric::TaskSuccessRate, "mean").0, 1.0);
+}

@@ -412,3 +412,12 @@ fn shapes_and_forms_are_checked() {
     let ps = problems(&GOOD.replace("[cpu_pool.p]", &format!("[cpu_pool.{long}]")));
     assert!(ps[0].message.contains("at most 64"), "{}", ps[0].message);
 }
+
+#[test]
+fn a_bad_deadline_names_the_workflow() {
+    for bad in ["\"soon\"", "0", "-5"] {
+        let src = GOOD.replace("[workflow.w]", &format!("[workflow.w]\ndeadline = {bad}"));
+        let ps = problems(&src);
+        find(&ps, "workflow.w.deadline");
+    }
+}
