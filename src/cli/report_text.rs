@@ -43,7 +43,15 @@ pub fn describe(spec: &Scenario) -> String {
         );
     }
     for w in &spec.workflows {
-        let _ = writeln!(s, "  workflow.{}: {} step(s)", w.name, w.steps.len());
+        let deadline = w.deadline.map_or(String::new(), |d| {
+            format!(", deadline {} s", d.as_secs_f64())
+        });
+        let _ = writeln!(
+            s,
+            "  workflow.{}: {} step(s){deadline}",
+            w.name,
+            w.steps.len()
+        );
         // Predecessors of every step, from the successor lists, in one pass.
         let mut after: Vec<Vec<&str>> = vec![Vec::new(); w.steps.len()];
         for p in &w.steps {

@@ -77,7 +77,8 @@ enum Obs<'a> {
     Dist(Cow<'a, LatencyHist>),
     /// A per-replication amount (`total`).
     Total(f64),
-    /// A per-replication level (`mean`).
+    /// A per-replication level (`mean`); NaN when the replication has nothing to measure
+    /// (no denominator): it is then left out of the mean.
     Level(f64),
     /// A figure from the scenario, the same in every replication (`mean`, no half-width).
     Point(f64),
@@ -161,13 +162,19 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
             total(&|w| w.completed),
             total(&|w| w.succeeded),
             total(&|w| w.overdue_in_flight),
+            spec.workflows.iter().any(|w| w.deadline.is_some()),
         )
         .into_iter()
         .chain(usage_obs(&all_usage, sum_w(&|w| w.completed)))
         .collect(),
     );
     for (w, wr) in spec.workflows.iter().zip(&r.workflows) {
-        let mut items = outcome_obs(wr.completed, wr.succeeded, wr.overdue_in_flight);
+        let mut items = outcome_obs(
+            wr.completed,
+            wr.succeeded,
+            wr.overdue_in_flight,
+            w.deadline.is_some(),
+        );
         items.extend(usage_obs(&wr.usage, wr.completed as f64));
         group(
             format!("workflow:{}", w.name),
@@ -256,7 +263,7 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
                     Obs::Level(if pr.busy_integral > 0 {
                         pr.running_integral as f64 / pr.busy_integral as f64
                     } else {
-                        0.0
+                        f64::NAN
                     }),
                 ),
                 (
@@ -296,7 +303,12 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
 
 /// Outcome counts and rates of `completed` tasks of which `succeeded` met their deadline,
 /// with `overdue` more still in flight past it.
-fn outcome_obs<'a>(completed: u64, succeeded: u64, overdue: u64) -> Vec<(Metric, Obs<'a>)> {
+fn outcome_obs<'a>(
+    completed: u64,
+    succeeded: u64,
+    overdue: u64,
+    has_deadline: bool,
+) -> Vec<(Metric, Obs<'a>)> {
     // Nothing to measure (no task due) gives an empty value.
     let ratio = |a: u64, b: u64| if b > 0 { a as f64 / b as f64 } else { f64::NAN };
     let failed = completed - succeeded;
@@ -310,14 +322,24 @@ fn outcome_obs<'a>(completed: u64, succeeded: u64, overdue: u64) -> Vec<(Metric,
         ),
         (
             Metric::SloAttainment,
-            Obs::Level(ratio(succeeded, completed + overdue)),
+            Obs::Level(if has_deadline {
+                ratio(succeeded, completed + overdue)
+            } else {
+                f64::NAN
+            }),
         ),
     ]
 }
 
 /// Per-task usage means of `completed` tasks that used `u` in all (0 without tasks).
 fn usage_obs<'a>(u: &crate::domain::tasks::Usage, completed: f64) -> Vec<(Metric, Obs<'a>)> {
-    let per = |x: f64| Obs::Level(if completed > 0.0 { x / completed } else { 0.0 });
+    let per = |x: f64| {
+        Obs::Level(if completed > 0.0 {
+            x / completed
+        } else {
+            f64::NAN
+        })
+    };
     vec![
         (Metric::LlmCallsPerTask, per(u.llm_calls as f64)),
         (Metric::GpuSecondsPerTask, per(u.gpu_s)),
@@ -394,7 +416,9 @@ impl Aggregate {
                         );
                     }
                 }
-                (Acc::Values { values, .. }, Obs::Total(x) | Obs::Level(x)) => values.push(x),
+                (Acc::Values { values, .. }, Obs::Total(x)) => values.push(x),
+                // A level without a denominator in this replication is left out.
+                (Acc::Values { values, .. }, Obs::Level(x)) if x.is_finite() => values.push(x),
                 (Acc::Point(_), Obs::Point(_)) => {}
                 // `observations` yields the same kinds in the same order every time.
                 _ => {}

@@ -230,9 +230,48 @@ fn tasks_in_flight_past_their_deadline_are_slo_misses() {
         .iter()
         .find(|r| r.group == "workflow:w" && r.metric == TaskSuccessRate)
         .unwrap();
-    assert_eq!(
-        r.value.map(f64::is_nan),
-        Some(true),
-        "no task completed: nothing to rate"
+    assert_eq!(r.value, None, "no task completed: nothing to rate");
+}
+
+#[test]
+fn replications_with_nothing_to_measure_are_left_out_of_ratio_means() {
+    // Rare tasks over a short horizon: some replications complete none. Their per-task and
+    // success ratios have no denominator and must not count as 0 (or blank the mean).
+    let src = r#"
+[scenario]
+name = "rare"
+replications = 8
+horizon = "2s"
+
+[arrivals.a]
+workflow = "w"
+rate_per_s = 0.4
+
+[cpu_pool.p]
+servers = 4
+service = { dist = "deterministic", mean_s = 0.25 }
+
+[workflow.w]
+deadline = "1s"
+steps = [{ name = "s", pool = "p" }]
+"#;
+    let s = scenario_from_str(src);
+    let results = super::support::run(&s);
+    let with_tasks: Vec<f64> = results
+        .iter()
+        .filter(|r| r.workflows[0].completed > 0)
+        .map(|r| r.workflows[0].usage.cpu_s / r.workflows[0].completed as f64)
+        .collect();
+    assert!(
+        !with_tasks.is_empty() && with_tasks.len() < 8,
+        "the seed gives some replications without tasks: {}",
+        with_tasks.len()
     );
+    let rows = infersim::metrics::summarize(&s, &results);
+    let get = |m| super::support::stat(&rows, "workflow:w", m, "mean").0;
+    use infersim::metrics::Metric::*;
+    assert_eq!(get(TaskSuccessRate), 1.0);
+    assert_eq!(get(SloAttainment), 1.0);
+    // Deterministic 0.25 s service: every completed task used exactly 0.25 CPU-s.
+    assert_eq!(get(CpuSecondsPerTask), 0.25);
 }
