@@ -542,22 +542,9 @@ pub fn series_rows(spec: &Scenario, r: &ReplicationResult) -> Vec<SeriesRow> {
     rows
 }
 
-/// Window `k` of a per-window integral or count, 0 past its end.
-fn at<T: Copy + Into<WindowValue>>(w: &[T], k: usize) -> f64 {
-    w.get(k).map_or(0.0, |x| (*x).into().0)
-}
-
-/// A per-window value as `f64` (`i128` integrals and `u64` counts).
-struct WindowValue(f64);
-impl From<i128> for WindowValue {
-    fn from(x: i128) -> Self {
-        WindowValue(x as f64)
-    }
-}
-impl From<u64> for WindowValue {
-    fn from(x: u64) -> Self {
-        WindowValue(x as f64)
-    }
+/// Window `k` of a per-window integral (`i128`) or count (`u64`), 0 past its end.
+fn at<T: Copy + Into<i128>>(w: &[T], k: usize) -> f64 {
+    w.get(k).map_or(0.0, |x| (*x).into() as f64)
 }
 
 /// Appends the rows of pool `name` for its `windows` windows; `values(k, len_ns)` gives the

@@ -420,8 +420,8 @@ fn round_coeffs(c: PerfCoeffs) -> PerfCoeffs {
 /// The model FLOPs of a shape (2 per active parameter per token plus attention).
 fn model_flops(m: &ModelSpec, s: &BatchShape) -> f64 {
     let tokens = (s.prefill_tokens + s.decode_seqs) as f64;
-    let attn = 4.0 * f64::from(m.layers) * f64::from(m.attention_heads) * f64::from(m.head_dim);
-    2.0 * m.params_active * tokens + attn * (s.prefill_attn + s.decode_ctx as f64)
+    m.flops_per_token() * tokens
+        + m.attention_flops_per_token_ctx() * (s.prefill_attn + s.decode_ctx as f64)
 }
 
 /// Reads the CSV into rows with their line numbers.

@@ -192,10 +192,9 @@ impl IterationModel {
         let layers = f64::from(model.layers);
         let peak = tp_f * gpu.bf16_tflops * 1e12; // FLOP/s of the replica
         let bandwidth = tp_f * gpu.mem_bw_tbps * 1e12 * c.mbu; // B/s of the replica
-        let flops_per_token = 2.0 * model.params_active;
-        let attn_flops_per_ctx =
-            4.0 * layers * f64::from(model.attention_heads) * f64::from(model.head_dim);
-        let weights = model.params_total * model.weight_bytes_per_param;
+        let flops_per_token = model.flops_per_token();
+        let attn_flops_per_ctx = model.attention_flops_per_token_ctx();
+        let weights = model.weight_bytes();
         let comm_s_per_token = if tp_f > 1.0 {
             let bytes = ALL_REDUCES_PER_LAYER
                 * layers
