@@ -68,9 +68,10 @@ pub fn describe(spec: &Scenario) -> String {
                 ),
                 StepKind::Delay { duration } => format!("delay, mean {:.4} s", duration.mean_s()),
                 StepKind::Llm {
-                    pool,
+                    route,
                     input,
                     output,
+                    ..
                 } => {
                     let tokens = |t: &crate::domain::TokenSource| match t {
                         crate::domain::TokenSource::Trace => "from the trace".to_string(),
@@ -80,9 +81,25 @@ pub fn describe(spec: &Scenario) -> String {
                     };
                     format!(
                         "llm on `{}`, input tokens {}, output tokens {}",
-                        spec.gpu_pools[pool.0 as usize].name,
+                        route
+                            .pools()
+                            .iter()
+                            .map(|p| spec.gpu_pools[p.0 as usize].name.as_str())
+                            .collect::<Vec<_>>()
+                            .join("`/`"),
                         tokens(input),
                         tokens(output)
+                    )
+                }
+                StepKind::Human { pool, service } => format!(
+                    "human review on `{}`, mean {:.4} s",
+                    spec.human_pools[pool.0 as usize].name,
+                    service.mean_s()
+                ),
+                StepKind::Call { workflow } => {
+                    format!(
+                        "call of workflow `{}`",
+                        spec.workflows[workflow.0 as usize].name
                     )
                 }
             };
@@ -94,7 +111,12 @@ pub fn describe(spec: &Scenario) -> String {
             let _ = writeln!(
                 s,
                 "    {}: {what}, x{} in parallel, {after}",
-                st.name, st.fanout
+                st.name,
+                match &st.fanout {
+                    crate::domain::Fanout::Count(c) => format!("{:.4}", c.mean()),
+                    crate::domain::Fanout::ForEach(j) =>
+                        format!("one per copy of {}", w.steps[*j as usize].name),
+                }
             );
         }
     }

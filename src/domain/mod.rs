@@ -1,14 +1,17 @@
 //! The domain: what is simulated. Validated specs ([`spec`]), distributions ([`dist`]), and
 //! the model the kernel drives ([`model`]).
 
+pub mod count;
 pub mod dist;
 pub mod spec;
 
+pub use count::CountDist;
 pub use dist::{Dist, Sampler};
 pub use spec::{
-    ArrivalProcess, ArrivalSpec, CpuPoolSpec, GpuPoolId, GpuPoolSpec, MAX_SERIES_ROWS, MAX_WINDOWS,
-    PoolId, Scenario, StepKind, StepSpec, TokenSource, TraceReplay, TraceRequest, WorkflowId,
-    WorkflowSpec,
+    ArrivalProcess, ArrivalSpec, Budget, CpuPoolSpec, Fanout, GpuPoolId, GpuPoolSpec, HumanPoolId,
+    HumanPoolSpec, Join, MAX_SERIES_ROWS, MAX_WINDOWS, OnFailure, PoolId, RetrySpec, Route,
+    Scenario, StepKind, StepSpec, TokenSource, TraceReplay, TraceRequest, WorkflowId, WorkflowSpec,
+    WorkingHours,
 };
 pub mod cpu_pool;
 pub mod llm;

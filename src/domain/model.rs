@@ -344,7 +344,8 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 let (d, what) = match &s.kind {
                     StepKind::Cpu { service, .. } => (service, "service"),
                     StepKind::Delay { duration } => (duration, "duration"),
-                    StepKind::Llm { .. } => (&no_time, "kind"),
+                    StepKind::Llm { .. } | StepKind::Call { .. } => (&no_time, "kind"),
+                    StepKind::Human { service, .. } => (service, "service"),
                 };
                 let tokens = match &s.kind {
                     StepKind::Llm { input, output, .. } => Some([
@@ -413,7 +414,8 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         let what = match rt.spec.kind {
             StepKind::Cpu { .. } => "service",
             StepKind::Delay { .. } => "duration",
-            StepKind::Llm { .. } => "kind",
+            StepKind::Llm { .. } | StepKind::Call { .. } => "kind",
+            StepKind::Human { .. } => "service",
         };
         let wf = &self.spec.workflows[rt.workflow as usize];
         self.overflow(now, step_field(&wf.name, &rt.spec.name, what), delay)
@@ -505,7 +507,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             w,
             now,
             tokens,
-            wf.steps.iter().map(|s| (s.fanout, s.n_after)),
+            wf.steps.iter().map(|s| (fanout_of(s), s.n_after)),
         );
         let rt = &mut self.workflows[w as usize];
         rt.started += 1;
@@ -534,7 +536,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         match &s.kind {
             StepKind::Cpu { pool, .. } => {
                 let p = pool.0;
-                for _ in 0..s.fanout {
+                for _ in 0..fanout_of(s) {
                     let job = Job {
                         task,
                         step,
@@ -550,8 +552,8 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                     }
                 }
             }
-            StepKind::Delay { .. } => {
-                for _ in 0..s.fanout {
+            StepKind::Delay { .. } | StepKind::Human { .. } | StepKind::Call { .. } => {
+                for _ in 0..fanout_of(s) {
                     self.trace(now, task, |serial| TraceEvent::DelayStarted {
                         task: serial,
                         step: local,
@@ -566,10 +568,10 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                     }
                 }
             }
-            StepKind::Llm { pool, .. } => {
-                let p = pool.0;
+            StepKind::Llm { route, .. } => {
+                let p = route.pools()[0].0;
                 let from_trace = self.tasks.get(task).tokens;
-                for _ in 0..s.fanout {
+                for _ in 0..fanout_of(s) {
                     let rt = &mut self.steps[step as usize];
                     let [input, output] = rt.tokens.as_mut().expect("llm steps have tokens");
                     let prompt = input.draw(&mut rt.rng, from_trace[0]).max(1);
@@ -727,7 +729,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         let (s, w, local, base): (&'s StepSpec, u32, u32, u32) =
             (rt.spec, rt.workflow, rt.local, rt.base);
         // A counter only matters when there is more than one thing to count.
-        if s.fanout > 1 && self.tasks.copy_done(task, local) > 0 {
+        if fanout_of(s) > 1 && self.tasks.copy_done(task, local) > 0 {
             return Ok(());
         }
         let now = sched.now();
@@ -872,4 +874,12 @@ impl<T: Tracer> Model for ScenarioModel<'_, T> {
 /// file's array index is not kept).
 fn step_field(workflow: &str, step: &str, what: &str) -> String {
     format!("workflow.{workflow}.steps[name = \"{step}\"].{what}")
+}
+
+/// Interim: the fixed fan-out of a step (the runtime of issue 4 replaces this).
+fn fanout_of(s: &StepSpec) -> u32 {
+    match &s.fanout {
+        super::spec::Fanout::Count(c) => c.fixed().unwrap_or(1),
+        super::spec::Fanout::ForEach(_) => 1,
+    }
 }

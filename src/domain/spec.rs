@@ -1,10 +1,11 @@
 //! The validated scenario: what a run simulates. Built by [`crate::scenario::load`]; every
 //! reference is resolved to an index and every number is in range.
 
+use super::count::CountDist;
 use super::dist::Dist;
 use super::llm::pool::Routing;
 use super::llm::{GpuSpec, ModelSpec, PerfCoeffs};
-use crate::engine::SimDuration;
+use crate::engine::{SimDuration, SimTime};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -47,6 +48,8 @@ pub struct Scenario {
     pub cpu_pools: Vec<CpuPoolSpec>,
     /// GPU serving pools, sorted by name; `GpuPoolId` indexes this.
     pub gpu_pools: Vec<GpuPoolSpec>,
+    /// Human reviewer pools, sorted by name; `HumanPoolId` indexes this.
+    pub human_pools: Vec<HumanPoolSpec>,
     /// Workflows, sorted by name; `WorkflowId` indexes this.
     pub workflows: Vec<WorkflowSpec>,
     /// Keep one record per LLM call for `requests.csv` (set by `run --requests-csv`; memory
@@ -154,6 +157,10 @@ pub struct GpuPoolSpec {
     pub routing: Routing,
     /// Fast-forward decode runs (off: one event per iteration; the same timings).
     pub fast_forward: bool,
+    /// Share of a call's carried context (the prompt part gathered by earlier steps) found
+    /// in the replica's prefix cache, in [0, 1]: those tokens are not prefilled again (their
+    /// KV blocks are still held). New prompt tokens always miss. Default 0.
+    pub prefix_cache_hit: f64,
 }
 
 /// A token count of an `llm` step: from the task's trace row, or drawn.
@@ -173,24 +180,65 @@ pub enum TokenSource {
     },
 }
 
-/// A workflow: a DAG of steps. A task of it ends when every step has finished.
+/// A workflow: a DAG of steps. A task of it ends when every step on its DAG has finished
+/// (succeeded), or fails as soon as one step fails for good.
 #[derive(Debug, Clone)]
 pub struct WorkflowSpec {
     /// Name (`workflow.NAME`).
     pub name: String,
-    /// Steps in a topological order (every step after all of its `after` steps).
+    /// Steps in a topological order (every step after all of its `after` steps). Handler
+    /// steps (named by another step's `on_failure`) are included; they are not on the DAG.
     pub steps: Vec<StepSpec>,
-    /// Indices of the steps with no `after`: they start when the task arrives.
+    /// Indices of the DAG steps with no `after`: they start when the task (or call) starts.
     pub roots: Vec<u32>,
+    /// DAG steps (every step that is not a handler): the workflow is done when all of them
+    /// have succeeded.
+    pub dag_steps: u32,
     /// The SLO of a task: arrival to end. A task that ends later has failed (reason
     /// `deadline`); one still in flight at the end of the run and older counts as a miss.
+    /// Only a workflow started by an arrival process uses it (not one called from a step).
     pub deadline: Option<SimDuration>,
+    /// Budgets of one task; exceeding one fails the task (reason `budget`).
+    pub budget: Budget,
+}
+
+/// Budgets of one task, counted over the task and every workflow it calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Budget {
+    /// Most step attempts started (each copy and each retry counts one).
+    pub max_steps: Option<u64>,
+    /// Most LLM tokens (prompt + output, cached included) of the calls started.
+    pub max_tokens: Option<u64>,
+}
+
+/// Which GPU pool an `llm` step's call goes to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Route {
+    /// Always this pool.
+    Fixed(GpuPoolId),
+    /// Each call picks a pool at random with these weights (cumulative shares, the last
+    /// is 1.0; pools in name order).
+    Weighted(Vec<(GpuPoolId, f64)>),
+    /// The first rule whose `max_input_tokens` holds (prompt tokens, context included) for
+    /// the call; the last rule has no limit.
+    Rule(Vec<(Option<u32>, GpuPoolId)>),
+}
+
+impl Route {
+    /// Every pool the route may choose.
+    pub fn pools(&self) -> Vec<GpuPoolId> {
+        match self {
+            Route::Fixed(p) => vec![*p],
+            Route::Weighted(w) => w.iter().map(|x| x.0).collect(),
+            Route::Rule(r) => r.iter().map(|x| x.1).collect(),
+        }
+    }
 }
 
 /// What a step does.
 #[derive(Debug, Clone)]
 pub enum StepKind {
-    /// Occupies one server of a CPU pool for a service time.
+    /// Occupies one server of a CPU pool for a service time (a retrieval, a tool call).
     Cpu {
         /// The pool.
         pool: PoolId,
@@ -204,13 +252,72 @@ pub enum StepKind {
     },
     /// An LLM call on a GPU pool.
     Llm {
-        /// The pool.
-        pool: GpuPoolId,
-        /// Prompt tokens.
+        /// Where each call goes.
+        route: Route,
+        /// Prompt tokens (new ones; the task's context is added when `context`).
         input: TokenSource,
         /// Output tokens.
         output: TokenSource,
+        /// The prompt also carries the context gathered so far in this workflow run
+        /// (earlier outputs and tool results); that part may hit the pool's prefix cache.
+        context: bool,
     },
+    /// A review by one person of a human reviewer pool.
+    Human {
+        /// The pool.
+        pool: HumanPoolId,
+        /// Review time.
+        service: Dist,
+    },
+    /// Runs another workflow (a subagent) and finishes when it does; fails when it fails.
+    Call {
+        /// The workflow called.
+        workflow: WorkflowId,
+    },
+}
+
+/// How many copies of a step run in parallel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fanout {
+    /// A count drawn each time the step runs (`Fixed(1)`: no fan-out).
+    Count(CountDist),
+    /// One copy per copy of that earlier step (index in the workflow) in its latest run.
+    ForEach(u32),
+}
+
+/// When a fanned-out step is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Join {
+    /// Every copy must succeed; the step waits for all.
+    All,
+    /// Done as soon as `k` copies have succeeded (the others run on, their results unused);
+    /// failed once that can no longer happen. With fewer than `k` copies, all must succeed.
+    First(u32),
+    /// Waits for every copy; succeeds when at least `k` did.
+    Quorum(u32),
+}
+
+/// What happens when a step has used all its attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFailure {
+    /// The workflow run fails (a task: reason `retries_exhausted`; a call: the calling
+    /// step's copy fails).
+    Fail,
+    /// This handler step (index in the workflow) runs in its place; its outcome is the
+    /// step's (an escalation to a human, or a fall-back to a larger model: a cascade).
+    Handler(u32),
+}
+
+/// How a failed attempt is retried.
+#[derive(Debug, Clone)]
+pub struct RetrySpec {
+    /// Attempts in all, >= 1 (1: no retry).
+    pub max_attempts: u32,
+    /// Wait before the next attempt.
+    pub backoff: Option<Dist>,
+    /// Re-run from this earlier step (index in the workflow; an ancestor on the DAG)
+    /// instead of repeating only this one: e.g. a failed validation re-runs the answer.
+    pub from: Option<u32>,
 }
 
 /// One step of a workflow.
@@ -220,12 +327,96 @@ pub struct StepSpec {
     pub name: String,
     /// What it does.
     pub kind: StepKind,
-    /// Number of parallel copies; the step finishes when all have (join on all). >= 1.
-    pub fanout: u32,
+    /// Copies run in parallel.
+    pub fanout: Fanout,
+    /// When the copies are done.
+    pub join: Join,
+    /// Times the step (all its copies, then the join) runs one after another; 0 skips it.
+    pub repeat: CountDist,
+    /// Probability that one attempt of one copy succeeds, in [0, 1].
+    pub success_prob: f64,
+    /// Retries of a failed attempt.
+    pub retry: RetrySpec,
+    /// After the last attempt fails.
+    pub on_failure: OnFailure,
+    /// Tokens one copy adds to the workflow run's context when it succeeds (a tool's
+    /// result); an `llm` copy always adds its new prompt and its output tokens.
+    pub result_tokens: Option<TokenSource>,
+    /// Only runs as another step's `on_failure` handler (not on the DAG).
+    pub handler: bool,
     /// How many steps must finish before this one starts.
     pub n_after: u32,
     /// Indices (into `WorkflowSpec::steps`) of the steps that wait for this one.
     pub successors: Vec<u32>,
+    /// With `retry.from`: the steps re-run (the chain from `from` to this step, in
+    /// topological order, this step last), each with its count of `after` steps inside
+    /// the chain. Empty otherwise.
+    pub rerun: Vec<(u32, u32)>,
+}
+
+/// Index of a human reviewer pool in [`Scenario::human_pools`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HumanPoolId(pub u32);
+
+/// A pool of human reviewers: `reviewers` people, one FIFO queue, optional working hours.
+#[derive(Debug, Clone)]
+pub struct HumanPoolSpec {
+    /// Name (`human_pool.NAME`).
+    pub name: String,
+    /// Reviewers c, >= 1.
+    pub reviewers: u32,
+    /// Default review time of steps on this pool.
+    pub service: Dist,
+    /// Price of one review [USD].
+    pub cost_per_review_usd: f64,
+    /// When reviews may start; `None`: around the clock.
+    pub hours: Option<WorkingHours>,
+}
+
+/// Working hours of a reviewer pool. Simulated time 0 is Monday 00:00. A review starts only
+/// inside the hours; one under way when they end is finished (overtime).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkingHours {
+    /// Opening time after midnight [s], < `to_s`.
+    pub from_s: u32,
+    /// Closing time after midnight [s], <= 86,400.
+    pub to_s: u32,
+    /// Working days, Monday first.
+    pub days: [bool; 7],
+}
+
+impl WorkingHours {
+    const DAY: u64 = 86_400_000_000_000;
+
+    /// Whether reviews may start at `t`.
+    pub fn is_open(&self, t: SimTime) -> bool {
+        let day = ((t.0 / Self::DAY) % 7) as usize;
+        let in_day = t.0 % Self::DAY;
+        self.days[day]
+            && in_day >= u64::from(self.from_s) * 1_000_000_000
+            && in_day < u64::from(self.to_s) * 1_000_000_000
+    }
+
+    /// The next opening at or after `t` (`t` itself when open); `None` with no working day.
+    pub fn next_open(&self, t: SimTime) -> Option<SimTime> {
+        if self.is_open(t) {
+            return Some(t);
+        }
+        let day0 = t.0 / Self::DAY;
+        for d in 0..=7u64 {
+            let day = day0 + d;
+            if !self.days[(day % 7) as usize] {
+                continue;
+            }
+            let open = day
+                .checked_mul(Self::DAY)?
+                .checked_add(u64::from(self.from_s) * 1_000_000_000)?;
+            if open >= t.0 {
+                return Some(SimTime(open));
+            }
+        }
+        None
+    }
 }
 
 /// Most time-series windows per series and replication (`expected length / interval`).
@@ -308,15 +499,65 @@ impl Scenario {
         }
     }
 
-    /// Offered load per CPU pool: ρ = Σ arrival rate × fan-out × mean service / servers.
-    /// A value >= 1 means the queue grows without bound (the pool is unstable).
+    /// Expected runs of each step of workflow `w` per run of it, and the same for every
+    /// workflow it calls: `visits[w][s]`, as a sum over all call paths. A step's runs are
+    /// its caller's × mean fan-out × mean repeat × expected attempts
+    /// ((1 − (1 − p)^n) / p); a handler runs when its step fails for good. Retries from an
+    /// earlier step are counted on the failing step only. Validation rules out call cycles.
+    pub fn expected_visits(&self, w: WorkflowId) -> Vec<(WorkflowId, u32, f64)> {
+        let mut out = Vec::new();
+        self.visit(w, 1.0, 0, &mut out);
+        out
+    }
+
+    fn visit(&self, w: WorkflowId, scale: f64, depth: u32, out: &mut Vec<(WorkflowId, u32, f64)>) {
+        if depth > 64 {
+            return;
+        }
+        let wf = &self.workflows[w.0 as usize];
+        let mut runs = vec![0.0; wf.steps.len()];
+        for (i, s) in wf.steps.iter().enumerate() {
+            if !s.handler {
+                runs[i] = scale;
+            }
+        }
+        for (i, s) in wf.steps.iter().enumerate() {
+            let copies = match &s.fanout {
+                Fanout::Count(c) => c.mean(),
+                Fanout::ForEach(j) => match &wf.steps[*j as usize].fanout {
+                    Fanout::Count(c) => c.mean(),
+                    Fanout::ForEach(_) => 1.0,
+                },
+            };
+            let p = s.success_prob;
+            let n = f64::from(s.retry.max_attempts);
+            let attempts = if p > 0.0 {
+                (1.0 - (1.0 - p).powf(n)) / p
+            } else {
+                n
+            };
+            let per_run = copies * s.repeat.mean() * attempts;
+            let visits = runs[i] * per_run;
+            out.push((w, i as u32, visits));
+            if let OnFailure::Handler(h) = s.on_failure {
+                runs[h as usize] += runs[i] * s.repeat.mean() * (1.0 - p).powf(n).min(1.0);
+            }
+            if let StepKind::Call { workflow } = s.kind {
+                self.visit(workflow, visits, depth + 1, out);
+            }
+        }
+    }
+
+    /// Offered load per CPU pool: ρ = Σ arrival rate × expected visits × mean service /
+    /// servers. A value >= 1 means the queue grows without bound (the pool is unstable).
     pub fn offered_load(&self) -> Vec<f64> {
         let mut work = vec![0.0; self.cpu_pools.len()];
         for a in &self.arrivals {
             let rate = self.arrival_rate(a);
-            for step in &self.workflows[a.workflow.0 as usize].steps {
+            for (w, s, visits) in self.expected_visits(a.workflow) {
+                let step = &self.workflows[w.0 as usize].steps[s as usize];
                 if let StepKind::Cpu { pool, service } = &step.kind {
-                    work[pool.0 as usize] += rate * f64::from(step.fanout) * service.mean_s();
+                    work[pool.0 as usize] += rate * visits * service.mean_s();
                 }
             }
         }

@@ -261,6 +261,7 @@ pub(super) fn gpu_pool(
         kv_blocks,
         routing,
         fast_forward: rp.fast_forward.unwrap_or(true),
+        prefix_cache_hit: 0.0,
     })
 }
 

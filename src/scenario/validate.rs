@@ -220,6 +220,7 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         arrivals,
         cpu_pools: pools,
         gpu_pools,
+        human_pools: Vec::new(),
         workflows,
         record_calls: false,
     };
@@ -423,9 +424,21 @@ fn workflow(
             kind: kinds[old]
                 .clone()
                 .expect("checked: every kind is Some when ok"),
-            fanout: fanouts[old],
+            fanout: crate::domain::Fanout::Count(crate::domain::CountDist::Fixed(fanouts[old])),
+            join: crate::domain::Join::All,
+            repeat: crate::domain::CountDist::Fixed(1),
+            success_prob: 1.0,
+            retry: crate::domain::RetrySpec {
+                max_attempts: 1,
+                backoff: None,
+                from: None,
+            },
+            on_failure: crate::domain::OnFailure::Fail,
+            result_tokens: None,
+            handler: false,
             n_after: afters[old].len() as u32,
             successors: Vec::new(),
+            rerun: Vec::new(),
         })
         .collect();
     for (old, deps) in afters.iter().enumerate() {
@@ -458,9 +471,11 @@ fn workflow(
     }
     Some(WorkflowSpec {
         name: wname.to_string(),
+        dag_steps: steps.len() as u32,
         steps,
         roots,
         deadline,
+        budget: crate::domain::Budget::default(),
     })
 }
 
@@ -537,9 +552,10 @@ fn step_kind(ctx: &mut Ctx<'_>, sp: &str, s: &RawStep, pools: &PoolRefs<'_>) -> 
                 s.output_tokens.as_ref(),
             );
             Some(StepKind::Llm {
-                pool,
+                route: crate::domain::Route::Fixed(pool),
                 input: input?,
                 output: output?,
+                context: false,
             })
         }
         "cpu" => {
