@@ -56,6 +56,8 @@ pub enum Metric {
     ThroughputOutputTokensPerS,
     /// Sequences preempted (KV cache exhausted), recomputed later.
     Preemptions,
+    /// Prompt tokens of the finished calls found in the prefix cache (not prefilled).
+    PrefixCacheHitTokens,
     /// LLM calls that reached the pool.
     CallsArrived,
     /// LLM calls that finished.
@@ -151,6 +153,7 @@ impl Metric {
             Metric::ThroughputInputTokensPerS => "throughput_input_tokens_per_s",
             Metric::ThroughputOutputTokensPerS => "throughput_output_tokens_per_s",
             Metric::Preemptions => "preemptions",
+            Metric::PrefixCacheHitTokens => "prefix_cache_hit_tokens",
             Metric::CallsArrived => "calls_arrived",
             Metric::CallsCompleted => "calls_completed",
             Metric::CallsRejected => "calls_rejected",
@@ -205,6 +208,7 @@ impl Metric {
             Metric::BatchSize => "sequences",
             Metric::ThroughputInputTokensPerS | Metric::ThroughputOutputTokensPerS => "tokens/s",
             Metric::Preemptions => "preemptions",
+            Metric::PrefixCacheHitTokens => "tokens",
             Metric::CallsArrived
             | Metric::CallsCompleted
             | Metric::CallsRejected

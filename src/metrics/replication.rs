@@ -109,6 +109,8 @@ pub struct GpuPoolResult {
     pub arrival_windows: Vec<u64>,
     /// Calls rejected because they can never fit in a replica's KV cache.
     pub rejected: u64,
+    /// Σ cached prompt tokens (prefix-cache hits) of the finished calls [tokens].
+    pub cached_tokens: u64,
     /// ∫ replicas with a non-empty batch dt [replica·ns].
     pub busy_integral: i128,
     /// The same per window.
@@ -141,6 +143,7 @@ impl GpuPoolResult {
             arrivals: 0,
             arrival_windows: Vec::new(),
             rejected: p.rejected,
+            cached_tokens: p.cached_tokens,
             busy_integral: 0,
             busy_windows: Vec::new(),
             waiting_integral: 0,

@@ -314,6 +314,10 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
                     Obs::Level(per_time(c.output_tokens as f64) * 1e9),
                 ),
                 (Metric::Preemptions, Obs::Total(c.preemptions as f64)),
+                (
+                    Metric::PrefixCacheHitTokens,
+                    Obs::Total(pr.cached_tokens as f64),
+                ),
                 (Metric::CallsArrived, Obs::Total(pr.arrivals as f64)),
                 (Metric::CallsCompleted, Obs::Total(c.completed as f64)),
                 (Metric::CallsRejected, Obs::Total(pr.rejected as f64)),
