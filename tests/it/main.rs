@@ -10,3 +10,4 @@ mod llm_errors;
 mod oracles;
 mod scenario_errors;
 mod support;
+mod workflows;
