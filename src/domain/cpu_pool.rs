@@ -8,11 +8,13 @@ use crate::engine::{SimDuration, SimTime};
 use crate::metrics::{LatencyHist, WindowedCount, WindowedLevel};
 use std::collections::VecDeque;
 
-/// A unit of work on a pool: one copy of one step of one task.
+/// A unit of work on a pool: one attempt of one copy of one step of one workflow run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Job {
-    /// Task slot (see [`super::tasks::Tasks`]).
+    /// Frame slot of the workflow run (see [`super::tasks::Frames`]).
     pub task: u32,
+    /// The copy's tag (generation and attempt; the model uses it to recognise stale work).
+    pub tag: u32,
     /// Step id (the model's index over the steps of all workflows).
     pub step: u32,
     /// When the job reached the pool.
@@ -46,6 +48,7 @@ impl CpuPool {
             in_service: vec![
                 Job {
                     task: u32::MAX,
+                    tag: 0,
                     step: u32::MAX,
                     enqueued: SimTime::ZERO,
                 };
@@ -104,6 +107,35 @@ impl CpuPool {
         }
     }
 
+    /// A job arrives at `now` while the pool is closed (a reviewer pool outside its working
+    /// hours): it queues even if a server is free.
+    pub fn enqueue(&mut self, now: SimTime, job: Job) {
+        self.arrivals.incr(now);
+        self.queue.push_back(job);
+        self.queued.add(now, 1);
+    }
+
+    /// The job in `slot` finishes at `now` and the slot stays free (the pool is closed).
+    pub fn finish_hold(&mut self, now: SimTime, slot: u32) -> Job {
+        let done = self.in_service[slot as usize];
+        self.sojourn.record(now.saturating_since(done.enqueued).0);
+        self.busy.add(now, -1);
+        self.free_slots.push(slot);
+        done
+    }
+
+    /// Starts the head of the queue on a free server, if both exist; returns the slot and job.
+    pub fn start_next(&mut self, now: SimTime) -> Option<(u32, Job)> {
+        if self.queue.is_empty() {
+            return None;
+        }
+        let slot = self.free_slots.pop()?;
+        let job = self.queue.pop_front()?;
+        self.queued.add(now, -1);
+        self.start(now, slot, job);
+        Some((slot, job))
+    }
+
     /// Jobs waiting now.
     pub fn queue_len(&self) -> usize {
         self.queue.len()
@@ -117,6 +149,7 @@ mod tests {
     fn job(task: u32, t: u64) -> Job {
         Job {
             task,
+            tag: 0,
             step: 0,
             enqueued: SimTime(t),
         }
@@ -141,5 +174,19 @@ mod tests {
         assert_eq!(p.queue_len(), 0);
         assert_eq!(p.wait.count(), 4);
         assert_eq!(p.wait.sum_ns(), (10 - 2) + (11 - 3));
+    }
+
+    #[test]
+    fn closed_pool_holds_its_queue() {
+        let mut p = CpuPool::new(1, SimDuration(1000));
+        p.enqueue(SimTime(0), job(0, 0));
+        assert_eq!(p.queue_len(), 1, "queues although the server is free");
+        assert_eq!(p.start_next(SimTime(5)).map(|(s, j)| (s, j.task)), Some((0, 0)));
+        p.enqueue(SimTime(6), job(1, 6));
+        assert_eq!(p.start_next(SimTime(7)), None, "no free server");
+        assert_eq!(p.finish_hold(SimTime(9), 0).task, 0);
+        assert_eq!(p.queue_len(), 1, "nothing started while closed");
+        assert_eq!(p.start_next(SimTime(20)).map(|(_, j)| j.task), Some(1));
+        assert_eq!(p.wait.sum_ns(), 5 + 14);
     }
 }

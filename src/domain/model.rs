@@ -1,21 +1,28 @@
-//! The scenario model the kernel drives: arrivals start tasks, tasks walk their workflow's DAG,
-//! steps occupy CPU pools or just take time.
+//! The scenario model the kernel drives: arrivals start tasks, tasks run their workflow's
+//! steps (see [`exec`] for the step life cycle), steps occupy CPU, GPU and reviewer pools or
+//! just take time.
 
-use super::cpu_pool::{CpuPool, Job};
+mod exec;
+
+use super::cpu_pool::CpuPool;
 use super::dist::Sampler;
 use super::llm::perf::IterationModel;
 use super::llm::pool::GpuPool;
-use super::llm::replica::{ReplicaConfig, SHARE_SCALE, Seq, Wake};
-use super::spec::{ArrivalProcess, Scenario, StepKind, StepSpec, TokenSource, TraceReplay};
-use super::tasks::Tasks;
+use super::llm::replica::{ReplicaConfig, Seq};
+use super::spec::{
+    ArrivalProcess, Scenario, StepKind, StepSpec, TokenSource, TraceReplay, WorkingHours,
+};
+use super::tasks::{Frames, Tasks};
 use super::trace::{NoTrace, TraceEvent, Tracer};
 use crate::engine::{
     Model, RngStreams, ScheduleError, Scheduler, SimDuration, SimRng, SimTime, TimeWeighted,
 };
-use crate::metrics::{GpuPoolResult, LatencyHist, PoolResult, ReplicationResult, WorkflowResult};
+use crate::metrics::{
+    GpuPoolResult, LatencyHist, PoolResult, ReplicationResult, StepResult, WorkflowResult,
+};
 use std::sync::Arc;
 
-/// The model's events (12 bytes: they live in the event heap).
+/// The model's events (16 bytes: they live in the event heap).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     /// The next arrival of an arrival process.
@@ -32,10 +39,34 @@ pub enum Event {
     },
     /// A copy of a delay step finishes.
     DelayDone {
-        /// Task slot.
-        task: u32,
+        /// Frame slot.
+        frame: u32,
         /// Step id (workflow base + index within the workflow).
         step: u32,
+        /// The copy's tag.
+        tag: u32,
+    },
+    /// A backoff wait ends: the next attempt of a copy (or a re-run from an earlier step)
+    /// starts.
+    Backoff {
+        /// Frame slot.
+        frame: u32,
+        /// Step id.
+        step: u32,
+        /// The attempt's tag (attempt 0: a re-run from `retry.from`).
+        tag: u32,
+    },
+    /// A human review finishes.
+    ReviewDone {
+        /// Human pool index.
+        pool: u32,
+        /// Reviewer slot.
+        slot: u32,
+    },
+    /// A human pool's working hours begin: queued reviews start.
+    ShiftStart {
+        /// Human pool index.
+        pool: u32,
     },
     /// A GPU replica's iterations end (or its first batch forms); stale when `generation`
     /// is not the replica's current one.
@@ -171,18 +202,25 @@ struct ArrivalRt {
 
 /// A step at run time. Steps of all workflows sit in one vector, indexed by a *step id*
 /// (`workflow base + local index`), so a job or event names its step with one number and the
-/// hot path reaches the step's spec, sampler and stream in one lookup.
+/// hot path reaches the step's spec, samplers and stream in one lookup.
 struct StepRt<'s> {
     spec: &'s StepSpec,
+    /// Service time (cpu, human) or duration (delay).
     sampler: Sampler,
+    /// Backoff before a retry.
+    backoff: Option<Sampler>,
     rng: SimRng,
     workflow: u32,
-    /// Index within the workflow (for the task's counters and traces).
+    /// Index within the workflow (for the frame's step states and traces).
     local: u32,
     /// Step id of the workflow's first step.
     base: u32,
     /// Token counts of an `llm` step (prompt, output).
     tokens: Option<[TokenRt; 2]>,
+    /// Tokens a copy adds to the context when it succeeds.
+    result_tokens: Option<TokenRt>,
+    /// Statistics.
+    stats: StepResult,
 }
 
 /// A token count at run time.
@@ -231,11 +269,24 @@ struct WorkflowRt {
     started: u64,
     completed: u64,
     in_system: TimeWeighted,
-    /// What the completed tasks used, summed.
+    /// What the finished tasks used, summed.
     usage: super::tasks::Usage,
-    /// Completed tasks that met the deadline (all of them without one).
+    /// Tasks whose records were released (ended, with no work left running).
+    finished: u64,
+    /// Ended tasks that succeeded.
     succeeded: u64,
+    /// Ended tasks that failed, by [`FailReason::index`].
+    failed: [u64; 3],
     deadline: Option<SimDuration>,
+}
+
+/// A reviewer pool at run time: a FIFO pool whose servers only start work inside the
+/// working hours.
+struct HumanRt {
+    pool: CpuPool,
+    hours: Option<WorkingHours>,
+    /// A [`Event::ShiftStart`] is scheduled.
+    shift_scheduled: bool,
 }
 
 /// One replication of a scenario.
@@ -243,6 +294,7 @@ pub struct ScenarioModel<'s, T: Tracer = NoTrace> {
     spec: &'s Scenario,
     arrivals: Vec<ArrivalRt>,
     pools: Vec<CpuPool>,
+    humans: Vec<HumanRt>,
     gpu_pools: Vec<GpuPool>,
     /// Per replica over all GPU pools: (pool, replica within the pool).
     replica_owner: Vec<(u32, u32)>,
@@ -253,6 +305,7 @@ pub struct ScenarioModel<'s, T: Tracer = NoTrace> {
     workflows: Vec<WorkflowRt>,
     steps: Vec<StepRt<'s>>,
     tasks: Tasks,
+    frames: Frames,
     arrivals_end: Option<SimTime>,
     tracer: T,
 }
@@ -307,6 +360,15 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             .iter()
             .map(|p| CpuPool::new(p.servers, spec.interval))
             .collect();
+        let humans = spec
+            .human_pools
+            .iter()
+            .map(|h| HumanRt {
+                pool: CpuPool::new(h.reviewers, spec.interval),
+                hours: h.hours,
+                shift_scheduled: false,
+            })
+            .collect();
         let mut gpu_pools = Vec::with_capacity(spec.gpu_pools.len());
         let mut replica_owner = Vec::new();
         let mut replica_base = Vec::new();
@@ -342,10 +404,11 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             for (li, s) in w.steps.iter().enumerate() {
                 let no_time = super::Dist::Deterministic { value_s: 0.0 };
                 let (d, what) = match &s.kind {
-                    StepKind::Cpu { service, .. } => (service, "service"),
+                    StepKind::Cpu { service, .. } | StepKind::Human { service, .. } => {
+                        (service, "service")
+                    }
                     StepKind::Delay { duration } => (duration, "duration"),
                     StepKind::Llm { .. } | StepKind::Call { .. } => (&no_time, "kind"),
-                    StepKind::Human { service, .. } => (service, "service"),
                 };
                 let tokens = match &s.kind {
                     StepKind::Llm { input, output, .. } => Some([
@@ -354,14 +417,28 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                     ]),
                     _ => None,
                 };
+                let result_tokens = match &s.result_tokens {
+                    Some(t) => Some(TokenRt::new(
+                        t,
+                        step_field(&w.name, &s.name, "result_tokens"),
+                    )?),
+                    None => None,
+                };
+                let backoff = match &s.retry.backoff {
+                    Some(d) => Some(sampler(d, step_field(&w.name, &s.name, "retry.backoff"))?),
+                    None => None,
+                };
                 steps.push(StepRt {
                     spec: s,
                     tokens,
+                    result_tokens,
+                    backoff,
                     sampler: sampler(d, step_field(&w.name, &s.name, what))?,
                     rng: streams.stream(&format!("workflow/{}/step/{}", w.name, s.name)),
                     workflow: wi as u32,
                     local: li as u32,
                     base,
+                    stats: StepResult::default(),
                 });
             }
             workflows.push(WorkflowRt {
@@ -371,7 +448,9 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 completed: 0,
                 in_system: TimeWeighted::default(),
                 usage: super::tasks::Usage::default(),
+                finished: 0,
                 succeeded: 0,
+                failed: [0; 3],
                 deadline: w.deadline,
             });
         }
@@ -385,13 +464,15 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             spec,
             arrivals,
             pools,
+            humans,
             gpu_pools,
             replica_owner,
             replica_base,
             finished: Vec::new(),
             workflows,
             steps,
-            tasks: Tasks::new(max_steps),
+            tasks: Tasks::default(),
+            frames: Frames::new(max_steps),
             arrivals_end: spec.horizon.map(|h| SimTime(h.0)),
             tracer,
         })
@@ -409,14 +490,8 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
     }
 
     #[cold]
-    fn step_overflow(&self, now: SimTime, step: u32, delay: SimDuration) -> SimError {
+    fn step_overflow(&self, now: SimTime, step: u32, what: &str, delay: SimDuration) -> SimError {
         let rt = &self.steps[step as usize];
-        let what = match rt.spec.kind {
-            StepKind::Cpu { .. } => "service",
-            StepKind::Delay { .. } => "duration",
-            StepKind::Llm { .. } | StepKind::Call { .. } => "kind",
-            StepKind::Human { .. } => "service",
-        };
         let wf = &self.spec.workflows[rt.workflow as usize];
         self.overflow(now, step_field(&wf.name, &rt.spec.name, what), delay)
     }
@@ -432,10 +507,12 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         Ok(())
     }
 
-    /// Records a trace point; with [`NoTrace`] this and the task lookup vanish.
+    /// Records a trace point for the task of `frame`; with [`NoTrace`] this and the lookups
+    /// vanish.
     #[inline(always)]
-    fn trace(&mut self, now: SimTime, task: u32, f: impl FnOnce(u64) -> TraceEvent) {
+    fn trace(&mut self, now: SimTime, frame: u32, f: impl FnOnce(u64) -> TraceEvent) {
         if T::ENABLED {
+            let task = self.frames.get(frame).task;
             let serial = self.tasks.get(task).serial;
             self.tracer.trace(now, f(serial));
         }
@@ -501,270 +578,16 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             }
             .into());
         }
-        let spec: &'s Scenario = self.spec;
-        let wf = &spec.workflows[w as usize];
-        let task = self.tasks.insert(
-            w,
-            now,
-            tokens,
-            wf.steps.iter().map(|s| (fanout_of(s), s.n_after)),
-        );
+        let task = self.tasks.insert(w, now, tokens);
         let rt = &mut self.workflows[w as usize];
         rt.started += 1;
         rt.in_system.add(now, 1);
-        let base = rt.base;
-        self.trace(now, task, |serial| TraceEvent::TaskArrived {
+        let frame = self.new_frame(task, w, super::tasks::NO_FRAME, 0, 0, 0);
+        self.trace(now, frame, |serial| TraceEvent::TaskArrived {
             task: serial,
             workflow: w,
         });
-        for &root in &wf.roots {
-            self.start_step(sched, task, base + root)?;
-        }
-        Ok(())
-    }
-
-    /// Starts every copy of step `step` (a step id) of `task`.
-    fn start_step(
-        &mut self,
-        sched: &mut Scheduler<Event>,
-        task: u32,
-        step: u32,
-    ) -> Result<(), SimError> {
-        let rt = &self.steps[step as usize];
-        let (s, local): (&'s StepSpec, u32) = (rt.spec, rt.local);
-        let now = sched.now();
-        match &s.kind {
-            StepKind::Cpu { pool, .. } => {
-                let p = pool.0;
-                for _ in 0..fanout_of(s) {
-                    let job = Job {
-                        task,
-                        step,
-                        enqueued: now,
-                    };
-                    self.trace(now, task, |serial| TraceEvent::JobArrived {
-                        task: serial,
-                        step: local,
-                        pool: p,
-                    });
-                    if let Some(slot) = self.pools[p as usize].submit(now, job) {
-                        self.begin_service(sched, p, slot, job)?;
-                    }
-                }
-            }
-            StepKind::Delay { .. } | StepKind::Human { .. } | StepKind::Call { .. } => {
-                for _ in 0..fanout_of(s) {
-                    self.trace(now, task, |serial| TraceEvent::DelayStarted {
-                        task: serial,
-                        step: local,
-                    });
-                    let rt = &mut self.steps[step as usize];
-                    let d = rt.sampler.sample(&mut rt.rng);
-                    if sched
-                        .schedule_in(d, Event::DelayDone { task, step })
-                        .is_err()
-                    {
-                        return Err(self.step_overflow(now, step, d));
-                    }
-                }
-            }
-            StepKind::Llm { route, .. } => {
-                let p = route.pools()[0].0;
-                let from_trace = self.tasks.get(task).tokens;
-                for _ in 0..fanout_of(s) {
-                    let rt = &mut self.steps[step as usize];
-                    let [input, output] = rt.tokens.as_mut().expect("llm steps have tokens");
-                    let prompt = input.draw(&mut rt.rng, from_trace[0]).max(1);
-                    let out = output.draw(&mut rt.rng, from_trace[1]).max(1);
-                    self.trace(now, task, |serial| TraceEvent::CallArrived {
-                        task: serial,
-                        step: local,
-                        pool: p,
-                    });
-                    match self.gpu_pools[p as usize].submit(now, task, step, prompt, out) {
-                        Ok((replica, wake)) => {
-                            if let Some(w) = wake {
-                                let global = self.replica_base[p as usize] + replica;
-                                self.wake(sched, global, w)?;
-                            }
-                        }
-                        // Counted by the pool; the step goes on without the call's output.
-                        Err(_) => self.copy_done(sched, task, step)?,
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    #[inline]
-    fn wake(
-        &mut self,
-        sched: &mut Scheduler<Event>,
-        replica: u32,
-        w: Wake,
-    ) -> Result<(), SimError> {
-        if w.at == SimTime::MAX {
-            // Iteration ends saturate at the end of the clock.
-            let (pool, _) = self.replica_owner[replica as usize];
-            return Err(SimErrorKind::IterationOverflow {
-                pool: self.spec.gpu_pools[pool as usize].name.clone(),
-                now_s: sched.now().as_secs_f64(),
-            }
-            .into());
-        }
-        sched.schedule_late_at(
-            w.at,
-            Event::LlmWake {
-                replica,
-                generation: w.generation,
-            },
-        )?;
-        Ok(())
-    }
-
-    fn on_llm_wake(
-        &mut self,
-        sched: &mut Scheduler<Event>,
-        replica: u32,
-        generation: u32,
-    ) -> Result<(), SimError> {
-        let now = sched.now();
-        let (pool, local) = self.replica_owner[replica as usize];
-        let mut finished = std::mem::take(&mut self.finished);
-        let wake = self.gpu_pools[pool as usize].on_event(now, local, generation, &mut finished);
-        if let Some(w) = wake {
-            self.wake(sched, replica, w)?;
-        }
-        let tp = f64::from(self.spec.gpu_pools[pool as usize].tensor_parallel);
-        for s in finished.drain(..) {
-            let usage = self.tasks.usage_mut(s.task);
-            usage.gpu_s += s.replica_time_share as f64 / SHARE_SCALE as f64 * 1e-9 * tp;
-            usage.llm_calls += 1;
-            usage.input_tokens += u64::from(s.prompt);
-            usage.output_tokens += u64::from(s.output);
-            self.copy_done(sched, s.task, s.step)?;
-        }
-        self.finished = finished;
-        Ok(())
-    }
-
-    /// `job` has just taken `slot` of `pool`: draw its service time and schedule the end.
-    #[inline]
-    fn begin_service(
-        &mut self,
-        sched: &mut Scheduler<Event>,
-        pool: u32,
-        slot: u32,
-        job: Job,
-    ) -> Result<(), SimError> {
-        let rt = &mut self.steps[job.step as usize];
-        let service = rt.sampler.sample(&mut rt.rng);
-        let usage = self.tasks.usage_mut(job.task);
-        usage.cpu_s += service.as_secs_f64();
-        usage.cpu_jobs += 1;
-        let local = rt.local;
-        self.trace(sched.now(), job.task, |serial| TraceEvent::JobStarted {
-            task: serial,
-            step: local,
-            pool,
-        });
-        if sched
-            .schedule_in(service, Event::JobDone { pool, slot })
-            .is_err()
-        {
-            return Err(self.step_overflow(sched.now(), job.step, service));
-        }
-        Ok(())
-    }
-
-    fn on_job_done(
-        &mut self,
-        sched: &mut Scheduler<Event>,
-        pool: u32,
-        slot: u32,
-    ) -> Result<(), SimError> {
-        let now = sched.now();
-        let (done, next) = self.pools[pool as usize].finish(now, slot);
-        if T::ENABLED {
-            let local = self.steps[done.step as usize].local;
-            self.trace(now, done.task, |serial| TraceEvent::JobFinished {
-                task: serial,
-                step: local,
-                pool,
-            });
-        }
-        if let Some(next) = next {
-            self.begin_service(sched, pool, slot, next)?;
-        }
-        self.copy_done(sched, done.task, done.step)
-    }
-
-    fn on_delay_done(
-        &mut self,
-        sched: &mut Scheduler<Event>,
-        task: u32,
-        step: u32,
-    ) -> Result<(), SimError> {
-        if T::ENABLED {
-            let local = self.steps[step as usize].local;
-            self.trace(sched.now(), task, |serial| TraceEvent::DelayFinished {
-                task: serial,
-                step: local,
-            });
-        }
-        self.copy_done(sched, task, step)
-    }
-
-    /// One copy of step `step` (a step id) of `task` finished; when it was the last, the
-    /// step is done: its successors may start, and the task may end.
-    #[inline]
-    fn copy_done(
-        &mut self,
-        sched: &mut Scheduler<Event>,
-        task: u32,
-        step: u32,
-    ) -> Result<(), SimError> {
-        let rt = &self.steps[step as usize];
-        let (s, w, local, base): (&'s StepSpec, u32, u32, u32) =
-            (rt.spec, rt.workflow, rt.local, rt.base);
-        // A counter only matters when there is more than one thing to count.
-        if fanout_of(s) > 1 && self.tasks.copy_done(task, local) > 0 {
-            return Ok(());
-        }
-        let now = sched.now();
-        self.trace(now, task, |serial| TraceEvent::StepFinished {
-            task: serial,
-            step: local,
-        });
-        for &succ in &s.successors {
-            let next = base + succ;
-            if self.steps[next as usize].spec.n_after == 1
-                || self.tasks.dependency_done(task, succ) == 0
-            {
-                self.start_step(sched, task, next)?;
-            }
-        }
-        if self.tasks.step_done(task) == 0 {
-            let t = self.tasks.remove(task);
-            let rt = &mut self.workflows[w as usize];
-            let latency = now.saturating_since(t.arrived);
-            rt.latency.record(latency.0);
-            rt.completed += 1;
-            if rt.deadline.is_none_or(|d| latency <= d) {
-                rt.succeeded += 1;
-            }
-            rt.usage.add(&t.usage);
-            rt.in_system.add(now, -1);
-            if T::ENABLED {
-                let finished = TraceEvent::TaskFinished {
-                    task: t.serial,
-                    workflow: w,
-                };
-                self.tracer.trace(now, finished);
-            }
-        }
-        Ok(())
+        self.start_frame(sched, frame)
     }
 
     /// Ends the replication at `end` and returns its statistics and the tracer. Tasks still
@@ -772,7 +595,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
     pub fn finish(self, replication: u32, end: SimTime, events: u64) -> (ReplicationResult, T) {
         let mut in_flight = vec![(0u64, LatencyHist::new()); self.workflows.len()];
         let mut overdue = vec![0u64; self.workflows.len()];
-        for t in self.tasks.iter_live() {
+        for t in self.tasks.iter_live().filter(|t| !t.ended) {
             let w = t.workflow as usize;
             let (n, ages) = &mut in_flight[w];
             *n += 1;
@@ -782,35 +605,39 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 overdue[w] += 1;
             }
         }
-        let pools: Vec<PoolResult> = self
-            .pools
-            .into_iter()
-            .map(|p| {
-                let queue_at_end = p.queue_len() as u64;
-                let busy_at_end = p.busy.level() as u64;
-                let (busy_integral, busy_windows) = p.busy.finish(end);
-                let (queue_integral, queue_windows) = p.queued.finish(end);
-                let (arrivals, arrival_windows) = p.arrivals.finish(end);
-                PoolResult {
-                    wait: p.wait,
-                    sojourn: p.sojourn,
-                    busy_integral,
-                    busy_windows,
-                    queue_integral,
-                    queue_windows,
-                    arrivals,
-                    arrival_windows,
-                    queue_at_end,
-                    busy_at_end,
-                }
-            })
-            .collect();
+        let pool_result = |p: CpuPool| {
+            let queue_at_end = p.queue_len() as u64;
+            let busy_at_end = p.busy.level() as u64;
+            let (busy_integral, busy_windows) = p.busy.finish(end);
+            let (queue_integral, queue_windows) = p.queued.finish(end);
+            let (arrivals, arrival_windows) = p.arrivals.finish(end);
+            PoolResult {
+                wait: p.wait,
+                sojourn: p.sojourn,
+                busy_integral,
+                busy_windows,
+                queue_integral,
+                queue_windows,
+                arrivals,
+                arrival_windows,
+                queue_at_end,
+                busy_at_end,
+            }
+        };
+        let pools: Vec<PoolResult> = self.pools.into_iter().map(pool_result).collect();
+        let human_pools: Vec<PoolResult> =
+            self.humans.into_iter().map(|h| pool_result(h.pool)).collect();
+        let mut step_results: Vec<Vec<StepResult>> = vec![Vec::new(); self.workflows.len()];
+        for s in self.steps {
+            step_results[s.workflow as usize].push(s.stats);
+        }
         let workflows = self
             .workflows
             .into_iter()
             .zip(in_flight)
             .zip(overdue)
-            .map(|((mut w, (n, ages)), overdue)| {
+            .zip(step_results)
+            .map(|(((mut w, (n, ages)), overdue), steps)| {
                 w.in_system.advance(end);
                 WorkflowResult {
                     latency: w.latency,
@@ -820,8 +647,11 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                     in_flight_at_end: n,
                     in_flight_age: ages,
                     usage: w.usage,
+                    finished: w.finished,
                     succeeded: w.succeeded,
+                    failed: w.failed,
                     overdue_in_flight: overdue,
+                    steps,
                 }
             })
             .collect();
@@ -835,6 +665,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             .collect();
         let timeseries_truncated = pools
             .iter()
+            .chain(&human_pools)
             .any(|p: &PoolResult| p.busy_windows.len() >= crate::metrics::WINDOW_CAP)
             || gpu_pools
                 .iter()
@@ -844,6 +675,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             end,
             events,
             pools,
+            human_pools,
             gpu_pools,
             workflows,
             timeseries_truncated,
@@ -861,25 +693,20 @@ impl<T: Tracer> Model for ScenarioModel<'_, T> {
         match event {
             Event::JobDone { pool, slot } => self.on_job_done(sched, pool, slot),
             Event::Arrival { source } => self.on_arrival(sched, source),
-            Event::DelayDone { task, step } => self.on_delay_done(sched, task, step),
+            Event::DelayDone { frame, step, tag } => self.on_delay_done(sched, frame, step, tag),
             Event::LlmWake {
                 replica,
                 generation,
             } => self.on_llm_wake(sched, replica, generation),
+            Event::Backoff { frame, step, tag } => self.on_backoff(sched, frame, step, tag),
+            Event::ReviewDone { pool, slot } => self.on_review_done(sched, pool, slot),
+            Event::ShiftStart { pool } => self.on_shift_start(sched, pool),
         }
     }
 }
 
-/// A readable location of a step's distribution for messages (steps are reordered, so the
-/// file's array index is not kept).
+/// A readable location of a step's field for messages (steps are reordered, so the file's
+/// array index is not kept).
 fn step_field(workflow: &str, step: &str, what: &str) -> String {
     format!("workflow.{workflow}.steps[name = \"{step}\"].{what}")
-}
-
-/// Interim: the fixed fan-out of a step (the runtime of issue 4 replaces this).
-fn fanout_of(s: &StepSpec) -> u32 {
-    match &s.fanout {
-        super::spec::Fanout::Count(c) => c.fixed().unwrap_or(1),
-        super::spec::Fanout::ForEach(_) => 1,
-    }
 }

@@ -566,4 +566,23 @@ impl Scenario {
             .map(|(w, p)| w / f64::from(p.servers))
             .collect()
     }
+
+    /// Offered load per human reviewer pool, as [`Scenario::offered_load`] (around the
+    /// clock: working hours shrink the capacity further).
+    pub fn human_offered_load(&self) -> Vec<f64> {
+        let mut work = vec![0.0; self.human_pools.len()];
+        for a in &self.arrivals {
+            let rate = self.arrival_rate(a);
+            for (w, s, visits) in self.expected_visits(a.workflow) {
+                let step = &self.workflows[w.0 as usize].steps[s as usize];
+                if let StepKind::Human { pool, service } = &step.kind {
+                    work[pool.0 as usize] += rate * visits * service.mean_s();
+                }
+            }
+        }
+        work.iter()
+            .zip(&self.human_pools)
+            .map(|(w, p)| w / f64::from(p.reviewers))
+            .collect()
+    }
 }

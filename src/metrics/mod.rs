@@ -9,7 +9,7 @@ mod windowed;
 
 pub use latency::{LatencyHist, QUANTILES, SIGNIFICANT_DIGITS};
 pub use names::{Metric, Series};
-pub use replication::{GpuPoolResult, PoolResult, ReplicationResult, WorkflowResult};
+pub use replication::{GpuPoolResult, PoolResult, ReplicationResult, StepResult, WorkflowResult};
 pub use summary::{
     Aggregate, SeriesRow, SummaryRow, ci95_half_width, series, series_rows, summarize,
 };

@@ -56,6 +56,8 @@ pub enum Metric {
     ThroughputOutputTokensPerS,
     /// Sequences preempted (KV cache exhausted), recomputed later.
     Preemptions,
+    /// Prompt tokens of the finished calls found in the prefix cache (not prefilled).
+    PrefixCacheHitTokens,
     /// LLM calls that reached the pool.
     CallsArrived,
     /// LLM calls that finished.
@@ -86,12 +88,34 @@ pub enum Metric {
     InputTokensPerTask,
     /// Output tokens per completed task.
     OutputTokensPerTask,
-    /// Completed tasks that met their deadline.
+    /// Ended tasks that succeeded (within their deadline, if any).
     TasksSucceeded,
-    /// Completed tasks that failed (so far only by missing the deadline).
+    /// Ended tasks that failed, for any reason.
     TasksFailed,
-    /// Completed tasks that ended after their deadline.
+    /// Tasks whose work succeeded but ended after their deadline.
     TasksFailedDeadline,
+    /// Tasks failed because a step failed on its last attempt with no handler to take over.
+    TasksFailedRetriesExhausted,
+    /// Tasks failed because they would have gone over `max_steps` or `max_tokens`.
+    TasksFailedBudget,
+    /// Tool calls (CPU jobs and delay steps) per finished task.
+    ToolCallsPerTask,
+    /// Human reviews per finished task.
+    HumanReviewsPerTask,
+    /// Human review time per finished task.
+    ReviewSecondsPerTask,
+    /// Prompt tokens served from the prefix cache per finished task.
+    CachedTokensPerTask,
+    /// Step attempts (copies, retries, handlers) per finished task.
+    AttemptsPerTask,
+    /// A step: ready -> succeeded (all its runs, copies, retries and a handler).
+    StepLatencyS,
+    /// A step: times it became ready.
+    StepRuns,
+    /// A step: times it failed for good (before a handler took over, if any).
+    StepFailures,
+    /// A step: attempts per run (copies × retries).
+    AttemptsPerRun,
     /// Succeeded / completed tasks.
     TaskSuccessRate,
     /// Succeeded / tasks that should have finished: completed ones plus those still in flight
@@ -129,6 +153,7 @@ impl Metric {
             Metric::ThroughputInputTokensPerS => "throughput_input_tokens_per_s",
             Metric::ThroughputOutputTokensPerS => "throughput_output_tokens_per_s",
             Metric::Preemptions => "preemptions",
+            Metric::PrefixCacheHitTokens => "prefix_cache_hit_tokens",
             Metric::CallsArrived => "calls_arrived",
             Metric::CallsCompleted => "calls_completed",
             Metric::CallsRejected => "calls_rejected",
@@ -147,6 +172,17 @@ impl Metric {
             Metric::TasksSucceeded => "tasks_succeeded",
             Metric::TasksFailed => "tasks_failed",
             Metric::TasksFailedDeadline => "tasks_failed_deadline",
+            Metric::TasksFailedRetriesExhausted => "tasks_failed_retries_exhausted",
+            Metric::TasksFailedBudget => "tasks_failed_budget",
+            Metric::ToolCallsPerTask => "tool_calls_per_task",
+            Metric::HumanReviewsPerTask => "human_reviews_per_task",
+            Metric::ReviewSecondsPerTask => "review_seconds_per_task",
+            Metric::CachedTokensPerTask => "cached_tokens_per_task",
+            Metric::AttemptsPerTask => "attempts_per_task",
+            Metric::StepLatencyS => "step_latency_s",
+            Metric::StepRuns => "step_runs",
+            Metric::StepFailures => "step_failures",
+            Metric::AttemptsPerRun => "attempts_per_run",
             Metric::TaskSuccessRate => "task_success_rate",
             Metric::SloAttainment => "slo_attainment",
         }
@@ -172,6 +208,7 @@ impl Metric {
             Metric::BatchSize => "sequences",
             Metric::ThroughputInputTokensPerS | Metric::ThroughputOutputTokensPerS => "tokens/s",
             Metric::Preemptions => "preemptions",
+            Metric::PrefixCacheHitTokens => "tokens",
             Metric::CallsArrived
             | Metric::CallsCompleted
             | Metric::CallsRejected
@@ -180,7 +217,19 @@ impl Metric {
             Metric::Iterations => "iterations",
             Metric::EventsPerLlmCall => "events/call",
             Metric::LlmCallsPerTask => "calls/task",
-            Metric::TasksSucceeded | Metric::TasksFailed | Metric::TasksFailedDeadline => "tasks",
+            Metric::TasksSucceeded
+            | Metric::TasksFailed
+            | Metric::TasksFailedDeadline
+            | Metric::TasksFailedRetriesExhausted
+            | Metric::TasksFailedBudget => "tasks",
+            Metric::ToolCallsPerTask => "calls/task",
+            Metric::HumanReviewsPerTask => "reviews/task",
+            Metric::ReviewSecondsPerTask => "s/task",
+            Metric::CachedTokensPerTask => "tokens/task",
+            Metric::AttemptsPerTask => "attempts/task",
+            Metric::StepLatencyS => "s",
+            Metric::StepRuns | Metric::StepFailures => "runs",
+            Metric::AttemptsPerRun => "attempts/run",
             Metric::TaskSuccessRate | Metric::SloAttainment => "ratio",
             Metric::GpuSecondsPerTask => "GPU-s/task",
             Metric::CpuSecondsPerTask => "s/task",

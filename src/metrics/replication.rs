@@ -16,6 +16,8 @@ pub struct ReplicationResult {
     pub events: u64,
     /// Per CPU pool, in `Scenario::cpu_pools` order.
     pub pools: Vec<PoolResult>,
+    /// Per human reviewer pool, in `Scenario::human_pools` order.
+    pub human_pools: Vec<PoolResult>,
     /// Per GPU pool, in `Scenario::gpu_pools` order.
     pub gpu_pools: Vec<GpuPoolResult>,
     /// Per workflow, in `Scenario::workflows` order.
@@ -53,11 +55,11 @@ pub struct PoolResult {
 /// One workflow over one replication.
 #[derive(Debug, Clone)]
 pub struct WorkflowResult {
-    /// Task arrival -> task end, completed tasks [ns].
+    /// Task arrival -> task end (success or failure), ended tasks [ns].
     pub latency: LatencyHist,
     /// Tasks that arrived.
     pub started: u64,
-    /// Tasks that finished.
+    /// Tasks that ended (succeeded or failed).
     pub completed: u64,
     /// ∫ tasks in the system dt [task·ns].
     pub in_system_integral: i128,
@@ -65,12 +67,35 @@ pub struct WorkflowResult {
     pub in_flight_at_end: u64,
     /// Their ages at the end [ns].
     pub in_flight_age: LatencyHist,
-    /// What the completed tasks used, summed.
+    /// What the finished tasks used, summed.
     pub usage: crate::domain::tasks::Usage,
-    /// Completed tasks that met the workflow's deadline (all of them without one).
+    /// Tasks whose work is all over (ended, and nothing of theirs still running): the
+    /// tasks `usage` covers.
+    pub finished: u64,
+    /// Ended tasks that succeeded (within the deadline, if any).
     pub succeeded: u64,
+    /// Ended tasks that failed, by reason (`FailReason::ALL` order).
+    pub failed: [u64; 3],
     /// Tasks in flight at the end already older than the deadline (SLO misses).
     pub overdue_in_flight: u64,
+    /// Per step, in `WorkflowSpec::steps` order.
+    pub steps: Vec<StepResult>,
+}
+
+/// One step of a workflow over one replication (over every frame that ran it: tasks and
+/// calls).
+#[derive(Debug, Clone, Default)]
+pub struct StepResult {
+    /// Step ready -> step succeeded (all runs, copies, retries and a handler) [ns].
+    pub latency: LatencyHist,
+    /// Times the step became ready.
+    pub runs: u64,
+    /// Times it succeeded.
+    pub succeeded: u64,
+    /// Times it failed for good (before its handler, if any).
+    pub failed: u64,
+    /// Attempts started (every copy and retry).
+    pub attempts: u64,
 }
 
 /// One GPU pool over one replication. Levels are summed over its replicas.
@@ -84,6 +109,8 @@ pub struct GpuPoolResult {
     pub arrival_windows: Vec<u64>,
     /// Calls rejected because they can never fit in a replica's KV cache.
     pub rejected: u64,
+    /// Σ cached prompt tokens (prefix-cache hits) of the finished calls [tokens].
+    pub cached_tokens: u64,
     /// ∫ replicas with a non-empty batch dt [replica·ns].
     pub busy_integral: i128,
     /// The same per window.
@@ -116,6 +143,7 @@ impl GpuPoolResult {
             arrivals: 0,
             arrival_windows: Vec::new(),
             rejected: p.rejected,
+            cached_tokens: p.cached_tokens,
             busy_integral: 0,
             busy_windows: Vec::new(),
             waiting_integral: 0,

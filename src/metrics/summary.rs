@@ -161,21 +161,23 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
         outcome_obs(
             total(&|w| w.completed),
             total(&|w| w.succeeded),
+            [0, 1, 2].map(|i| total(&|w| w.failed[i])),
             total(&|w| w.overdue_in_flight),
             spec.workflows.iter().any(|w| w.deadline.is_some()),
         )
         .into_iter()
-        .chain(usage_obs(&all_usage, sum_w(&|w| w.completed)))
+        .chain(usage_obs(&all_usage, sum_w(&|w| w.finished)))
         .collect(),
     );
     for (w, wr) in spec.workflows.iter().zip(&r.workflows) {
         let mut items = outcome_obs(
             wr.completed,
             wr.succeeded,
+            wr.failed,
             wr.overdue_in_flight,
             w.deadline.is_some(),
         );
-        items.extend(usage_obs(&wr.usage, wr.completed as f64));
+        items.extend(usage_obs(&wr.usage, wr.finished as f64));
         group(
             format!("workflow:{}", w.name),
             vec![
@@ -200,11 +202,40 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
             .collect(),
         );
     }
+    for (w, wr) in spec.workflows.iter().zip(&r.workflows) {
+        for (s, sr) in w.steps.iter().zip(&wr.steps) {
+            group(
+                format!("step:{}.{}", w.name, s.name),
+                vec![
+                    (Metric::StepLatencyS, Obs::Dist(Cow::Borrowed(&sr.latency))),
+                    (Metric::StepRuns, Obs::Total(sr.runs as f64)),
+                    (Metric::StepFailures, Obs::Total(sr.failed as f64)),
+                    (
+                        Metric::AttemptsPerRun,
+                        Obs::Level(if sr.runs > 0 {
+                            sr.attempts as f64 / sr.runs as f64
+                        } else {
+                            f64::NAN
+                        }),
+                    ),
+                ],
+            );
+        }
+    }
     let offered = spec.offered_load();
-    for ((p, pr), rho) in spec.cpu_pools.iter().zip(&r.pools).zip(offered) {
-        let c = f64::from(p.servers);
+    let human_offered = spec.human_offered_load();
+    let cpu_like = spec
+        .cpu_pools
+        .iter()
+        .map(|p| (&p.name, p.servers))
+        .chain(spec.human_pools.iter().map(|p| (&p.name, p.reviewers)));
+    for (((name, servers), pr), rho) in cpu_like
+        .zip(r.pools.iter().chain(&r.human_pools))
+        .zip(offered.into_iter().chain(human_offered))
+    {
+        let c = f64::from(servers);
         group(
-            format!("pool:{}", p.name),
+            format!("pool:{name}"),
             vec![
                 (Metric::WaitS, Obs::Dist(Cow::Borrowed(&pr.wait))),
                 (Metric::SojournS, Obs::Dist(Cow::Borrowed(&pr.sojourn))),
@@ -283,6 +314,10 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
                     Obs::Level(per_time(c.output_tokens as f64) * 1e9),
                 ),
                 (Metric::Preemptions, Obs::Total(c.preemptions as f64)),
+                (
+                    Metric::PrefixCacheHitTokens,
+                    Obs::Total(pr.cached_tokens as f64),
+                ),
                 (Metric::CallsArrived, Obs::Total(pr.arrivals as f64)),
                 (Metric::CallsCompleted, Obs::Total(c.completed as f64)),
                 (Metric::CallsRejected, Obs::Total(pr.rejected as f64)),
@@ -301,21 +336,31 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
     out
 }
 
-/// Outcome counts and rates of `completed` tasks of which `succeeded` met their deadline,
-/// with `overdue` more still in flight past it.
+/// Outcome counts and rates of `completed` (ended) tasks, of which `succeeded` succeeded
+/// and `failed` failed by reason (`FailReason::ALL` order), with `overdue` more still in
+/// flight past their deadline.
 fn outcome_obs<'a>(
     completed: u64,
     succeeded: u64,
+    failed: [u64; 3],
     overdue: u64,
     has_deadline: bool,
 ) -> Vec<(Metric, Obs<'a>)> {
     // Nothing to measure (no task due) gives an empty value.
     let ratio = |a: u64, b: u64| if b > 0 { a as f64 / b as f64 } else { f64::NAN };
-    let failed = completed - succeeded;
+    let [deadline, retries, budget] = failed;
     vec![
         (Metric::TasksSucceeded, Obs::Total(succeeded as f64)),
-        (Metric::TasksFailed, Obs::Total(failed as f64)),
-        (Metric::TasksFailedDeadline, Obs::Total(failed as f64)),
+        (
+            Metric::TasksFailed,
+            Obs::Total((deadline + retries + budget) as f64),
+        ),
+        (Metric::TasksFailedDeadline, Obs::Total(deadline as f64)),
+        (
+            Metric::TasksFailedRetriesExhausted,
+            Obs::Total(retries as f64),
+        ),
+        (Metric::TasksFailedBudget, Obs::Total(budget as f64)),
         (
             Metric::TaskSuccessRate,
             Obs::Level(ratio(succeeded, completed)),
@@ -331,7 +376,8 @@ fn outcome_obs<'a>(
     ]
 }
 
-/// Per-task usage means of `completed` tasks that used `u` in all (0 without tasks).
+/// Per-task usage means of `completed` (finished) tasks that used `u` in all (empty
+/// without tasks).
 fn usage_obs<'a>(u: &crate::domain::tasks::Usage, completed: f64) -> Vec<(Metric, Obs<'a>)> {
     let per = |x: f64| {
         Obs::Level(if completed > 0.0 {
@@ -349,7 +395,12 @@ fn usage_obs<'a>(u: &crate::domain::tasks::Usage, completed: f64) -> Vec<(Metric
             per((u.input_tokens + u.output_tokens) as f64),
         ),
         (Metric::InputTokensPerTask, per(u.input_tokens as f64)),
+        (Metric::CachedTokensPerTask, per(u.cached_tokens as f64)),
         (Metric::OutputTokensPerTask, per(u.output_tokens as f64)),
+        (Metric::ToolCallsPerTask, per(u.tool_calls as f64)),
+        (Metric::HumanReviewsPerTask, per(u.reviews as f64)),
+        (Metric::ReviewSecondsPerTask, per(u.review_s)),
+        (Metric::AttemptsPerTask, per(u.attempts as f64)),
     ]
 }
 

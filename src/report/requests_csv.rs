@@ -4,7 +4,7 @@ use crate::domain::Scenario;
 use crate::metrics::ReplicationResult;
 
 /// Header of `requests.csv`.
-pub const REQUESTS_HEADER: [&str; 12] = [
+pub const REQUESTS_HEADER: [&str; 13] = [
     "scenario",
     "replication",
     "pool",
@@ -17,6 +17,7 @@ pub const REQUESTS_HEADER: [&str; 12] = [
     "output_tokens",
     "preemptions",
     "ttft_s",
+    "cached_tokens",
 ];
 
 /// Seconds with nanosecond precision, exactly as simulated.
@@ -52,6 +53,7 @@ pub fn write_requests<W: std::io::Write>(
                 &s.output.to_string(),
                 &s.preemptions.to_string(),
                 &secs(s.first_token.0 - s.arrived.0),
+                &s.cached.to_string(),
             ])?;
         }
     }

@@ -51,6 +51,26 @@ impl IterationTime for IterationModel {
     }
 }
 
+/// One LLM call to submit to a pool ([`GpuPool::submit_call`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallRequest {
+    /// Owner task slot (opaque to the pool; returned in [`Seq::task`]).
+    pub task: u32,
+    /// Owner step id (opaque to the pool; returned in [`Seq::step`]).
+    pub step: u32,
+    /// Caller's tag (opaque to the pool; returned unchanged in [`Seq::tag`] of the finished
+    /// call, e.g. to tell a stale call apart).
+    pub tag: u32,
+    /// Prompt tokens, cached prefix included [tokens] (>= 1).
+    pub prompt: u32,
+    /// Prompt tokens whose KV is already cached (prefix-cache hit) [tokens]: not prefilled,
+    /// but held in the call's KV blocks. Clamped to `prompt − 1` (at least one prompt token
+    /// is computed); returned in [`Seq::cached`].
+    pub cached: u32,
+    /// Output tokens to generate [tokens] (>= 1).
+    pub output: u32,
+}
+
 /// One LLM call as it ended (a row of `requests.csv`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CallRecord {
@@ -81,6 +101,8 @@ pub struct GpuPool {
     next_serial: u64,
     /// Finished calls, when `requests.csv` is asked for.
     pub records: Option<Vec<CallRecord>>,
+    /// Σ cached prompt tokens (prefix-cache hits) of the finished calls [tokens].
+    pub cached_tokens: u64,
 }
 
 /// Why a call was not accepted.
@@ -110,13 +132,12 @@ impl GpuPool {
             max_context: u64::from(max_context),
             next_serial: 0,
             records: keep_records.then(Vec::new),
+            cached_tokens: 0,
         }
     }
 
     /// Routes a call of `prompt` tokens in and `output` out (both >= 1) for step copy
-    /// (`task`, `step`). Returns the replica chosen and the event to schedule for it, or
-    /// [`Rejected`] when prompt + output exceed the model's context, or the call can never fit
-    /// in a replica's KV cache.
+    /// (`task`, `step`), with tag 0 and no cached prefix: see [`GpuPool::submit_call`].
     pub fn submit(
         &mut self,
         now: SimTime,
@@ -125,6 +146,28 @@ impl GpuPool {
         prompt: u32,
         output: u32,
     ) -> Result<(u32, Option<Wake>), Rejected> {
+        self.submit_call(
+            now,
+            CallRequest {
+                task,
+                step,
+                tag: 0,
+                prompt,
+                cached: 0,
+                output,
+            },
+        )
+    }
+
+    /// Routes a call. Returns the replica chosen and the event to schedule for it, or
+    /// [`Rejected`] when prompt + output exceed the model's context, or the call can never fit
+    /// in a replica's KV cache (its whole prompt counts, cached prefix included).
+    pub fn submit_call(
+        &mut self,
+        now: SimTime,
+        req: CallRequest,
+    ) -> Result<(u32, Option<Wake>), Rejected> {
+        let CallRequest { prompt, output, .. } = req;
         self.arrivals.incr(now);
         if u64::from(prompt) + u64::from(output) > self.max_context
             || !self.replicas[0].fits(prompt, output)
@@ -143,7 +186,7 @@ impl GpuPool {
             }
             Routing::LeastKvLoad => argmin(self.replicas.iter().map(|r| r.kv_load(now))),
         };
-        let seq = Seq::new(task, step, self.next_serial, prompt, output, now);
+        let seq = Seq::from_request(&req, self.next_serial, now);
         self.next_serial += 1;
         Ok((
             r as u32,
@@ -168,6 +211,10 @@ impl GpuPool {
             &mut self.levels,
             done,
         );
+        self.cached_tokens += done[from..]
+            .iter()
+            .map(|s| u64::from(s.cached))
+            .sum::<u64>();
         if let Some(records) = &mut self.records {
             records.extend(done[from..].iter().map(|&seq| CallRecord { replica, seq }));
         }

@@ -10,15 +10,29 @@
 //!    the free blocks do not suffice, the **most recently admitted** running sequence is
 //!    preempted (vLLM's recompute policy): its blocks are freed and it goes back to the *front*
 //!    of the waiting queue, to be prefilled again from scratch (its prompt plus the tokens it
-//!    had generated); this repeats until the blocks suffice or the sequence itself was the
-//!    victim.
+//!    had generated, less its cached prefix: see below); this repeats until the blocks suffice
+//!    or the sequence itself was the victim.
 //! 2. **Waiting sequences, first come first served**, unless a preemption happened in this
 //!    iteration (and the batch is not empty): while fewer than `max_num_seqs` run, budget is
-//!    left and the head's first chunk fits in the free blocks. The head blocks the queue.
+//!    left and the head's first chunk (with its cached prefix) fits in the free blocks. The
+//!    head blocks the queue.
 //!
 //! An iteration that completes a sequence's prefill emits its first output token (TTFT); every
 //! decode iteration emits one token per decoding sequence. KV blocks are allocated lazily, one
 //! block of `block_size` tokens at a time, and freed when the sequence finishes.
+//!
+//! # Prefix cache
+//! A call may arrive with a prefix-cache hit of [`Seq::cached`] prompt tokens (at most
+//! prompt − 1: at least one token is computed, to emit the first output token). Their KV is
+//! already present, so they are never prefilled: the prefill work is `prompt − cached`
+//! tokens. They still occupy the sequence's KV blocks: admission allocates blocks for the
+//! cached tokens at once, plus those of the first chunk, and every KV-fit check (a call that
+//! never fits, preemption, fast-forward) counts the whole prompt and output. Each prefill chunk
+//! attends over the cached prefix as well (`BatchShape::prefill_attn`), but cached tokens are
+//! not processed, so they take no share of the iteration time (`Seq::replica_time_share`).
+//! A preempted sequence keeps its cached prefix: when it is admitted again it again skips
+//! `cached` tokens and recomputes the rest (a simplification: vLLM may have evicted the
+//! prefix's blocks meanwhile, which would make it recompute them too).
 //!
 //! # Fast-forward
 //! When every running sequence decodes and no waiting sequence could be admitted, the batch
@@ -30,6 +44,7 @@
 //! `fast_forward = false` steps, and a test compares the two.
 
 use super::perf::BatchShape;
+use super::pool::CallRequest;
 use crate::engine::SimTime;
 use crate::metrics::{LatencyHist, SourceLevel, WindowedArea};
 use std::collections::VecDeque;
@@ -79,10 +94,15 @@ pub struct Seq {
     pub task: u32,
     /// Owner step id (opaque to the replica).
     pub step: u32,
+    /// Caller's tag (opaque to the replica, returned unchanged: e.g. to tell stale calls
+    /// apart).
+    pub tag: u32,
     /// Serial number of the call in its pool (for the requests CSV).
     pub serial: u64,
-    /// Prompt tokens.
+    /// Prompt tokens (cached prefix included).
     pub prompt: u32,
+    /// Prompt tokens of a prefix-cache hit [tokens], never prefilled (<= prompt − 1).
+    pub cached: u32,
     /// Output tokens to generate (>= 1).
     pub output: u32,
     /// Arrival at the pool.
@@ -98,7 +118,8 @@ pub struct Seq {
     /// (recomputation after a preemption included). Integers, so that the sum does not depend
     /// on how iterations are grouped (fast-forward or stepping).
     pub replica_time_share: u64,
-    /// Tokens whose KV is in the cache.
+    /// Tokens whose KV is in the cache: in the sequence's blocks while it runs; while it
+    /// waits (holding no blocks), its cached prefix, materialised into blocks at admission.
     computed: u32,
     /// Tokens to prefill before the next token is emitted.
     target: u32,
@@ -113,21 +134,42 @@ pub struct Seq {
 }
 
 impl Seq {
-    /// A new call of `prompt` tokens in and `output` tokens out (both >= 1).
+    /// A new call of `prompt` tokens in and `output` tokens out (both >= 1), tag 0, no
+    /// prefix-cache hit.
     pub fn new(task: u32, step: u32, serial: u64, prompt: u32, output: u32, now: SimTime) -> Seq {
-        Seq {
-            task,
-            step,
+        Seq::from_request(
+            &CallRequest {
+                task,
+                step,
+                tag: 0,
+                prompt,
+                cached: 0,
+                output,
+            },
             serial,
-            prompt,
-            output,
+            now,
+        )
+    }
+
+    /// A new call from a request (`prompt`, `output` >= 1); its cached prefix is clamped to
+    /// `prompt − 1`.
+    pub fn from_request(req: &CallRequest, serial: u64, now: SimTime) -> Seq {
+        let cached = req.cached.min(req.prompt.saturating_sub(1));
+        Seq {
+            task: req.task,
+            step: req.step,
+            tag: req.tag,
+            serial,
+            prompt: req.prompt,
+            cached,
+            output: req.output,
             arrived: now,
             first_token: SimTime::MAX,
             last_token: now,
             preemptions: 0,
             replica_time_share: 0,
-            computed: 0,
-            target: prompt,
+            computed: cached,
+            target: req.prompt,
             generated: 0,
             blocks: 0,
             chunk: 0,
@@ -164,7 +206,8 @@ pub struct CallStats {
     pub preemptions: u64,
     /// Calls completed.
     pub completed: u64,
-    /// Prompt tokens prefilled (once per call; recomputation not counted).
+    /// Prompt tokens of the calls that emitted their first token (once per call, a cached
+    /// prefix included; recomputation not counted).
     pub input_tokens: u64,
     /// Output tokens emitted.
     pub output_tokens: u64,
@@ -241,7 +284,8 @@ pub struct Replica {
     waiting: VecDeque<Seq>,
     running: Vec<Seq>,
     free_blocks: u64,
-    /// Σ prompt tokens left to prefill of the waiting sequences (routing by KV load).
+    /// Σ KV tokens the waiting sequences will hold once prefilled (routing by KV load): their
+    /// prompts (cached prefix included), plus the tokens generated before a preemption.
     waiting_tokens: u64,
     kv_tokens: u64,
     generation: u32,
@@ -309,7 +353,8 @@ impl Replica {
 
     /// KV load at `now` for routing [tokens]: the tokens the cache will hold at the end of
     /// the iteration in progress (cached ones plus the prefill chunks and decode tokens being
-    /// computed), plus the prompt tokens still to prefill of the waiting calls.
+    /// computed), plus the prompt tokens of the waiting calls (cached prefix included, and the
+    /// tokens a preempted call had generated).
     pub fn kv_load(&self, now: SimTime) -> u64 {
         let in_progress = match self.phase {
             Phase::Running if self.decode_run => {
@@ -337,7 +382,7 @@ impl Replica {
     /// replica was idle, or a cut of a fast-forwarded segment the call could join.
     pub fn submit(&mut self, now: SimTime, seq: Seq, areas: &mut PoolLevels) -> Option<Wake> {
         let was_empty = self.waiting.is_empty();
-        self.waiting_tokens += u64::from(seq.target - seq.computed);
+        self.waiting_tokens += u64::from(seq.target);
         self.waiting.push_back(seq);
         self.levels.waiting.add(&mut areas.waiting, now, 1);
         match self.phase {
@@ -516,7 +561,7 @@ impl Replica {
     }
 
     /// Preempts the last running sequence (recompute): frees its blocks and puts it at the
-    /// front of the waiting queue.
+    /// front of the waiting queue. Its cached prefix stays cached (not recomputed).
     fn preempt_last(&mut self, now: SimTime, stats: &mut CallStats, areas: &mut PoolLevels) {
         let mut s = self.running.pop().expect("preempt from a non-empty batch");
         self.free_blocks += u64::from(s.blocks);
@@ -525,7 +570,7 @@ impl Replica {
             .kv_tokens
             .add(&mut areas.kv_tokens, now, -i64::from(s.computed));
         s.blocks = 0;
-        s.computed = 0;
+        s.computed = s.cached;
         s.chunk = 0;
         s.target = s.prompt + s.generated;
         s.preemptions += 1;
@@ -597,7 +642,14 @@ impl Replica {
                     break;
                 }
                 let mut s = self.waiting.pop_front().expect("head exists");
-                self.waiting_tokens -= u64::from(s.target - s.computed);
+                self.waiting_tokens -= u64::from(s.target);
+                // Its cached prefix now holds blocks.
+                if s.computed > 0 {
+                    self.kv_tokens += u64::from(s.computed);
+                    self.levels
+                        .kv_tokens
+                        .add(&mut areas.kv_tokens, now, i64::from(s.computed));
+                }
                 self.free_blocks -= need;
                 s.blocks += need as u32;
                 s.chunk = want as u32;

@@ -1,4 +1,7 @@
 use super::*;
+use crate::domain::llm::catalog::Catalog;
+use crate::domain::llm::perf::IterationModel;
+use crate::domain::llm::pool::{GpuPool, Routing};
 use crate::engine::{Scheduler, SimDuration};
 
 /// A made-up roofline: 5 ms overhead, 0.1 ms per prefill token, 20 ns per context token read
@@ -30,10 +33,48 @@ enum Ev {
 /// Drives one replica through `calls` = (arrival ns, prompt, output); returns the finished
 /// calls sorted by serial, the stats, the events handled and the replica.
 fn drive(calls: &[(u64, u32, u32)], c: ReplicaConfig) -> (Vec<Seq>, CallStats, u64, Replica) {
+    let reqs: Vec<(u64, CallRequest)> = calls
+        .iter()
+        .map(|&(at, prompt, output)| (at, req(prompt, 0, output)))
+        .collect();
+    let d = drive_reqs(&reqs, c, &Linear);
+    (d.done, d.stats, d.events, d.replica)
+}
+
+/// A request of `prompt` tokens (`cached` of them a prefix-cache hit) and `output` out.
+fn req(prompt: u32, cached: u32, output: u32) -> CallRequest {
+    CallRequest {
+        task: 0,
+        step: 0,
+        tag: 0,
+        prompt,
+        cached,
+        output,
+    }
+}
+
+/// What [`drive_reqs`] returns.
+struct Driven {
+    /// Finished calls, sorted by serial.
+    done: Vec<Seq>,
+    stats: CallStats,
+    events: u64,
+    replica: Replica,
+    /// ∫ busy dt of the replica [ns].
+    busy_ns: i128,
+}
+
+/// Drives one replica through `calls` = (arrival ns, request) with iteration times `model`;
+/// call `i` has serial `i`.
+fn drive_reqs<M: IterationTime>(
+    calls: &[(u64, CallRequest)],
+    c: ReplicaConfig,
+    model: &M,
+) -> Driven {
     let mut r = Replica::new(c);
     let mut areas = PoolLevels::new(SimDuration::from_secs(60));
     let mut sched = Scheduler::new();
-    for (i, &(at, _, _)) in calls.iter().enumerate() {
+    for (i, &(at, _)) in calls.iter().enumerate() {
         sched.schedule_at(SimTime(at), Ev::Arrive(i)).unwrap();
     }
     let mut stats = CallStats::default();
@@ -44,11 +85,11 @@ fn drive(calls: &[(u64, u32, u32)], c: ReplicaConfig) -> (Vec<Seq>, CallStats, u
         let now = sched.now();
         let wake = match ev {
             Ev::Arrive(i) => {
-                let (_, p, o) = calls[i];
-                assert!(r.fits(p, o));
-                r.submit(now, Seq::new(0, 0, i as u64, p, o, now), &mut areas)
+                let q = calls[i].1;
+                assert!(r.fits(q.prompt, q.output));
+                r.submit(now, Seq::from_request(&q, i as u64, now), &mut areas)
             }
-            Ev::Wake(g) => r.on_event(now, g, &Linear, &mut stats, &mut areas, &mut done),
+            Ev::Wake(g) => r.on_event(now, g, model, &mut stats, &mut areas, &mut done),
         };
         if let Some(w) = wake {
             sched
@@ -56,8 +97,17 @@ fn drive(calls: &[(u64, u32, u32)], c: ReplicaConfig) -> (Vec<Seq>, CallStats, u
                 .unwrap();
         }
     }
+    let end = sched.now();
+    r.close_levels(end, &mut areas);
+    let busy_ns = areas.busy.finish(end).0;
     done.sort_by_key(|s| s.serial);
-    (done, stats, events, r)
+    Driven {
+        done,
+        stats,
+        events,
+        replica: r,
+        busy_ns,
+    }
 }
 
 #[test]
@@ -193,4 +243,295 @@ fn a_very_long_output_runs_in_bounded_segments_with_the_same_timings() {
         "{ff_events}"
     );
     assert!(step_events > 40_000);
+}
+
+/// The iteration model of the scenarios: Llama 3.1 8B on H100 SXM, TP 1.
+fn h100_llama8b() -> IterationModel {
+    let cat = Catalog::builtin();
+    let (coeffs, _) = cat.perf("h100-sxm", 1).unwrap();
+    IterationModel::new(
+        cat.gpu("h100-sxm").unwrap(),
+        cat.model("llama-3.1-8b").unwrap(),
+        1,
+        coeffs,
+    )
+}
+
+#[test]
+fn a_cached_prefix_is_not_prefilled_but_is_attended_to() {
+    let model = h100_llama8b();
+    let (prompt, cached) = (4096u32, 4000u32);
+    let d = drive_reqs(&[(1_000, req(prompt, cached, 1))], cfg(true, 1000), &model);
+    let s = d.done[0];
+    // One iteration prefilling the 96 computed tokens, each attending over the 4,000 cached
+    // tokens and half the chunk on average.
+    let expected = BatchShape {
+        prefill_tokens: 96,
+        prefill_attn: 96.0 * (4000.0 + 48.0),
+        decode_seqs: 0,
+        decode_ctx: 0,
+    };
+    let ttft = s.first_token.0 - 1_000;
+    assert_eq!(ttft, IterationTime::time_ns(&model, &expected));
+    // The same, up to the rounding to the nanosecond.
+    let ttft_s = model.time_s(&expected);
+    assert!(
+        (ttft as f64 - ttft_s * 1e9).abs() <= 0.5,
+        "TTFT {ttft} ns vs the model's {ttft_s} s"
+    );
+    assert_eq!(d.stats.iterations, 1);
+    assert_eq!((s.cached, s.prompt), (cached, prompt));
+    assert_eq!(d.stats.input_tokens, u64::from(prompt), "the whole prompt");
+    // Far cheaper than prefilling the 4,096 tokens (8 chunks of 512).
+    let uncached = drive_reqs(&[(1_000, req(prompt, 0, 1))], cfg(true, 1000), &model);
+    assert_eq!(uncached.stats.iterations, 8);
+    assert!(ttft * 5 < uncached.done[0].first_token.0 - 1_000);
+    assert_eq!(d.replica.free_blocks, 1000);
+    assert_eq!(d.replica.kv_tokens, 0);
+}
+
+#[test]
+fn an_admitted_call_holds_blocks_for_its_cached_prefix_at_once() {
+    let mut r = Replica::new(cfg(true, 1000));
+    let mut areas = PoolLevels::new(SimDuration::from_secs(60));
+    let mut stats = CallStats::default();
+    let mut done = Vec::new();
+    let q = CallRequest {
+        tag: 77,
+        ..req(4096, 4000, 3)
+    };
+    let w = r
+        .submit(SimTime(0), Seq::from_request(&q, 0, SimTime(0)), &mut areas)
+        .unwrap();
+    assert_eq!(
+        r.kv_load(SimTime(0)),
+        4096,
+        "a waiting call loads its whole prompt"
+    );
+    // The start: admission and the first iteration's plan.
+    let w = r
+        .on_event(
+            w.at,
+            w.generation,
+            &Linear,
+            &mut stats,
+            &mut areas,
+            &mut done,
+        )
+        .unwrap();
+    assert_eq!(r.running.len(), 1);
+    assert_eq!(
+        r.running[0].blocks,
+        4096 / 16,
+        "cached + first chunk, at once"
+    );
+    assert_eq!(r.free_blocks, 1000 - 256);
+    assert_eq!(r.kv_tokens, 4000, "the cached prefix is held");
+    assert_eq!(
+        r.running[0].chunk, 96,
+        "only the uncached tokens are computed"
+    );
+    assert_eq!(r.kv_load(SimTime(1)), 4096);
+    let mut wake = Some(w);
+    while let Some(w) = wake {
+        wake = r.on_event(
+            w.at,
+            w.generation,
+            &Linear,
+            &mut stats,
+            &mut areas,
+            &mut done,
+        );
+    }
+    assert_eq!(done.len(), 1);
+    assert_eq!(
+        (done[0].tag, done[0].cached),
+        (77, 4000),
+        "returned unchanged"
+    );
+    assert_eq!((r.free_blocks, r.kv_tokens), (1000, 0));
+}
+
+#[test]
+fn the_cached_prefix_is_clamped_to_leave_one_prompt_token() {
+    let s = Seq::from_request(&req(10, 50, 1), 0, SimTime(0));
+    assert_eq!(s.cached, 9);
+    let d = drive_reqs(&[(0, req(10, 10, 2))], cfg(true, 100), &Linear);
+    assert_eq!(d.done[0].cached, 9);
+    assert_eq!(
+        d.done[0].first_token.0,
+        5_000_000 + 100_000,
+        "one token prefilled"
+    );
+}
+
+/// Calls of [`calls`] with a pseudo-random cached prefix (none for about a third).
+fn cached_calls(n: usize, seed: u64, gap_ns: u64) -> Vec<(u64, CallRequest)> {
+    calls(n, seed, gap_ns)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (at, p, o))| {
+            let cached = match i % 3 {
+                0 => 0,
+                1 => p / 2,
+                _ => p.saturating_sub(3),
+            };
+            (at, req(p, cached, o))
+        })
+        .collect()
+}
+
+#[test]
+fn cached_calls_fast_forward_exactly_and_conserve_blocks() {
+    for (kv_blocks, seed) in [(10_000, 4), (64, 5)] {
+        let calls = cached_calls(300, seed, 40_000_000);
+        let ff = drive_reqs(&calls, cfg(true, kv_blocks), &Linear);
+        let step = drive_reqs(&calls, cfg(false, kv_blocks), &Linear);
+        assert_eq!(ff.done.len(), 300);
+        assert_eq!(ff.done, step.done, "kv_blocks {kv_blocks}");
+        assert_eq!(ff.stats.iterations, step.stats.iterations);
+        for r in [&ff.replica, &step.replica] {
+            assert_eq!(r.free_blocks, kv_blocks, "every block allocated is freed");
+            assert_eq!((r.kv_tokens, r.waiting_tokens), (0, 0));
+        }
+        if kv_blocks == 64 {
+            assert!(ff.stats.preemptions > 0, "a small cache must preempt");
+            // A preempted call keeps its cached prefix: finished calls report it unchanged.
+            for (s, (_, q)) in ff.done.iter().zip(&calls) {
+                assert_eq!(s.cached, q.cached);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_preempted_call_skips_its_cached_prefix_again() {
+    // As in the preemption test, but the victim has 12 of its 16 prompt tokens cached.
+    let c = ReplicaConfig {
+        max_num_seqs: 4,
+        max_num_batched_tokens: 512,
+        block_size: 16,
+        kv_blocks: 4,
+        fast_forward: true,
+        stop_at: SimTime::MAX,
+    };
+    let d = drive_reqs(&[(0, req(16, 0, 30)), (0, req(16, 12, 30))], c, &Linear);
+    assert!(d.done[1].preemptions >= 1);
+    assert_eq!(d.done[1].cached, 12);
+    assert_eq!(d.replica.free_blocks, 4);
+    assert_eq!(d.replica.kv_tokens, 0);
+}
+
+#[test]
+fn submit_call_without_a_cached_prefix_changes_nothing() {
+    let model = h100_llama8b();
+    let c = cfg(true, 64);
+    let calls = calls(200, 11, 5_000_000);
+    let run = |via_call: bool| {
+        let mut pool = GpuPool::new(
+            2,
+            c,
+            Routing::LeastKvLoad,
+            model,
+            SimDuration::from_secs(60),
+            true,
+            131_072,
+        );
+        #[derive(Debug, Clone, Copy)]
+        enum PEv {
+            Arrive(usize),
+            Wake(u32, u32),
+        }
+        let mut sched = Scheduler::new();
+        for (i, &(at, _, _)) in calls.iter().enumerate() {
+            sched.schedule_at(SimTime(at), PEv::Arrive(i)).unwrap();
+        }
+        let mut done = Vec::new();
+        while let Some(ev) = sched.pop() {
+            let now = sched.now();
+            let (replica, wake) = match ev {
+                PEv::Arrive(i) => {
+                    let (_, p, o) = calls[i];
+                    let r = if via_call {
+                        pool.submit_call(
+                            now,
+                            CallRequest {
+                                task: i as u32,
+                                step: 1,
+                                tag: 0,
+                                prompt: p,
+                                cached: 0,
+                                output: o,
+                            },
+                        )
+                    } else {
+                        pool.submit(now, i as u32, 1, p, o)
+                    };
+                    r.unwrap()
+                }
+                PEv::Wake(r, g) => (r, pool.on_event(now, r, g, &mut done)),
+            };
+            if let Some(w) = wake {
+                sched
+                    .schedule_late_at(w.at, PEv::Wake(replica, w.generation))
+                    .unwrap();
+            }
+        }
+        done.sort_by_key(|s| s.serial);
+        (done, pool.stats.preemptions, pool.cached_tokens)
+    };
+    let (a, pa, ca) = run(false);
+    let (b, pb, cb) = run(true);
+    assert_eq!(a.len(), 200);
+    assert_eq!(a, b, "same timings, shares and tokens");
+    assert_eq!(pa, pb);
+    assert!(pa > 0, "the comparison covers preemptions");
+    assert_eq!((ca, cb), (0, 0));
+}
+
+/// Σ shares of the finished calls against the replica's busy time: shares are rounded down,
+/// by less than one unit per sequence and iteration.
+fn assert_shares_add_up(d: &Driven, max_num_seqs: u32) {
+    let shares: u128 = d
+        .done
+        .iter()
+        .map(|s| u128::from(s.replica_time_share))
+        .sum();
+    let busy = d.busy_ns as u128 * u128::from(SHARE_SCALE);
+    let slack = u128::from(d.stats.iterations) * u128::from(max_num_seqs);
+    assert!(
+        shares <= busy && busy - shares <= slack,
+        "shares {shares} vs busy {busy} (1/{SHARE_SCALE} ns), slack {slack}"
+    );
+}
+
+#[test]
+fn cached_tokens_take_no_share_and_the_shares_add_up_to_the_busy_time() {
+    // A plain call and, alongside it, the same long call with and without a cached prefix.
+    let with = |cached: u32| {
+        drive_reqs(
+            &[(0, req(1000, 0, 50)), (0, req(2000, cached, 50))],
+            cfg(true, 10_000),
+            &Linear,
+        )
+    };
+    let (cached, uncached) = (with(1900), with(0));
+    assert!(
+        cached.done[1].replica_time_share * 2 < uncached.done[1].replica_time_share,
+        "cached {} vs uncached {}",
+        cached.done[1].replica_time_share,
+        uncached.done[1].replica_time_share
+    );
+    assert_shares_add_up(&cached, 8);
+    assert_shares_add_up(&uncached, 8);
+    // A stream of cached and uncached calls, with preemptions.
+    for kv_blocks in [10_000, 64] {
+        let d = drive_reqs(
+            &cached_calls(200, 7, 10_000_000),
+            cfg(true, kv_blocks),
+            &Linear,
+        );
+        assert_eq!(d.done.len(), 200);
+        assert_shares_add_up(&d, 8);
+    }
 }
