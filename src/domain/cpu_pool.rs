@@ -181,7 +181,10 @@ mod tests {
         let mut p = CpuPool::new(1, SimDuration(1000));
         p.enqueue(SimTime(0), job(0, 0));
         assert_eq!(p.queue_len(), 1, "queues although the server is free");
-        assert_eq!(p.start_next(SimTime(5)).map(|(s, j)| (s, j.task)), Some((0, 0)));
+        assert_eq!(
+            p.start_next(SimTime(5)).map(|(s, j)| (s, j.task)),
+            Some((0, 0))
+        );
         p.enqueue(SimTime(6), job(1, 6));
         assert_eq!(p.start_next(SimTime(7)), None, "no free server");
         assert_eq!(p.finish_hold(SimTime(9), 0).task, 0);

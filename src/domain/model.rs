@@ -625,8 +625,11 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             }
         };
         let pools: Vec<PoolResult> = self.pools.into_iter().map(pool_result).collect();
-        let human_pools: Vec<PoolResult> =
-            self.humans.into_iter().map(|h| pool_result(h.pool)).collect();
+        let human_pools: Vec<PoolResult> = self
+            .humans
+            .into_iter()
+            .map(|h| pool_result(h.pool))
+            .collect();
         let mut step_results: Vec<Vec<StepResult>> = vec![Vec::new(); self.workflows.len()];
         for s in self.steps {
             step_results[s.workflow as usize].push(s.stats);

@@ -122,6 +122,19 @@ pub(super) fn gpu_pool(
             DEFAULT_RESERVE_GB
         }
     };
+    let prefix_cache_hit = match rp.prefix_cache_hit {
+        None => 0.0,
+        Some(h) if (0.0..=1.0).contains(&h) => h,
+        Some(h) => {
+            ctx.err(
+                &p("prefix_cache_hit"),
+                format!(
+                    "expected the share of the carried context found in the prefix cache, a probability in [0, 1], found {h}"
+                ),
+            );
+            0.0
+        }
+    };
     let routing = match rp.routing.as_deref() {
         None => Some(Routing::LeastOutstanding),
         Some(r) => {
@@ -261,7 +274,7 @@ pub(super) fn gpu_pool(
         kv_blocks,
         routing,
         fast_forward: rp.fast_forward.unwrap_or(true),
-        prefix_cache_hit: 0.0,
+        prefix_cache_hit,
     })
 }
 

@@ -5,7 +5,7 @@
 //! problem. All problems come back together, each with file, field path, line and column.
 
 use super::diagnostics::{Diagnostic, ScenarioErrors, line_col};
-use super::raw::{RawArrivals, RawCpuPool, RawGpuPool, RawScenarioMeta, RawWorkflow};
+use super::raw::{RawArrivals, RawCpuPool, RawGpuPool, RawHumanPool, RawScenarioMeta, RawWorkflow};
 use super::source_map::{SourceMap, join};
 use crate::domain::Scenario;
 use crate::domain::llm::{GpuSpec, ModelSpec};
@@ -17,8 +17,15 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::map::Map;
 
 /// The top-level sections a scenario may have.
-pub const SECTIONS: [&str; 7] = [
-    "scenario", "arrivals", "cpu_pool", "gpu_pool", "gpu", "model", "workflow",
+pub const SECTIONS: [&str; 8] = [
+    "scenario",
+    "arrivals",
+    "cpu_pool",
+    "gpu_pool",
+    "human_pool",
+    "gpu",
+    "model",
+    "workflow",
 ];
 
 /// The raw sections of a file, each entry deserialized independently (absent when it failed).
@@ -28,6 +35,7 @@ pub struct RawSections {
     pub arrivals: BTreeMap<String, RawArrivals>,
     pub cpu_pools: BTreeMap<String, RawCpuPool>,
     pub gpu_pools: BTreeMap<String, RawGpuPool>,
+    pub human_pools: BTreeMap<String, RawHumanPool>,
     /// GPUs added to (or replacing entries of) the built-in catalog.
     pub gpus: BTreeMap<String, GpuSpec>,
     /// Models added to (or replacing entries of) the built-in catalog.
@@ -49,14 +57,33 @@ pub struct Broken {
     pub cpu_pools: BTreeSet<String>,
     /// GPU pools by name.
     pub gpu_pools: BTreeSet<String>,
+    /// Human pools by name.
+    pub human_pools: BTreeSet<String>,
     /// Catalog entries (GPUs and models) by name.
     pub catalog: BTreeSet<String>,
     /// Workflows by name.
     pub workflows: BTreeSet<String>,
 }
 
-/// Fields whose value must be a table (a distribution), at any depth.
-const TABLE_FIELDS: [&str; 3] = ["service", "duration", "interarrival"];
+/// Fields whose value must be a table, at any depth, with an example for the message.
+const TABLE_FIELDS: [(&str, &str); 4] = [
+    (
+        "service",
+        "a distribution table such as { dist = \"exponential\", mean_s = 1.0 }",
+    ),
+    (
+        "duration",
+        "a distribution table such as { dist = \"exponential\", mean_s = 1.0 }",
+    ),
+    (
+        "interarrival",
+        "a distribution table such as { dist = \"exponential\", mean_s = 1.0 }",
+    ),
+    (
+        "working_hours",
+        "a table such as { from = \"09:00\", to = \"17:00\", days = [\"mon\", \"tue\"] }",
+    ),
+];
 
 /// Collects problems while a scenario is read and validated.
 pub struct Ctx<'a> {
@@ -138,12 +165,15 @@ impl<'a> Ctx<'a> {
                 for (k, v) in t.iter() {
                     let key: &str = k.get_ref();
                     let p = join(path, key);
-                    if TABLE_FIELDS.contains(&key) && !v.get_ref().is_table() {
+                    let table_field = TABLE_FIELDS.iter().find(|(f, _)| *f == key);
+                    if let Some((_, example)) = table_field
+                        && !v.get_ref().is_table()
+                    {
                         let found = v.get_ref().type_str();
                         self.err_at_span(
                             &p,
                             v.span(),
-                            format!("expected a distribution table such as {{ dist = \"exponential\", mean_s = 1.0 }}, found {found}"),
+                            format!("expected {example}, found {found}"),
                         );
                         ok = false;
                     } else {
@@ -430,6 +460,14 @@ pub fn parse_str(src: &str, file: &Path) -> Result<Scenario, ScenarioErrors> {
             "gpu_pool" => {
                 raw.gpu_pools =
                     ctx.section_map("gpu_pool", value, "GPU pool", &mut raw.broken.gpu_pools)
+            }
+            "human_pool" => {
+                raw.human_pools = ctx.section_map(
+                    "human_pool",
+                    value,
+                    "human pool",
+                    &mut raw.broken.human_pools,
+                )
             }
             "gpu" => raw.gpus = ctx.section_map_whole("gpu", value, "GPU", &mut raw.broken.catalog),
             "model" => {

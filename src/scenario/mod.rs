@@ -3,20 +3,27 @@
 //! Problems are collected, not thrown: [`load`] returns every one it finds, each with the
 //! file, field path, line and column, what was expected and what was found.
 
+mod call_graph;
+mod count_spec;
 mod diagnostics;
 mod dist_spec;
 mod duration;
+mod human_spec;
 mod llm_spec;
 mod load;
 mod raw;
 mod source_map;
+mod step_spec;
 pub mod trace_file;
 mod validate;
+mod workflow_spec;
 
 pub use diagnostics::{Diagnostic, ScenarioErrors};
 pub use duration::parse_duration;
+pub use human_spec::DAYS;
 pub use load::{SECTIONS, load, parse_str};
 pub use raw::RawDuration;
+pub use step_spec::KINDS;
 pub use trace_file::{
     AZURE_COLUMNS, MAX_TRACE_BYTES, MAX_TRACE_PROBLEMS, Trace, TraceError, TraceFormat,
     TraceProblem, TraceRequest, read_trace,
@@ -25,3 +32,4 @@ pub use validate::{
     DEFAULT_INTERVAL, MAX_FANOUT, MAX_REPLICATIONS, MAX_SERVERS, MAX_TIME_S,
     MIN_MEAN_INTERARRIVAL_S,
 };
+pub use workflow_spec::{DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPTS, MAX_REPEAT};

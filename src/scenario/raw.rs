@@ -6,6 +6,7 @@
 //! `scenarios/README.md`.
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// `[scenario]`: run-wide settings.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -115,6 +116,8 @@ pub struct RawGpuPool {
     pub routing: Option<String>,
     /// Fast-forward decode runs; default true.
     pub fast_forward: Option<bool>,
+    /// Share of a call's carried context found in the prefix cache, in [0, 1]; default 0.
+    pub prefix_cache_hit: Option<f64>,
 }
 
 /// A token count as written: a whole number, `"trace"`, or a distribution table.
@@ -195,6 +198,10 @@ pub struct RawWorkflow {
     pub steps: Option<Vec<RawStep>>,
     /// The task's SLO: a task that takes longer has failed (reason `deadline`).
     pub deadline: Option<RawDuration>,
+    /// Most step attempts one task may start (its calls included).
+    pub max_steps: Option<i64>,
+    /// Most LLM tokens one task may use (its calls included).
+    pub max_tokens: Option<i64>,
 }
 
 /// One step of a workflow.
@@ -203,22 +210,258 @@ pub struct RawWorkflow {
 pub struct RawStep {
     /// Unique within the workflow.
     pub name: Option<String>,
-    /// `"cpu"` (default: work on a CPU pool) or `"delay"` (time only, no resource).
+    /// `"cpu"` (default), `"delay"`, `"llm"`, `"human"` or `"call"`.
     pub kind: Option<String>,
-    /// The CPU pool a `cpu` step runs on.
-    pub pool: Option<String>,
-    /// Service time of a `cpu` step (overrides the pool's `service`).
+    /// The pool: a CPU pool (cpu), a GPU pool or a table of weights of GPU pools (llm), a
+    /// human pool (human).
+    pub pool: Option<RawPool>,
+    /// Routing rules of an `llm` step (instead of `pool`).
+    pub route: Option<Vec<RawRouteRule>>,
+    /// The workflow a `call` step runs.
+    pub workflow: Option<String>,
+    /// Service time of a `cpu` or `human` step (overrides the pool's `service`).
     pub service: Option<RawDist>,
     /// Duration of a `delay` step.
     pub duration: Option<RawDist>,
     /// Steps that must finish before this one starts.
     pub after: Option<Vec<String>>,
-    /// Run this many copies in parallel and finish when all have (join on all); default 1.
-    pub fanout: Option<i64>,
+    /// Copies run in parallel: a count, a count distribution or `{ for_each = "step" }`.
+    pub fanout: Option<RawCount>,
+    /// When the copies are done: `"all"`, `{ first = k }` or `{ quorum = k }`.
+    pub join: Option<RawJoin>,
+    /// Times the step runs one after another: a count or a count distribution.
+    pub repeat: Option<RawCount>,
+    /// Probability that one attempt succeeds; default 1.
+    pub success_prob: Option<f64>,
+    /// Retries of a failed attempt.
+    pub retry: Option<RawRetry>,
+    /// `"fail"` (default) or the name of a handler step.
+    pub on_failure: Option<String>,
     /// Prompt tokens of an `llm` step (default: the trace row's).
     pub input_tokens: Option<RawTokens>,
     /// Output tokens of an `llm` step (default: the trace row's).
     pub output_tokens: Option<RawTokens>,
+    /// The prompt of an `llm` step carries the context gathered so far.
+    pub context: Option<bool>,
+    /// Tokens one copy of a non-`llm` step adds to the context.
+    pub result_tokens: Option<RawTokens>,
+}
+
+/// The `pool` of a step: a name, or (llm) a table of GPU pool weights.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawPool {
+    /// One pool.
+    Name(String),
+    /// Pools with weights (`{ small = 3, large = 1 }`).
+    Weights(BTreeMap<String, f64>),
+}
+
+impl<'de> Deserialize<'de> for RawPool {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawPool;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a pool name, or (llm steps) a table of weights such as { small = 3, large = 1 }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawPool, E> {
+                Ok(RawPool::Name(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawPool, A::Error> {
+                BTreeMap::<String, f64>::deserialize(serde::de::value::MapAccessDeserializer::new(
+                    map,
+                ))
+                .map(RawPool::Weights)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One rule of an `llm` step's `route`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRouteRule {
+    /// Calls with at most this many prompt tokens (context included) take this rule.
+    pub max_input_tokens: Option<i64>,
+    /// The GPU pool.
+    pub pool: Option<String>,
+}
+
+/// A count as written: a whole number or a table (a distribution, or `for_each`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawCount {
+    /// A fixed count.
+    Whole(i64),
+    /// A distribution of counts, or (fan-out) one copy per copy of an earlier step.
+    Table(RawCountTable),
+}
+
+/// `{ dist = "poisson", mean = 3 }`, `{ dist = "uniform", min = 1, max = 4 }`,
+/// `{ dist = "constant", value = 2 }`, `{ dist = "geometric", mean = 9 }` or
+/// `{ for_each = "step" }`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCountTable {
+    /// Family: constant, geometric, poisson, uniform.
+    pub dist: Option<String>,
+    /// The count of `constant`.
+    pub value: Option<f64>,
+    /// Mean (geometric, poisson).
+    pub mean: Option<f64>,
+    /// Smallest count (uniform).
+    pub min: Option<f64>,
+    /// Largest count (uniform).
+    pub max: Option<f64>,
+    /// Fan-out only: one copy per copy of this earlier step.
+    pub for_each: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawCount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawCount;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a count: a whole number, or a table such as { dist = \"poisson\", mean = 3 }",
+                )
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawCount, E> {
+                Ok(RawCount::Whole(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawCount, E> {
+                Ok(RawCount::Whole(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawCount, A::Error> {
+                RawCountTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawCount::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A join as written: `"all"`, `{ first = k }` or `{ quorum = k }`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawJoin {
+    /// A keyword (`"all"`).
+    Text(String),
+    /// `{ first = k }` or `{ quorum = k }`.
+    Table(RawJoinTable),
+}
+
+/// `{ first = k }` or `{ quorum = k }`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJoinTable {
+    /// Done when this many copies have succeeded.
+    pub first: Option<i64>,
+    /// Waits for all copies; succeeds when this many did.
+    pub quorum: Option<i64>,
+}
+
+impl<'de> Deserialize<'de> for RawJoin {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawJoin;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a join: \"all\", { first = k } or { quorum = k }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawJoin, E> {
+                Ok(RawJoin::Text(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawJoin, A::Error> {
+                RawJoinTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawJoin::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `retry = { max_attempts = 3, backoff = "2s", from = "answer" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetry {
+    /// Attempts in all; default 3.
+    pub max_attempts: Option<i64>,
+    /// Wait before the next attempt: a duration or a time distribution.
+    pub backoff: Option<RawBackoff>,
+    /// Re-run from this earlier step.
+    pub from: Option<String>,
+}
+
+/// A wait: a duration (`"2s"`, a number of seconds) or a time-distribution table.
+#[derive(Debug, Clone)]
+pub enum RawBackoff {
+    /// A fixed duration.
+    Duration(RawDuration),
+    /// A distribution.
+    Dist(RawDist),
+}
+
+impl<'de> Deserialize<'de> for RawBackoff {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawBackoff;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a wait: a duration such as \"2s\", a number of seconds, or a table such as { dist = \"exponential\", mean_s = 1 }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawBackoff, E> {
+                Ok(RawBackoff::Duration(RawDuration::Text(v.to_string())))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawBackoff, E> {
+                Ok(RawBackoff::Duration(RawDuration::Seconds(v as f64)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawBackoff, E> {
+                Ok(RawBackoff::Duration(RawDuration::Seconds(v as f64)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawBackoff, E> {
+                Ok(RawBackoff::Duration(RawDuration::Seconds(v)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawBackoff, A::Error> {
+                RawDist::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawBackoff::Dist)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `[human_pool.NAME]`: `reviewers` people with one FIFO queue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHumanPool {
+    /// Number of reviewers (c), at least 1.
+    pub reviewers: Option<i64>,
+    /// Default review time of steps on this pool.
+    pub service: Option<RawDist>,
+    /// Price of one review [USD]; default 0.
+    pub cost_per_review_usd: Option<f64>,
+    /// When reviews may start; default around the clock.
+    pub working_hours: Option<RawWorkingHours>,
+}
+
+/// `{ from = "09:00", to = "17:00", days = ["mon", "tue"] }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkingHours {
+    /// Opening time, `"HH:MM"`.
+    pub from: Option<String>,
+    /// Closing time, `"HH:MM"` (`"24:00"` for midnight).
+    pub to: Option<String>,
+    /// Working days (`"mon"` … `"sun"`); default all seven.
+    pub days: Option<Vec<String>>,
 }
 
 /// A probability distribution of a non-negative time [s]; `dist` says which family and the

@@ -1,16 +1,17 @@
 //! Raw sections -> the validated [`Scenario`]: ranges, references, the workflow DAG.
 
 use super::duration::parse_duration;
-use super::load::{Ctx, RawSections, valid_entity_name};
-use super::raw::{RawArrivals, RawCpuPool, RawStep, RawWorkflow};
+use super::load::{Ctx, RawSections};
+use super::raw::{RawArrivals, RawCpuPool};
+use super::step_spec::{PoolService, Refs, names_list};
 use crate::domain::llm::Catalog;
 use crate::domain::{
-    ArrivalProcess, ArrivalSpec, CpuPoolSpec, Dist, GpuPoolId, PoolId, Scenario, StepKind,
-    StepSpec, TokenSource, WorkflowId, WorkflowSpec,
+    ArrivalProcess, ArrivalSpec, CpuPoolSpec, Dist, GpuPoolId, HumanPoolId, PoolId, Scenario,
+    StepKind, TokenSource, WorkflowId,
 };
 use crate::engine::SimDuration;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Default width of a time-series window.
 pub const DEFAULT_INTERVAL: SimDuration = SimDuration::from_secs(60);
@@ -143,22 +144,64 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
             }
         }
     }
-    let pools_ref = PoolRefs {
+    let mut human_pools = Vec::new();
+    let mut human_ids = BTreeMap::new();
+    for (hname, rh) in &raw.human_pools {
+        for (other, what) in [
+            (pool_ids.contains_key(hname), "a CPU pool"),
+            (gpu_ids.contains_key(hname), "a GPU pool"),
+        ] {
+            if other {
+                ctx.err(
+                    &format!("human_pool.{hname}"),
+                    format!("the name {hname:?} is also {what}; pool names must be unique across cpu_pool, gpu_pool and human_pool"),
+                );
+            }
+        }
+        match super::human_spec::human_pool(ctx, hname, rh) {
+            Some(h) => {
+                human_ids.insert(hname.clone(), HumanPoolId(human_pools.len() as u32));
+                human_pools.push(h);
+            }
+            None => {
+                human_ids.insert(hname.clone(), HumanPoolId(u32::MAX));
+            }
+        }
+    }
+
+    // Every workflow read gets its id up front, so that call steps can name any of them.
+    let all_workflow_ids: BTreeMap<String, WorkflowId> = raw
+        .workflows
+        .keys()
+        .enumerate()
+        .map(|(i, n)| (n.clone(), WorkflowId(i as u32)))
+        .collect();
+    let refs = Refs {
         cpu: &pool_ids,
         cpu_service: &pool_service,
         broken_cpu: &raw.broken.cpu_pools,
         gpu: &gpu_ids,
         broken_gpu: &raw.broken.gpu_pools,
+        human: &human_ids,
+        human_specs: &human_pools,
+        broken_human: &raw.broken.human_pools,
+        workflows: &all_workflow_ids,
+        broken_workflows: &raw.broken.workflows,
     };
-
-    let mut workflows = Vec::new();
-    let mut workflow_ids = BTreeMap::new();
-    for (wname, rw) in &raw.workflows {
-        if let Some(w) = workflow(ctx, wname, rw, &pools_ref) {
-            workflow_ids.insert(wname.clone(), WorkflowId(workflows.len() as u32));
-            workflows.push(w);
-        }
+    let validated: Vec<_> = raw
+        .workflows
+        .iter()
+        .map(|(wname, rw)| super::workflow_spec::workflow(ctx, wname, rw, &refs))
+        .collect();
+    let workflow_names: Vec<String> = raw.workflows.keys().cloned().collect();
+    if let Some(order) = super::call_graph::check_calls(ctx, &validated, &workflow_names) {
+        super::call_graph::check_budgets(ctx, &validated, &order);
     }
+    let workflow_ids: BTreeMap<String, WorkflowId> = all_workflow_ids
+        .iter()
+        .filter(|(_, id)| validated[id.0 as usize].is_some())
+        .map(|(n, id)| (n.clone(), *id))
+        .collect();
 
     let mut arrivals = Vec::new();
     for (aname, ra) in &raw.arrivals {
@@ -166,20 +209,33 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
             arrivals.push(a);
         }
     }
-    // Token counts "from the trace" need every arrival process of the workflow to be a trace.
+    // Token counts "from the trace" need every arrival process of the workflow (or of one
+    // calling it) to be a trace.
     for a in &arrivals {
         if matches!(a.process, ArrivalProcess::Trace(_)) {
             continue;
         }
-        let w = &workflows[a.workflow.0 as usize];
-        for s in &w.steps {
-            if let StepKind::Llm { input, output, .. } = &s.kind {
-                for (field, t) in [("input_tokens", input), ("output_tokens", output)] {
-                    if matches!(t, TokenSource::Trace) {
-                        ctx.err(
-                            &format!("workflow.{}.steps[name = \"{}\"].{field}", w.name, s.name),
-                            format!("missing; arrivals.{} starts this workflow without a trace, so there is no trace row to take the count from: give a count or a distribution", a.name),
-                        );
+        let start = a.workflow.0 as usize;
+        for w in super::call_graph::reachable(&validated, start) {
+            let Some(v) = &validated[w] else { continue };
+            let w = &v.spec;
+            let via = if w.name == workflow_names[start] {
+                String::new()
+            } else {
+                format!(
+                    " (through calls, from workflow `{}`)",
+                    workflow_names[start]
+                )
+            };
+            for s in &w.steps {
+                if let StepKind::Llm { input, output, .. } = &s.kind {
+                    for (field, t) in [("input_tokens", input), ("output_tokens", output)] {
+                        if matches!(t, TokenSource::Trace) {
+                            ctx.err(
+                                &format!("workflow.{}.steps[name = \"{}\"].{field}", w.name, s.name),
+                                format!("missing; arrivals.{} starts this workflow{via} without a trace, so there is no trace row to take the count from: give a count or a distribution", a.name),
+                            );
+                        }
                     }
                 }
             }
@@ -220,8 +276,9 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         arrivals,
         cpu_pools: pools,
         gpu_pools,
-        human_pools: Vec::new(),
-        workflows,
+        human_pools,
+        // Complete when there is no problem (the scenario is only used then).
+        workflows: validated.into_iter().flatten().map(|v| v.spec).collect(),
         record_calls: false,
     };
     if !raw.broken.meta
@@ -245,14 +302,6 @@ fn valid_name(n: &str) -> bool {
         && !n.starts_with('.')
         && n.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
-/// A pool's default service time: absent, valid, or given but invalid (already reported).
-#[derive(Debug, Clone)]
-enum PoolService {
-    None,
-    Valid(Dist),
-    Invalid,
 }
 
 fn cpu_pool(ctx: &mut Ctx<'_>, name: &str, rp: &RawCpuPool) -> (CpuPoolSpec, PoolService) {
@@ -288,399 +337,6 @@ fn cpu_pool(ctx: &mut Ctx<'_>, name: &str, rp: &RawCpuPool) -> (CpuPoolSpec, Poo
         },
         service,
     )
-}
-
-fn names_list<'a>(names: impl Iterator<Item = &'a String>) -> String {
-    let v: Vec<&str> = names.map(String::as_str).collect();
-    if v.is_empty() {
-        "(none)".into()
-    } else {
-        v.join(", ")
-    }
-}
-
-/// Pools a step may name.
-struct PoolRefs<'a> {
-    cpu: &'a BTreeMap<String, PoolId>,
-    cpu_service: &'a [PoolService],
-    broken_cpu: &'a BTreeSet<String>,
-    /// GPU pools; `GpuPoolId(u32::MAX)` for one that failed validation (reported already).
-    gpu: &'a BTreeMap<String, GpuPoolId>,
-    broken_gpu: &'a BTreeSet<String>,
-}
-
-fn workflow(
-    ctx: &mut Ctx<'_>,
-    wname: &str,
-    rw: &RawWorkflow,
-    pools: &PoolRefs<'_>,
-) -> Option<WorkflowSpec> {
-    let base = format!("workflow.{wname}");
-    let Some(raw_steps) = rw.steps.as_ref().filter(|s| !s.is_empty()) else {
-        ctx.err(
-            &format!("{base}.steps"),
-            "missing; expected at least one step (`[[workflow.NAME.steps]]`)",
-        );
-        return None;
-    };
-    // Names first, so `after` can refer to steps defined later in the file.
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, s) in raw_steps.iter().enumerate() {
-        let path = format!("{base}.steps[{i}].name");
-        match &s.name {
-            None => ctx.err(&path, "missing; every step needs a `name`"),
-            Some(n) if !valid_entity_name(n) => ctx.err(
-                &path,
-                format!("expected a step name of letters, digits, '_' or '-', found {n:?}"),
-            ),
-            Some(n) if index.contains_key(n) => ctx.err(
-                &path,
-                format!("duplicate step name {n:?}; step names are unique in a workflow"),
-            ),
-            Some(n) => {
-                index.insert(n.clone(), i);
-            }
-        }
-    }
-    let mut ok = true;
-    let mut kinds = Vec::with_capacity(raw_steps.len());
-    let mut fanouts = Vec::with_capacity(raw_steps.len());
-    let mut afters: Vec<Vec<usize>> = Vec::with_capacity(raw_steps.len());
-    for (i, s) in raw_steps.iter().enumerate() {
-        let sp = format!("{base}.steps[{i}]");
-        let kind = step_kind(ctx, &sp, s, pools);
-        ok &= kind.is_some();
-        kinds.push(kind);
-        let fanout = match s.fanout {
-            None => 1,
-            Some(f) if (1..=MAX_FANOUT).contains(&f) => f as u32,
-            Some(f) => {
-                ctx.err(
-                    &format!("{sp}.fanout"),
-                    format!("expected a fan-out from 1 to {MAX_FANOUT}, found {f}"),
-                );
-                ok = false;
-                1
-            }
-        };
-        fanouts.push(fanout);
-        let mut deps = Vec::new();
-        for (j, a) in s.after.iter().flatten().enumerate() {
-            let ap = format!("{sp}.after[{j}]");
-            match index.get(a) {
-                Some(&k) if k == i => {
-                    ctx.err(&ap, format!("step {a:?} cannot come after itself"));
-                    ok = false;
-                }
-                Some(&k) if deps.contains(&k) => {
-                    ctx.err(&ap, format!("step {a:?} is listed twice in `after`"));
-                    ok = false;
-                }
-                Some(&k) => deps.push(k),
-                None => {
-                    ctx.err(
-                        &ap,
-                        format!(
-                            "unknown step {a:?}; steps of workflow `{wname}`: {}",
-                            names_list(index.keys())
-                        ),
-                    );
-                    ok = false;
-                }
-            }
-        }
-        afters.push(deps);
-    }
-    if index.len() != raw_steps.len() {
-        return None;
-    }
-    // The graph is checked even when some step had another problem.
-    let order = topological_order(&afters).or_else(|| {
-        let cyclic: Vec<&str> = cycle_members(&afters)
-            .into_iter()
-            .filter_map(|i| raw_steps[i].name.as_deref())
-            .collect();
-        ctx.err(
-            &format!("{base}.steps"),
-            format!(
-                "the `after` dependencies form a cycle among steps: {}",
-                cyclic.join(", ")
-            ),
-        );
-        None
-    })?;
-    if !ok {
-        return None;
-    }
-    // Renumber steps in topological order.
-    let mut new_index = vec![0u32; raw_steps.len()];
-    for (new, &old) in order.iter().enumerate() {
-        new_index[old] = new as u32;
-    }
-    let mut steps: Vec<StepSpec> = order
-        .iter()
-        .map(|&old| StepSpec {
-            name: raw_steps[old].name.clone().unwrap_or_default(),
-            kind: kinds[old]
-                .clone()
-                .expect("checked: every kind is Some when ok"),
-            fanout: crate::domain::Fanout::Count(crate::domain::CountDist::Fixed(fanouts[old])),
-            join: crate::domain::Join::All,
-            repeat: crate::domain::CountDist::Fixed(1),
-            success_prob: 1.0,
-            retry: crate::domain::RetrySpec {
-                max_attempts: 1,
-                backoff: None,
-                from: None,
-            },
-            on_failure: crate::domain::OnFailure::Fail,
-            result_tokens: None,
-            handler: false,
-            n_after: afters[old].len() as u32,
-            successors: Vec::new(),
-            rerun: Vec::new(),
-        })
-        .collect();
-    for (old, deps) in afters.iter().enumerate() {
-        for &d in deps {
-            steps[new_index[d] as usize].successors.push(new_index[old]);
-        }
-    }
-    let roots = (0..steps.len() as u32)
-        .filter(|&i| steps[i as usize].n_after == 0)
-        .collect();
-    let deadline = rw.deadline.as_ref().and_then(|d| match parse_duration(d) {
-        Ok(d) if d > SimDuration::ZERO && d.as_secs_f64() <= MAX_TIME_S => Some(d),
-        Ok(d) => {
-            ctx.err(
-                &format!("{base}.deadline"),
-                format!(
-                    "expected a deadline > 0 and at most {MAX_TIME_S:e} s, found {} s",
-                    d.as_secs_f64()
-                ),
-            );
-            None
-        }
-        Err(e) => {
-            ctx.err(&format!("{base}.deadline"), e);
-            None
-        }
-    });
-    if rw.deadline.is_some() && deadline.is_none() {
-        return None;
-    }
-    Some(WorkflowSpec {
-        name: wname.to_string(),
-        dag_steps: steps.len() as u32,
-        steps,
-        roots,
-        deadline,
-        budget: crate::domain::Budget::default(),
-    })
-}
-
-fn step_kind(ctx: &mut Ctx<'_>, sp: &str, s: &RawStep, pools: &PoolRefs<'_>) -> Option<StepKind> {
-    let (pool_ids, pool_service, broken_pools) = (pools.cpu, pools.cpu_service, pools.broken_cpu);
-    let kind = s.kind.as_deref().unwrap_or("cpu");
-    if kind != "llm" {
-        for (field, present) in [
-            ("input_tokens", s.input_tokens.is_some()),
-            ("output_tokens", s.output_tokens.is_some()),
-        ] {
-            if present {
-                ctx.err(
-                    &format!("{sp}.{field}"),
-                    format!("`{field}` is for `llm` steps; this step is a `{kind}` step"),
-                );
-                return None;
-            }
-        }
-    }
-    match kind {
-        "llm" => {
-            for (field, present) in [
-                ("service", s.service.is_some()),
-                ("duration", s.duration.is_some()),
-            ] {
-                if present {
-                    ctx.err(
-                        &format!("{sp}.{field}"),
-                        format!("`{field}` is for cpu and delay steps; an `llm` step's time comes from its GPU pool and its tokens"),
-                    );
-                    return None;
-                }
-            }
-            let Some(pname) = &s.pool else {
-                ctx.err(
-                    &format!("{sp}.pool"),
-                    format!(
-                        "missing; an llm step needs a `pool`, one of the GPU pools: {}",
-                        names_list(pools.gpu.keys())
-                    ),
-                );
-                return None;
-            };
-            let pool = match pools.gpu.get(pname) {
-                Some(id) if id.0 != u32::MAX => *id,
-                Some(_) => return None,
-                None => {
-                    if !pools.broken_gpu.contains(pname) {
-                        let hint = if pool_ids.contains_key(pname) {
-                            " (it is a CPU pool; an llm step runs on a `[gpu_pool.NAME]`)"
-                        } else {
-                            ""
-                        };
-                        ctx.err(
-                            &format!("{sp}.pool"),
-                            format!(
-                                "unknown GPU pool {pname:?}{hint}; defined GPU pools: {}",
-                                names_list(pools.gpu.keys())
-                            ),
-                        );
-                    }
-                    return None;
-                }
-            };
-            let input = super::llm_spec::tokens(
-                ctx,
-                &format!("{sp}.input_tokens"),
-                s.input_tokens.as_ref(),
-            );
-            let output = super::llm_spec::tokens(
-                ctx,
-                &format!("{sp}.output_tokens"),
-                s.output_tokens.as_ref(),
-            );
-            Some(StepKind::Llm {
-                route: crate::domain::Route::Fixed(pool),
-                input: input?,
-                output: output?,
-                context: false,
-            })
-        }
-        "cpu" => {
-            if s.duration.is_some() {
-                ctx.err(
-                    &format!("{sp}.duration"),
-                    "`duration` is for `delay` steps; a `cpu` step takes `service`",
-                );
-                return None;
-            }
-            let Some(pname) = &s.pool else {
-                ctx.err(
-                    &format!("{sp}.pool"),
-                    format!(
-                        "missing; a cpu step needs a `pool`, one of: {}",
-                        names_list(pool_ids.keys())
-                    ),
-                );
-                return None;
-            };
-            let Some(&pool) = pool_ids.get(pname) else {
-                if pools.gpu.contains_key(pname) {
-                    ctx.err(
-                        &format!("{sp}.pool"),
-                        format!("{pname:?} is a GPU pool; set kind = \"llm\" for a call to it"),
-                    );
-                } else if !broken_pools.contains(pname) {
-                    ctx.err(
-                        &format!("{sp}.pool"),
-                        format!(
-                            "unknown pool {pname:?}; defined CPU pools: {}",
-                            names_list(pool_ids.keys())
-                        ),
-                    );
-                }
-                return None;
-            };
-            let service = match &s.service {
-                Some(d) => ctx.dist(&format!("{sp}.service"), d)?,
-                None => match &pool_service[pool.0 as usize] {
-                    PoolService::Valid(d) => d.clone(),
-                    PoolService::Invalid => return None,
-                    PoolService::None => {
-                        ctx.err(
-                            &format!("{sp}.service"),
-                            format!("missing; no service time: set `service` on the step or on `cpu_pool.{pname}`"),
-                        );
-                        return None;
-                    }
-                },
-            };
-            Some(StepKind::Cpu { pool, service })
-        }
-        "delay" => {
-            for (field, present) in [("pool", s.pool.is_some()), ("service", s.service.is_some())] {
-                if present {
-                    ctx.err(
-                        &format!("{sp}.{field}"),
-                        format!("`{field}` is for `cpu` steps; a `delay` step takes `duration`"),
-                    );
-                    return None;
-                }
-            }
-            let Some(d) = &s.duration else {
-                ctx.err(
-                    &format!("{sp}.duration"),
-                    "missing; a delay step needs a `duration` distribution",
-                );
-                return None;
-            };
-            Some(StepKind::Delay {
-                duration: ctx.dist(&format!("{sp}.duration"), d)?,
-            })
-        }
-        other => {
-            ctx.err(
-                &format!("{sp}.kind"),
-                format!("unknown step kind {other:?}, expected \"cpu\", \"delay\" or \"llm\""),
-            );
-            None
-        }
-    }
-}
-
-/// Kahn's algorithm; among ready steps the earliest in the file goes first. `None` on a cycle.
-fn topological_order(afters: &[Vec<usize>]) -> Option<Vec<usize>> {
-    let n = afters.len();
-    let mut pending: Vec<usize> = afters.iter().map(Vec::len).collect();
-    let mut succ = vec![Vec::new(); n];
-    for (i, deps) in afters.iter().enumerate() {
-        for &d in deps {
-            succ[d].push(i);
-        }
-    }
-    let mut ready: std::collections::BTreeSet<usize> =
-        (0..n).filter(|&i| pending[i] == 0).collect();
-    let mut order = Vec::with_capacity(n);
-    while let Some(i) = ready.pop_first() {
-        order.push(i);
-        for &s in &succ[i] {
-            pending[s] -= 1;
-            if pending[s] == 0 {
-                ready.insert(s);
-            }
-        }
-    }
-    (order.len() == n).then_some(order)
-}
-
-/// Steps left over by Kahn's algorithm: those on or behind a cycle.
-fn cycle_members(afters: &[Vec<usize>]) -> Vec<usize> {
-    let mut done = vec![false; afters.len()];
-    loop {
-        let mut progressed = false;
-        for (i, deps) in afters.iter().enumerate() {
-            if !done[i] && deps.iter().all(|&d| done[d]) {
-                done[i] = true;
-                progressed = true;
-            }
-        }
-        if !progressed {
-            break;
-        }
-    }
-    (0..afters.len()).filter(|&i| !done[i]).collect()
 }
 
 fn arrival(

@@ -189,7 +189,8 @@ impl<T: Tracer> ScenarioModel<'_, T> {
             return self.run_done(sched, frame, step, true);
         }
         for _ in 0..n {
-            if self.frames.state(frame, local).generation != generation || self.frames.get(frame).done
+            if self.frames.state(frame, local).generation != generation
+                || self.frames.get(frame).done
             {
                 break;
             }
@@ -277,11 +278,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
                     self.schedule_shift(sched, p)?;
                 }
             }
-            StepKind::Llm {
-                route,
-                context,
-                ..
-            } => {
+            StepKind::Llm { route, context, .. } => {
                 let from_trace = self.tasks.get(f.task).tokens;
                 let rt = &mut self.steps[step as usize];
                 let [input, output] = rt.tokens.as_mut().expect("llm steps have tokens");

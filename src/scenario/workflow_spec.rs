@@ -1,0 +1,816 @@
+//! Validation of `[workflow.NAME]`: the steps (what each does: [`super::step_spec`]), the
+//! `after` DAG, fan-out (a count or `for_each` an earlier step), join, repeat, success
+//! probability, retry (optionally from an earlier step), on-failure handlers, result tokens,
+//! the deadline and the budgets. Steps are renumbered in a topological order.
+
+use super::count_spec::count;
+use super::duration::parse_duration;
+use super::load::{Ctx, valid_entity_name};
+use super::raw::{RawBackoff, RawCount, RawJoin, RawStep, RawTokens, RawWorkflow};
+use super::step_spec::{Refs, names_list, step_kind};
+use super::validate::{MAX_FANOUT, MAX_TIME_S};
+use crate::domain::count::MAX_COUNT;
+use crate::domain::{
+    Budget, CountDist, Dist, Fanout, Join, OnFailure, RetrySpec, StepKind, StepSpec, TokenSource,
+    WorkflowSpec,
+};
+use crate::engine::SimDuration;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Largest whole `repeat` count.
+pub const MAX_REPEAT: i64 = MAX_COUNT as i64;
+/// Most attempts of one step (`retry.max_attempts`).
+pub const MAX_ATTEMPTS: i64 = 100;
+/// `retry.max_attempts` when a `retry` table is given without it.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
+/// A validated workflow, with the file index of each of its steps (`file_index[i]` is the
+/// position in `steps = [...]` of `spec.steps[i]`), for messages.
+#[derive(Debug, Clone)]
+pub(super) struct Validated {
+    pub spec: WorkflowSpec,
+    pub file_index: Vec<usize>,
+}
+
+/// A fan-out, referring to steps by file index.
+#[derive(Debug, Clone)]
+enum Fan {
+    Count(CountDist),
+    ForEach(usize),
+}
+
+impl Fan {
+    /// Whether the step may run more (or fewer) than one copy.
+    fn fans_out(&self) -> bool {
+        match self {
+            Fan::Count(c) => c.fixed() != Some(1),
+            Fan::ForEach(_) => true,
+        }
+    }
+}
+
+/// What was read of one step; references are file indices. Fields that were wrong (and
+/// reported) hold defaults.
+#[derive(Debug, Clone)]
+struct Step {
+    kind: Option<StepKind>,
+    /// `None`: invalid.
+    fanout: Option<Fan>,
+    join: Join,
+    repeat: CountDist,
+    success_prob: f64,
+    max_attempts: u32,
+    backoff: Option<Dist>,
+    from: Option<usize>,
+    on_failure: Option<usize>,
+    result_tokens: Option<TokenSource>,
+    after: Vec<usize>,
+}
+
+/// Validates workflow `wname`; `None` when something is wrong (reported).
+pub(super) fn workflow(
+    ctx: &mut Ctx<'_>,
+    wname: &str,
+    rw: &RawWorkflow,
+    refs: &Refs<'_>,
+) -> Option<Validated> {
+    let base = format!("workflow.{wname}");
+    let deadline = deadline(ctx, &base, rw);
+    let budget = budget(ctx, &base, rw);
+    let Some(raw_steps) = rw.steps.as_ref().filter(|s| !s.is_empty()) else {
+        ctx.err(
+            &format!("{base}.steps"),
+            "missing; expected at least one step (`[[workflow.NAME.steps]]`)",
+        );
+        return None;
+    };
+    // Names first, so references can name steps defined later in the file.
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, s) in raw_steps.iter().enumerate() {
+        let path = format!("{base}.steps[{i}].name");
+        match &s.name {
+            None => ctx.err(&path, "missing; every step needs a `name`"),
+            Some(n) if !valid_entity_name(n) => ctx.err(
+                &path,
+                format!("expected a step name of letters, digits, '_' or '-', found {n:?}"),
+            ),
+            Some(n) if index.contains_key(n) => ctx.err(
+                &path,
+                format!("duplicate step name {n:?}; step names are unique in a workflow"),
+            ),
+            Some(n) => {
+                index.insert(n.clone(), i);
+            }
+        }
+    }
+    let reader = StepReader {
+        wname,
+        index: &index,
+        refs,
+    };
+    let mut ok = true;
+    let mut steps = Vec::with_capacity(raw_steps.len());
+    for (i, s) in raw_steps.iter().enumerate() {
+        let (step, good) = reader.read(ctx, &format!("{base}.steps[{i}]"), i, s);
+        ok &= good;
+        steps.push(step);
+    }
+    if index.len() != raw_steps.len() {
+        return None;
+    }
+    let names: Vec<&str> = raw_steps
+        .iter()
+        .map(|s| s.name.as_deref().unwrap_or("?"))
+        .collect();
+    ok &= check_handlers(ctx, &base, raw_steps, &steps, &index, &names);
+    // The graph is checked even when some step had another problem.
+    let afters: Vec<Vec<usize>> = steps.iter().map(|s| s.after.clone()).collect();
+    if topological_order(&afters).is_none() {
+        let cyclic: Vec<&str> = cycle_members(&afters)
+            .into_iter()
+            .map(|i| names[i])
+            .collect();
+        ctx.err(
+            &format!("{base}.steps"),
+            format!(
+                "the `after` dependencies form a cycle among steps: {}",
+                cyclic.join(", ")
+            ),
+        );
+        return None;
+    }
+    let reruns = check_ancestry(ctx, &base, &steps, &names);
+    ok &= reruns.is_some();
+    if !ok {
+        return None;
+    }
+    let reruns = reruns?;
+    let (deadline, budget) = (deadline?, budget?);
+
+    // Renumber in a topological order in which a handler follows the steps that name it.
+    let mut ordering = afters.clone();
+    for (i, s) in steps.iter().enumerate() {
+        if let Some(h) = s.on_failure {
+            ordering[h].push(i);
+        }
+    }
+    let order = topological_order(&ordering)?;
+    let mut new_index = vec![0u32; steps.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new as u32;
+    }
+    let is_handler: Vec<bool> = (0..steps.len())
+        .map(|h| steps.iter().any(|s| s.on_failure == Some(h)))
+        .collect();
+    let mut specs = Vec::with_capacity(steps.len());
+    for &old in &order {
+        let s = &steps[old];
+        let fanout = match s.fanout.clone()? {
+            Fan::Count(c) => Fanout::Count(c),
+            Fan::ForEach(k) => Fanout::ForEach(new_index[k]),
+        };
+        let rerun = match &reruns[old] {
+            None => Vec::new(),
+            Some(chain) => {
+                let mut members: Vec<usize> = chain.clone();
+                members.sort_by_key(|&m| new_index[m]);
+                members
+                    .iter()
+                    .map(|&m| {
+                        let inside = afters[m].iter().filter(|d| chain.contains(d)).count();
+                        (new_index[m], inside as u32)
+                    })
+                    .collect()
+            }
+        };
+        specs.push(StepSpec {
+            name: names[old].to_string(),
+            kind: s.kind.clone()?,
+            fanout,
+            join: s.join,
+            repeat: s.repeat.clone(),
+            success_prob: s.success_prob,
+            retry: RetrySpec {
+                max_attempts: s.max_attempts,
+                backoff: s.backoff.clone(),
+                from: s.from.map(|f| new_index[f]),
+            },
+            on_failure: s
+                .on_failure
+                .map_or(OnFailure::Fail, |h| OnFailure::Handler(new_index[h])),
+            result_tokens: s.result_tokens.clone(),
+            handler: is_handler[old],
+            n_after: afters[old].len() as u32,
+            successors: Vec::new(),
+            rerun,
+        });
+    }
+    for (old, deps) in afters.iter().enumerate() {
+        for &d in deps {
+            specs[new_index[d] as usize].successors.push(new_index[old]);
+        }
+    }
+    let roots = (0..specs.len() as u32)
+        .filter(|&i| !specs[i as usize].handler && specs[i as usize].n_after == 0)
+        .collect();
+    let dag_steps = specs.iter().filter(|s| !s.handler).count() as u32;
+    Some(Validated {
+        spec: WorkflowSpec {
+            name: wname.to_string(),
+            steps: specs,
+            roots,
+            dag_steps,
+            deadline,
+            budget,
+        },
+        file_index: order,
+    })
+}
+
+/// `deadline`: `Some(None)` when absent, `None` when invalid (reported).
+fn deadline(ctx: &mut Ctx<'_>, base: &str, rw: &RawWorkflow) -> Option<Option<SimDuration>> {
+    let Some(d) = &rw.deadline else {
+        return Some(None);
+    };
+    match parse_duration(d) {
+        Ok(d) if d > SimDuration::ZERO && d.as_secs_f64() <= MAX_TIME_S => Some(Some(d)),
+        Ok(d) => {
+            ctx.err(
+                &format!("{base}.deadline"),
+                format!(
+                    "expected a deadline > 0 and at most {MAX_TIME_S:e} s, found {} s",
+                    d.as_secs_f64()
+                ),
+            );
+            None
+        }
+        Err(e) => {
+            ctx.err(&format!("{base}.deadline"), e);
+            None
+        }
+    }
+}
+
+/// `max_steps` and `max_tokens`; `None` when one is invalid (reported).
+fn budget(ctx: &mut Ctx<'_>, base: &str, rw: &RawWorkflow) -> Option<Budget> {
+    let mut one = |field: &str, v: Option<i64>, what: &str| match v {
+        None => Some(None),
+        Some(n) if n >= 1 => Some(Some(n as u64)),
+        Some(n) => {
+            ctx.err(
+                &format!("{base}.{field}"),
+                format!(
+                    "expected the most {what} one task may use, a whole number >= 1, found {n}"
+                ),
+            );
+            None
+        }
+    };
+    let steps = one("max_steps", rw.max_steps, "step attempts");
+    let tokens = one("max_tokens", rw.max_tokens, "LLM tokens");
+    Some(Budget {
+        max_steps: steps?,
+        max_tokens: tokens?,
+    })
+}
+
+/// Reads the steps of one workflow.
+struct StepReader<'a> {
+    wname: &'a str,
+    index: &'a BTreeMap<String, usize>,
+    refs: &'a Refs<'a>,
+}
+
+impl StepReader<'_> {
+    /// The step named `name` (another than step `i`), reported at `path` when unknown or
+    /// when it is step `i` itself (`self_msg`).
+    fn step_ref(
+        &self,
+        ctx: &mut Ctx<'_>,
+        path: &str,
+        i: usize,
+        name: &str,
+        self_msg: &str,
+    ) -> Option<usize> {
+        match self.index.get(name) {
+            Some(&k) if k == i => {
+                ctx.err(path, format!("step {name:?}: {self_msg}"));
+                None
+            }
+            Some(&k) => Some(k),
+            None => {
+                ctx.err(
+                    path,
+                    format!(
+                        "unknown step {name:?}; steps of workflow `{}`: {}",
+                        self.wname,
+                        names_list(self.index.keys())
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Step `i` at path `sp`; the flag says whether all was well.
+    fn read(&self, ctx: &mut Ctx<'_>, sp: &str, i: usize, s: &RawStep) -> (Step, bool) {
+        let mut ok = true;
+        let kind = step_kind(ctx, sp, s, self.refs);
+        ok &= kind.is_some();
+
+        let fanout = match &s.fanout {
+            None => Some(Fan::Count(CountDist::Fixed(1))),
+            Some(RawCount::Table(t)) if t.for_each.is_some() => {
+                let fp = format!("{sp}.fanout");
+                let extra = [
+                    ("dist", t.dist.is_some()),
+                    ("value", t.value.is_some()),
+                    ("mean", t.mean.is_some()),
+                    ("min", t.min.is_some()),
+                    ("max", t.max.is_some()),
+                ]
+                .into_iter()
+                .find(|(_, present)| *present);
+                if let Some((f, _)) = extra {
+                    ctx.err(
+                        &format!("{fp}.{f}"),
+                        "`for_each` takes no other field: the copies are those of the step it names",
+                    );
+                    None
+                } else {
+                    let name = t.for_each.as_deref().unwrap_or_default();
+                    self.step_ref(
+                        ctx,
+                        &format!("{fp}.for_each"),
+                        i,
+                        name,
+                        "a step cannot fan out over itself; name an earlier step",
+                    )
+                    .map(Fan::ForEach)
+                }
+            }
+            Some(c) => {
+                count(ctx, &format!("{sp}.fanout"), c, MAX_FANOUT, "a fan-out").map(Fan::Count)
+            }
+        };
+        ok &= fanout.is_some();
+
+        let repeat = match &s.repeat {
+            None => Some(CountDist::Fixed(1)),
+            Some(c) => count(
+                ctx,
+                &format!("{sp}.repeat"),
+                c,
+                MAX_REPEAT,
+                "a repeat count",
+            ),
+        };
+        ok &= repeat.is_some();
+
+        let join = self.join(ctx, sp, s);
+        ok &= join.is_some();
+        let join = join.unwrap_or(Join::All);
+        if join != Join::All && fanout.as_ref().is_some_and(|f| !f.fans_out()) {
+            ctx.err(
+                &format!("{sp}.join"),
+                "a join other than \"all\" waits for some of a step's copies, but this step runs one copy: give it a `fanout` (or leave out `join`)",
+            );
+            ok = false;
+        }
+
+        let success_prob = match s.success_prob {
+            None => 1.0,
+            Some(p) if (0.0..=1.0).contains(&p) => p,
+            Some(p) => {
+                ctx.err(
+                    &format!("{sp}.success_prob"),
+                    format!(
+                        "expected the probability that one attempt succeeds, a probability in [0, 1], found {p}"
+                    ),
+                );
+                ok = false;
+                1.0
+            }
+        };
+
+        let (mut max_attempts, mut backoff, mut from) = (1, None, None);
+        if let Some(r) = &s.retry {
+            let rp = format!("{sp}.retry");
+            max_attempts = match r.max_attempts {
+                None => DEFAULT_MAX_ATTEMPTS,
+                Some(n) if (1..=MAX_ATTEMPTS).contains(&n) => n as u32,
+                Some(n) => {
+                    ctx.err(
+                        &format!("{rp}.max_attempts"),
+                        format!("expected the number of attempts in all (1: no retry), a whole number from 1 to {MAX_ATTEMPTS}, found {n}"),
+                    );
+                    ok = false;
+                    1
+                }
+            };
+            let bp = format!("{rp}.backoff");
+            backoff = match &r.backoff {
+                None => None,
+                Some(RawBackoff::Duration(d)) => match parse_duration(d) {
+                    Ok(d) if d.as_secs_f64() <= MAX_TIME_S => Some(Dist::Deterministic {
+                        value_s: d.as_secs_f64(),
+                    }),
+                    Ok(d) => {
+                        ctx.err(
+                            &bp,
+                            format!(
+                                "expected a backoff of at most {MAX_TIME_S:e} s, found {} s",
+                                d.as_secs_f64()
+                            ),
+                        );
+                        ok = false;
+                        None
+                    }
+                    Err(e) => {
+                        ctx.err(&bp, e);
+                        ok = false;
+                        None
+                    }
+                },
+                Some(RawBackoff::Dist(d)) => {
+                    let d = ctx.dist(&bp, d);
+                    ok &= d.is_some();
+                    d
+                }
+            };
+            if let Some(f) = &r.from {
+                from = self.step_ref(
+                    ctx,
+                    &format!("{rp}.from"),
+                    i,
+                    f,
+                    "a step cannot retry from itself; leave out `from` to repeat only this step",
+                );
+                ok &= from.is_some();
+            }
+        }
+
+        let on_failure = match s.on_failure.as_deref() {
+            None | Some("fail") => None,
+            Some(h) => match self.index.get(h) {
+                Some(&k) if k == i => {
+                    ctx.err(
+                        &format!("{sp}.on_failure"),
+                        format!("step {h:?} cannot be its own on_failure handler; expected \"fail\" or another step"),
+                    );
+                    ok = false;
+                    None
+                }
+                Some(&k) => Some(k),
+                None => {
+                    ctx.err(
+                        &format!("{sp}.on_failure"),
+                        format!(
+                            "unknown step {h:?}; expected \"fail\" or a handler step of workflow `{}`: {}",
+                            self.wname,
+                            names_list(self.index.keys())
+                        ),
+                    );
+                    ok = false;
+                    None
+                }
+            },
+        };
+
+        // A misplaced `result_tokens` (on an llm step) was reported with the kind.
+        let result_tokens = match &s.result_tokens {
+            Some(_) if s.kind.as_deref() == Some("llm") => None,
+            None => None,
+            Some(RawTokens::Text(t)) if t == "trace" => {
+                ctx.err(
+                    &format!("{sp}.result_tokens"),
+                    "expected a whole number of tokens or a distribution table; a step's result cannot take its size from the trace (only an llm step's input_tokens and output_tokens can)",
+                );
+                ok = false;
+                None
+            }
+            Some(t) => {
+                let r = super::llm_spec::tokens(ctx, &format!("{sp}.result_tokens"), Some(t));
+                ok &= r.is_some();
+                r
+            }
+        };
+
+        let mut after = Vec::new();
+        for (j, a) in s.after.iter().flatten().enumerate() {
+            let ap = format!("{sp}.after[{j}]");
+            match self.index.get(a) {
+                Some(&k) if k == i => {
+                    ctx.err(&ap, format!("step {a:?} cannot come after itself"));
+                    ok = false;
+                }
+                Some(&k) if after.contains(&k) => {
+                    ctx.err(&ap, format!("step {a:?} is listed twice in `after`"));
+                    ok = false;
+                }
+                Some(&k) => after.push(k),
+                None => {
+                    ctx.err(
+                        &ap,
+                        format!(
+                            "unknown step {a:?}; steps of workflow `{}`: {}",
+                            self.wname,
+                            names_list(self.index.keys())
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+
+        let step = Step {
+            kind,
+            fanout,
+            join,
+            repeat: repeat.unwrap_or(CountDist::Fixed(1)),
+            success_prob,
+            max_attempts,
+            backoff,
+            from,
+            on_failure,
+            result_tokens,
+            after,
+        };
+        (step, ok)
+    }
+
+    /// `join`; `None` when invalid (reported).
+    fn join(&self, ctx: &mut Ctx<'_>, sp: &str, s: &RawStep) -> Option<Join> {
+        let jp = format!("{sp}.join");
+        match &s.join {
+            None => Some(Join::All),
+            Some(RawJoin::Text(t)) if t == "all" => Some(Join::All),
+            Some(RawJoin::Text(t)) => {
+                ctx.err(
+                    &jp,
+                    format!("expected \"all\", {{ first = k }} or {{ quorum = k }}, found {t:?}"),
+                );
+                None
+            }
+            Some(RawJoin::Table(t)) => {
+                let (field, k) = match (t.first, t.quorum) {
+                    (Some(_), Some(_)) => {
+                        ctx.err(&jp, "give either `first` or `quorum`, not both");
+                        return None;
+                    }
+                    (None, None) => {
+                        ctx.err(
+                            &jp,
+                            "expected { first = k } or { quorum = k }, found an empty table",
+                        );
+                        return None;
+                    }
+                    (Some(k), None) => ("first", k),
+                    (None, Some(k)) => ("quorum", k),
+                };
+                if !(1..=MAX_FANOUT).contains(&k) {
+                    ctx.err(
+                        &format!("{jp}.{field}"),
+                        format!("expected a number of copies from 1 to {MAX_FANOUT}, found {k}"),
+                    );
+                    return None;
+                }
+                Some(if field == "first" {
+                    Join::First(k as u32)
+                } else {
+                    Join::Quorum(k as u32)
+                })
+            }
+        }
+    }
+}
+
+/// Handlers (steps named by an `on_failure`) are off the DAG: no `after`, nobody comes after
+/// them, and chains of handlers end. Returns whether all is well.
+fn check_handlers(
+    ctx: &mut Ctx<'_>,
+    base: &str,
+    raw_steps: &[RawStep],
+    steps: &[Step],
+    index: &BTreeMap<String, usize>,
+    names: &[&str],
+) -> bool {
+    let n = steps.len();
+    let mut named_by: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, s) in steps.iter().enumerate() {
+        if let Some(h) = s.on_failure {
+            named_by[h].push(i);
+        }
+    }
+    let users = |h: usize| {
+        named_by[h]
+            .iter()
+            .map(|&i| format!("{:?}", names[i]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut ok = true;
+    for h in 0..n {
+        if !named_by[h].is_empty() && raw_steps[h].after.as_ref().is_some_and(|a| !a.is_empty()) {
+            ctx.err(
+                &format!("{base}.steps[{h}].after"),
+                format!(
+                    "step {:?} is the on_failure handler of {}: a handler runs only in place of a failed step, off the DAG, so it cannot have `after`",
+                    names[h],
+                    users(h)
+                ),
+            );
+            ok = false;
+        }
+    }
+    for (j, rs) in raw_steps.iter().enumerate() {
+        for (k, a) in rs.after.iter().flatten().enumerate() {
+            if let Some(&h) = index.get(a)
+                && h != j
+                && !named_by[h].is_empty()
+            {
+                ctx.err(
+                    &format!("{base}.steps[{j}].after[{k}]"),
+                    format!(
+                        "step {a:?} is the on_failure handler of {}: it runs only in place of a failed step, off the DAG, so no step can come after it",
+                        users(h)
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    // Each step names at most one handler: walk the chains, report each cycle once.
+    let mut state = vec![0u8; n]; // 0: unseen, 1: on the current chain, 2: done
+    for start in 0..n {
+        let mut chain = Vec::new();
+        let mut cur = Some(start);
+        while let Some(c) = cur {
+            match state[c] {
+                0 => {
+                    state[c] = 1;
+                    chain.push(c);
+                    cur = steps[c].on_failure;
+                }
+                1 => {
+                    let pos = chain.iter().position(|&x| x == c).unwrap_or(0);
+                    let mut cycle: Vec<&str> = chain[pos..].iter().map(|&x| names[x]).collect();
+                    cycle.push(names[c]);
+                    let last = chain.last().copied().unwrap_or(c);
+                    ctx.err(
+                        &format!("{base}.steps[{last}].on_failure"),
+                        format!(
+                            "the on_failure handlers form a cycle: {}; a chain of handlers must end in one whose on_failure is \"fail\" (the default)",
+                            cycle.join(" -> ")
+                        ),
+                    );
+                    ok = false;
+                    break;
+                }
+                _ => break,
+            }
+        }
+        for c in chain {
+            state[c] = 2;
+        }
+    }
+    ok
+}
+
+/// Steps `i` comes after, directly or not, and `i` itself (`after` must be acyclic).
+fn ancestors(steps: &[Step], i: usize) -> Vec<bool> {
+    let mut seen = vec![false; steps.len()];
+    seen[i] = true;
+    let mut todo = vec![i];
+    while let Some(s) = todo.pop() {
+        for &d in &steps[s].after {
+            if !seen[d] {
+                seen[d] = true;
+                todo.push(d);
+            }
+        }
+    }
+    seen
+}
+
+/// `for_each` and `retry.from` must name ancestors; `for_each` one that fans out. Returns,
+/// per step with `retry.from`, the steps it re-runs (file indices), or `None` on a problem.
+fn check_ancestry(
+    ctx: &mut Ctx<'_>,
+    base: &str,
+    steps: &[Step],
+    names: &[&str],
+) -> Option<Vec<Option<Vec<usize>>>> {
+    let n = steps.len();
+    let mut successors = vec![Vec::new(); n];
+    for (i, s) in steps.iter().enumerate() {
+        for &d in &s.after {
+            successors[d].push(i);
+        }
+    }
+    let handler: Vec<bool> = (0..n)
+        .map(|h| steps.iter().any(|s| s.on_failure == Some(h)))
+        .collect();
+    let not_ancestor = |k: usize, i: usize, what: &str| {
+        let hint = if handler[k] {
+            format!(" ({:?} is an on_failure handler, off the DAG)", names[k])
+        } else {
+            String::new()
+        };
+        format!(
+            "step {:?} is not an ancestor of {:?}{hint}: {what} names a step that {:?} comes after, directly or through `after`",
+            names[k], names[i], names[i]
+        )
+    };
+    let mut ok = true;
+    let mut reruns = vec![None; n];
+    for (i, s) in steps.iter().enumerate() {
+        let needs = matches!(s.fanout, Some(Fan::ForEach(_))) || s.from.is_some();
+        if !needs {
+            continue;
+        }
+        let anc = ancestors(steps, i);
+        if let Some(Fan::ForEach(k)) = s.fanout {
+            let path = format!("{base}.steps[{i}].fanout.for_each");
+            if !anc[k] {
+                ctx.err(&path, not_ancestor(k, i, "for_each"));
+                ok = false;
+            } else if steps[k].fanout.as_ref().is_some_and(|f| !f.fans_out()) {
+                ctx.err(
+                    &path,
+                    format!(
+                        "fan-out over a step that does not fan out: step {:?} runs one copy (no `fanout`, or a fan-out of 1), so for_each would give one copy; name a step with a `fanout`",
+                        names[k]
+                    ),
+                );
+                ok = false;
+            }
+        }
+        if let Some(f) = s.from {
+            if !anc[f] {
+                ctx.err(
+                    &format!("{base}.steps[{i}].retry.from"),
+                    not_ancestor(f, i, "retry.from"),
+                );
+                ok = false;
+                continue;
+            }
+            // The chain: descendants of `from` (inclusive) that are ancestors of this step.
+            let mut desc = vec![false; n];
+            desc[f] = true;
+            let mut todo = vec![f];
+            while let Some(x) = todo.pop() {
+                for &y in &successors[x] {
+                    if !desc[y] {
+                        desc[y] = true;
+                        todo.push(y);
+                    }
+                }
+            }
+            reruns[i] = Some((0..n).filter(|&x| desc[x] && anc[x]).collect());
+        }
+    }
+    ok.then_some(reruns)
+}
+
+/// Kahn's algorithm; among ready steps the earliest in the file goes first. `None` on a cycle.
+pub(super) fn topological_order(afters: &[Vec<usize>]) -> Option<Vec<usize>> {
+    let n = afters.len();
+    let mut pending: Vec<usize> = afters.iter().map(Vec::len).collect();
+    let mut succ = vec![Vec::new(); n];
+    for (i, deps) in afters.iter().enumerate() {
+        for &d in deps {
+            succ[d].push(i);
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(i) = ready.pop_first() {
+        order.push(i);
+        for &s in &succ[i] {
+            pending[s] -= 1;
+            if pending[s] == 0 {
+                ready.insert(s);
+            }
+        }
+    }
+    (order.len() == n).then_some(order)
+}
+
+/// Steps left over by Kahn's algorithm: those on or behind a cycle.
+fn cycle_members(afters: &[Vec<usize>]) -> Vec<usize> {
+    let mut done = vec![false; afters.len()];
+    loop {
+        let mut progressed = false;
+        for (i, deps) in afters.iter().enumerate() {
+            if !done[i] && deps.iter().all(|&d| done[d]) {
+                done[i] = true;
+                progressed = true;
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    (0..afters.len()).filter(|&i| !done[i]).collect()
+}
