@@ -84,5 +84,38 @@ fn conv_trace(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernel, mmc_model, conv_trace);
+/// The coding-agent scenario (loops, subagent fan-out, growing context, prefix cache), one
+/// replication of its hour, at its own arrival rate and at 10x the rate on a 10x fleet (the
+/// same load per server): per task, the 10x run should cost no more than the 1x run.
+fn agentic(c: &mut Criterion) {
+    use infersim::domain::{ArrivalProcess, Dist};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/coding-agent.toml");
+    let base = infersim::scenario::load(&path).expect("bundled scenario is valid");
+    let mut g = c.benchmark_group("agentic");
+    g.sample_size(10);
+    for scale in [1u32, 10] {
+        let mut spec = base.clone();
+        spec.replications = 1;
+        for a in &mut spec.arrivals {
+            if let ArrivalProcess::Renewal(Dist::Exponential { mean_s }) = &mut a.process {
+                *mean_s /= f64::from(scale);
+            }
+        }
+        spec.gpu_pools.iter_mut().for_each(|p| p.replicas *= scale);
+        spec.cpu_pools.iter_mut().for_each(|p| p.servers *= scale);
+        let tasks = run_replication(&spec, 0, &NoProgress)
+            .unwrap()
+            .workflows
+            .iter()
+            .map(|w| w.started)
+            .sum::<u64>();
+        g.throughput(Throughput::Elements(tasks));
+        g.bench_function(BenchmarkId::new("coding_agent_hour", format!("{scale}x")), |b| {
+            b.iter(|| black_box(run_replication(&spec, 0, &NoProgress).unwrap().events))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, kernel, mmc_model, conv_trace, agentic);
 criterion_main!(benches);

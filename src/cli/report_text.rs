@@ -160,7 +160,10 @@ pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &P
         info.execution.wall_s,
         info.execution.events_per_s / 1e6
     );
-    for w in &spec.workflows {
+    for (i, w) in spec.workflows.iter().enumerate() {
+        if !spec.starts_tasks(crate::domain::WorkflowId(i as u32)) {
+            continue;
+        }
         let g = format!("workflow:{}", w.name);
         let _ = writeln!(
             s,
@@ -170,6 +173,38 @@ pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &P
             find(rows, &g, Metric::TaskLatencyS, "mean"),
             find(rows, &g, Metric::TaskLatencyS, "p50"),
             find(rows, &g, Metric::TaskLatencyS, "p99"),
+        );
+        let _ = writeln!(
+            s,
+            "           {:<16} succeeded {}  failed: deadline {}  retries exhausted {}  budget {}  SLO attainment {}",
+            "",
+            find(rows, &g, Metric::TasksSucceeded, "total"),
+            find(rows, &g, Metric::TasksFailedDeadline, "total"),
+            find(rows, &g, Metric::TasksFailedRetriesExhausted, "total"),
+            find(rows, &g, Metric::TasksFailedBudget, "total"),
+            find(rows, &g, Metric::SloAttainment, "mean"),
+        );
+        let _ = writeln!(
+            s,
+            "           {:<16} per task: LLM calls {}  tool calls {}  reviews {}  tokens {} ({} cached)  GPU-s {}",
+            "",
+            find(rows, &g, Metric::LlmCallsPerTask, "mean"),
+            find(rows, &g, Metric::ToolCallsPerTask, "mean"),
+            find(rows, &g, Metric::HumanReviewsPerTask, "mean"),
+            find(rows, &g, Metric::TokensPerTask, "mean"),
+            find(rows, &g, Metric::CachedTokensPerTask, "mean"),
+            find(rows, &g, Metric::GpuSecondsPerTask, "mean"),
+        );
+    }
+    for p in &spec.human_pools {
+        let g = format!("pool:{}", p.name);
+        let _ = writeln!(
+            s,
+            "  reviewers {:<15} utilization {}  wait mean {} s  p99 {} s",
+            p.name,
+            find(rows, &g, Metric::Utilization, "mean"),
+            find(rows, &g, Metric::WaitS, "mean"),
+            find(rows, &g, Metric::WaitS, "p99"),
         );
     }
     for p in &spec.cpu_pools {

@@ -499,6 +499,12 @@ impl Scenario {
         }
     }
 
+    /// Whether an arrival process starts tasks of workflow `w` (otherwise it only runs when
+    /// called from a step).
+    pub fn starts_tasks(&self, w: WorkflowId) -> bool {
+        self.arrivals.iter().any(|a| a.workflow == w)
+    }
+
     /// Expected runs of each step of workflow `w` per run of it, and the same for every
     /// workflow it calls: `visits[w][s]`, as a sum over all call paths. A step's runs are
     /// its caller's × mean fan-out × mean repeat × expected attempts

@@ -169,7 +169,11 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
         .chain(usage_obs(&all_usage, sum_w(&|w| w.finished)))
         .collect(),
     );
-    for (w, wr) in spec.workflows.iter().zip(&r.workflows) {
+    for (i, (w, wr)) in spec.workflows.iter().zip(&r.workflows).enumerate() {
+        // A workflow only called from steps has no tasks of its own (its steps are reported).
+        if !spec.starts_tasks(crate::domain::WorkflowId(i as u32)) {
+            continue;
+        }
         let mut items = outcome_obs(
             wr.completed,
             wr.succeeded,
