@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
-use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::de::{DeArray, DeString, DeTable, DeValue, ValueDeserializer};
 use toml::map::Map;
 
 /// The top-level sections a scenario may have.
@@ -66,7 +66,11 @@ pub struct Broken {
 }
 
 /// Fields whose value must be a table, at any depth, with an example for the message.
-const TABLE_FIELDS: [(&str, &str); 4] = [
+const TABLE_FIELDS: [(&str, &str); 5] = [
+    (
+        "retry",
+        "a table such as { max_attempts = 3, backoff = \"2s\", from = \"step\" }",
+    ),
     (
         "service",
         "a distribution table such as { dist = \"exponential\", mean_s = 1.0 }",
@@ -82,6 +86,18 @@ const TABLE_FIELDS: [(&str, &str); 4] = [
     (
         "working_hours",
         "a table such as { from = \"09:00\", to = \"17:00\", days = [\"mon\", \"tue\"] }",
+    ),
+];
+
+/// Arrays whose items must be tables (by the end of their path), with an example.
+const TABLE_ITEMS: [(&str, &str); 2] = [
+    (
+        ".steps",
+        "a step table such as { name = \"s\", pool = \"p\" }",
+    ),
+    (
+        ".route",
+        "a rule table such as { max_input_tokens = 4000, pool = \"small\" }",
     ),
 ];
 
@@ -182,12 +198,21 @@ impl<'a> Ctx<'a> {
                 }
             }
             DeValue::Array(items) => {
-                let is_steps = path.ends_with(".steps");
+                let example = TABLE_ITEMS
+                    .iter()
+                    .find(|(suffix, _)| path.ends_with(suffix))
+                    .map(|(_, example)| *example);
                 for (i, item) in items.iter().enumerate() {
                     let p = format!("{path}[{i}]");
-                    if is_steps && !item.get_ref().is_table() {
+                    if let Some(example) = example
+                        && !item.get_ref().is_table()
+                    {
                         let found = item.get_ref().type_str();
-                        self.err_at_span(&p, item.span(), format!("expected a step table such as {{ name = \"s\", pool = \"p\" }}, found {found}"));
+                        self.err_at_span(
+                            &p,
+                            item.span(),
+                            format!("expected {example}, found {found}"),
+                        );
                         ok = false;
                     } else {
                         ok &= self.check_shapes(&p, item);
@@ -225,12 +250,51 @@ impl<'a> Ctx<'a> {
                 one.insert(k.clone(), v.clone());
                 let single = Spanned::new(span.clone(), DeValue::Table(one));
                 if let Err(e) = T::deserialize(ValueDeserializer::from(single)) {
-                    self.toml_error(&e);
+                    if !self.item_field_errors::<T>(k, v, &span) {
+                        self.toml_error(&e);
+                    }
                     ok = false;
                 }
             }
         }
         if ok { self.de::<T>(value) } else { None }
+    }
+
+    /// For a field holding an array of tables (`steps = [...]`), deserializes each field of
+    /// each item on its own, as the only field of the only item, so that every bad field of
+    /// every item is reported (serde stops at the first). Returns whether any was found.
+    fn item_field_errors<T: DeserializeOwned>(
+        &mut self,
+        key: &Spanned<DeString<'_>>,
+        value: &Spanned<DeValue<'_>>,
+        span: &std::ops::Range<usize>,
+    ) -> bool {
+        let DeValue::Array(items) = value.get_ref() else {
+            return false;
+        };
+        let mut found = false;
+        for item in items.iter() {
+            let DeValue::Table(fields) = item.get_ref() else {
+                continue;
+            };
+            for (ik, iv) in fields.iter() {
+                let mut inner = Map::new();
+                inner.insert(ik.clone(), iv.clone());
+                let mut array = DeArray::new();
+                array.push(Spanned::new(item.span(), DeValue::Table(inner)));
+                let mut outer = Map::new();
+                outer.insert(
+                    key.clone(),
+                    Spanned::new(value.span(), DeValue::Array(array)),
+                );
+                let single = Spanned::new(span.clone(), DeValue::Table(outer));
+                if let Err(e) = T::deserialize(ValueDeserializer::from(single)) {
+                    self.toml_error(&e);
+                    found = true;
+                }
+            }
+        }
+        found
     }
 
     /// Whether any problem has been reported.

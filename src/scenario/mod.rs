@@ -16,6 +16,7 @@ mod source_map;
 mod step_spec;
 pub mod trace_file;
 mod validate;
+mod workflow_graph;
 mod workflow_spec;
 
 pub use diagnostics::{Diagnostic, ScenarioErrors};

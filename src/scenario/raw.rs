@@ -401,7 +401,7 @@ pub enum RawBackoff {
     /// A fixed duration.
     Duration(RawDuration),
     /// A distribution.
-    Dist(RawDist),
+    Dist(Box<RawDist>),
 }
 
 impl<'de> Deserialize<'de> for RawBackoff {
@@ -431,7 +431,7 @@ impl<'de> Deserialize<'de> for RawBackoff {
                 map: A,
             ) -> Result<RawBackoff, A::Error> {
                 RawDist::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(RawBackoff::Dist)
+                    .map(|d| RawBackoff::Dist(Box::new(d)))
             }
         }
         d.deserialize_any(V)

@@ -171,7 +171,15 @@ fn single_pool<'s>(
     }
 }
 
+/// The step's own `service` (checked even when its pool is wrong): `Some(None)` when invalid.
+fn own_service(ctx: &mut Ctx<'_>, sp: &str, s: &RawStep) -> Option<Option<Dist>> {
+    s.service
+        .as_ref()
+        .map(|d| ctx.dist(&format!("{sp}.service"), d))
+}
+
 fn cpu_step(ctx: &mut Ctx<'_>, sp: &str, s: &RawStep, refs: &Refs<'_>) -> Option<StepKind> {
+    let own = own_service(ctx, sp, s);
     let pname = single_pool(ctx, sp, s, "cpu", &names_list(refs.cpu.keys()))?;
     let Some(&pool) = refs.cpu.get(pname) else {
         if refs.gpu.contains_key(pname) {
@@ -195,8 +203,8 @@ fn cpu_step(ctx: &mut Ctx<'_>, sp: &str, s: &RawStep, refs: &Refs<'_>) -> Option
         }
         return None;
     };
-    let service = match &s.service {
-        Some(d) => ctx.dist(&format!("{sp}.service"), d)?,
+    let service = match own {
+        Some(d) => d?,
         None => match &refs.cpu_service[pool.0 as usize] {
             PoolService::Valid(d) => d.clone(),
             PoolService::Invalid => return None,
@@ -213,6 +221,7 @@ fn cpu_step(ctx: &mut Ctx<'_>, sp: &str, s: &RawStep, refs: &Refs<'_>) -> Option
 }
 
 fn human_step(ctx: &mut Ctx<'_>, sp: &str, s: &RawStep, refs: &Refs<'_>) -> Option<StepKind> {
+    let own = own_service(ctx, sp, s);
     let pname = single_pool(ctx, sp, s, "human", &names_list(refs.human.keys()))?;
     let pool = match refs.human.get(pname) {
         Some(id) if id.0 != u32::MAX => *id,
@@ -237,8 +246,8 @@ fn human_step(ctx: &mut Ctx<'_>, sp: &str, s: &RawStep, refs: &Refs<'_>) -> Opti
             return None;
         }
     };
-    let service = match &s.service {
-        Some(d) => ctx.dist(&format!("{sp}.service"), d)?,
+    let service = match own {
+        Some(d) => d?,
         None => refs.human_specs.get(pool.0 as usize)?.service.clone(),
     };
     Some(StepKind::Human { pool, service })

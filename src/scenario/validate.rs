@@ -193,6 +193,10 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         .iter()
         .map(|(wname, rw)| super::workflow_spec::workflow(ctx, wname, rw, &refs))
         .collect();
+    if validated.iter().any(Option::is_none) && !ctx.has_problems() {
+        // Never reached: a workflow that fails reports why. Guards the ids below.
+        ctx.err("workflow", "a workflow could not be validated");
+    }
     let workflow_names: Vec<String> = raw.workflows.keys().cloned().collect();
     if let Some(order) = super::call_graph::check_calls(ctx, &validated, &workflow_names) {
         super::call_graph::check_budgets(ctx, &validated, &order);

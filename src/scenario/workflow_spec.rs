@@ -9,18 +9,23 @@ use super::load::{Ctx, valid_entity_name};
 use super::raw::{RawBackoff, RawCount, RawJoin, RawStep, RawTokens, RawWorkflow};
 use super::step_spec::{Refs, names_list, step_kind};
 use super::validate::{MAX_FANOUT, MAX_TIME_S};
+use super::workflow_graph::{
+    check_ancestry, check_handlers, cycle_members, handler_mask, topological_order,
+};
 use crate::domain::count::MAX_COUNT;
 use crate::domain::{
     Budget, CountDist, Dist, Fanout, Join, OnFailure, RetrySpec, StepKind, StepSpec, TokenSource,
     WorkflowSpec,
 };
 use crate::engine::SimDuration;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Largest whole `repeat` count.
 pub const MAX_REPEAT: i64 = MAX_COUNT as i64;
 /// Most attempts of one step (`retry.max_attempts`).
 pub const MAX_ATTEMPTS: i64 = 100;
+/// Most steps in all the `retry.from` chains of one workflow (each is kept in the spec).
+pub const MAX_RERUN_STEPS: usize = 1_000_000;
 /// `retry.max_attempts` when a `retry` table is given without it.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 
@@ -34,14 +39,14 @@ pub(super) struct Validated {
 
 /// A fan-out, referring to steps by file index.
 #[derive(Debug, Clone)]
-enum Fan {
+pub(super) enum Fan {
     Count(CountDist),
     ForEach(usize),
 }
 
 impl Fan {
     /// Whether the step may run more (or fewer) than one copy.
-    fn fans_out(&self) -> bool {
+    pub(super) fn fans_out(&self) -> bool {
         match self {
             Fan::Count(c) => c.fixed() != Some(1),
             Fan::ForEach(_) => true,
@@ -52,19 +57,19 @@ impl Fan {
 /// What was read of one step; references are file indices. Fields that were wrong (and
 /// reported) hold defaults.
 #[derive(Debug, Clone)]
-struct Step {
-    kind: Option<StepKind>,
+pub(super) struct Step {
+    pub kind: Option<StepKind>,
     /// `None`: invalid.
-    fanout: Option<Fan>,
-    join: Join,
-    repeat: CountDist,
-    success_prob: f64,
-    max_attempts: u32,
-    backoff: Option<Dist>,
-    from: Option<usize>,
-    on_failure: Option<usize>,
-    result_tokens: Option<TokenSource>,
-    after: Vec<usize>,
+    pub fanout: Option<Fan>,
+    pub join: Join,
+    pub repeat: CountDist,
+    pub success_prob: f64,
+    pub max_attempts: u32,
+    pub backoff: Option<Dist>,
+    pub from: Option<usize>,
+    pub on_failure: Option<usize>,
+    pub result_tokens: Option<TokenSource>,
+    pub after: Vec<usize>,
 }
 
 /// Validates workflow `wname`; `None` when something is wrong (reported).
@@ -125,7 +130,7 @@ pub(super) fn workflow(
     ok &= check_handlers(ctx, &base, raw_steps, &steps, &index, &names);
     // The graph is checked even when some step had another problem.
     let afters: Vec<Vec<usize>> = steps.iter().map(|s| s.after.clone()).collect();
-    if topological_order(&afters).is_none() {
+    let Some(dag_order) = topological_order(&afters) else {
         let cyclic: Vec<&str> = cycle_members(&afters)
             .into_iter()
             .map(|i| names[i])
@@ -138,8 +143,8 @@ pub(super) fn workflow(
             ),
         );
         return None;
-    }
-    let reruns = check_ancestry(ctx, &base, &steps, &names);
+    };
+    let reruns = check_ancestry(ctx, &base, &steps, &names, &dag_order);
     ok &= reruns.is_some();
     if !ok {
         return None;
@@ -159,9 +164,7 @@ pub(super) fn workflow(
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new as u32;
     }
-    let is_handler: Vec<bool> = (0..steps.len())
-        .map(|h| steps.iter().any(|s| s.on_failure == Some(h)))
-        .collect();
+    let is_handler = handler_mask(&steps);
     let mut specs = Vec::with_capacity(steps.len());
     for &old in &order {
         let s = &steps[old];
@@ -172,13 +175,17 @@ pub(super) fn workflow(
         let rerun = match &reruns[old] {
             None => Vec::new(),
             Some(chain) => {
+                let mut inside = vec![false; steps.len()];
+                for &m in chain {
+                    inside[m] = true;
+                }
                 let mut members: Vec<usize> = chain.clone();
                 members.sort_by_key(|&m| new_index[m]);
                 members
                     .iter()
                     .map(|&m| {
-                        let inside = afters[m].iter().filter(|d| chain.contains(d)).count();
-                        (new_index[m], inside as u32)
+                        let before = afters[m].iter().filter(|&&d| inside[d]).count();
+                        (new_index[m], before as u32)
                     })
                     .collect()
             }
@@ -583,234 +590,4 @@ impl StepReader<'_> {
             }
         }
     }
-}
-
-/// Handlers (steps named by an `on_failure`) are off the DAG: no `after`, nobody comes after
-/// them, and chains of handlers end. Returns whether all is well.
-fn check_handlers(
-    ctx: &mut Ctx<'_>,
-    base: &str,
-    raw_steps: &[RawStep],
-    steps: &[Step],
-    index: &BTreeMap<String, usize>,
-    names: &[&str],
-) -> bool {
-    let n = steps.len();
-    let mut named_by: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, s) in steps.iter().enumerate() {
-        if let Some(h) = s.on_failure {
-            named_by[h].push(i);
-        }
-    }
-    let users = |h: usize| {
-        named_by[h]
-            .iter()
-            .map(|&i| format!("{:?}", names[i]))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let mut ok = true;
-    for h in 0..n {
-        if !named_by[h].is_empty() && raw_steps[h].after.as_ref().is_some_and(|a| !a.is_empty()) {
-            ctx.err(
-                &format!("{base}.steps[{h}].after"),
-                format!(
-                    "step {:?} is the on_failure handler of {}: a handler runs only in place of a failed step, off the DAG, so it cannot have `after`",
-                    names[h],
-                    users(h)
-                ),
-            );
-            ok = false;
-        }
-    }
-    for (j, rs) in raw_steps.iter().enumerate() {
-        for (k, a) in rs.after.iter().flatten().enumerate() {
-            if let Some(&h) = index.get(a)
-                && h != j
-                && !named_by[h].is_empty()
-            {
-                ctx.err(
-                    &format!("{base}.steps[{j}].after[{k}]"),
-                    format!(
-                        "step {a:?} is the on_failure handler of {}: it runs only in place of a failed step, off the DAG, so no step can come after it",
-                        users(h)
-                    ),
-                );
-                ok = false;
-            }
-        }
-    }
-    // Each step names at most one handler: walk the chains, report each cycle once.
-    let mut state = vec![0u8; n]; // 0: unseen, 1: on the current chain, 2: done
-    for start in 0..n {
-        let mut chain = Vec::new();
-        let mut cur = Some(start);
-        while let Some(c) = cur {
-            match state[c] {
-                0 => {
-                    state[c] = 1;
-                    chain.push(c);
-                    cur = steps[c].on_failure;
-                }
-                1 => {
-                    let pos = chain.iter().position(|&x| x == c).unwrap_or(0);
-                    let mut cycle: Vec<&str> = chain[pos..].iter().map(|&x| names[x]).collect();
-                    cycle.push(names[c]);
-                    let last = chain.last().copied().unwrap_or(c);
-                    ctx.err(
-                        &format!("{base}.steps[{last}].on_failure"),
-                        format!(
-                            "the on_failure handlers form a cycle: {}; a chain of handlers must end in one whose on_failure is \"fail\" (the default)",
-                            cycle.join(" -> ")
-                        ),
-                    );
-                    ok = false;
-                    break;
-                }
-                _ => break,
-            }
-        }
-        for c in chain {
-            state[c] = 2;
-        }
-    }
-    ok
-}
-
-/// Steps `i` comes after, directly or not, and `i` itself (`after` must be acyclic).
-fn ancestors(steps: &[Step], i: usize) -> Vec<bool> {
-    let mut seen = vec![false; steps.len()];
-    seen[i] = true;
-    let mut todo = vec![i];
-    while let Some(s) = todo.pop() {
-        for &d in &steps[s].after {
-            if !seen[d] {
-                seen[d] = true;
-                todo.push(d);
-            }
-        }
-    }
-    seen
-}
-
-/// `for_each` and `retry.from` must name ancestors; `for_each` one that fans out. Returns,
-/// per step with `retry.from`, the steps it re-runs (file indices), or `None` on a problem.
-fn check_ancestry(
-    ctx: &mut Ctx<'_>,
-    base: &str,
-    steps: &[Step],
-    names: &[&str],
-) -> Option<Vec<Option<Vec<usize>>>> {
-    let n = steps.len();
-    let mut successors = vec![Vec::new(); n];
-    for (i, s) in steps.iter().enumerate() {
-        for &d in &s.after {
-            successors[d].push(i);
-        }
-    }
-    let handler: Vec<bool> = (0..n)
-        .map(|h| steps.iter().any(|s| s.on_failure == Some(h)))
-        .collect();
-    let not_ancestor = |k: usize, i: usize, what: &str| {
-        let hint = if handler[k] {
-            format!(" ({:?} is an on_failure handler, off the DAG)", names[k])
-        } else {
-            String::new()
-        };
-        format!(
-            "step {:?} is not an ancestor of {:?}{hint}: {what} names a step that {:?} comes after, directly or through `after`",
-            names[k], names[i], names[i]
-        )
-    };
-    let mut ok = true;
-    let mut reruns = vec![None; n];
-    for (i, s) in steps.iter().enumerate() {
-        let needs = matches!(s.fanout, Some(Fan::ForEach(_))) || s.from.is_some();
-        if !needs {
-            continue;
-        }
-        let anc = ancestors(steps, i);
-        if let Some(Fan::ForEach(k)) = s.fanout {
-            let path = format!("{base}.steps[{i}].fanout.for_each");
-            if !anc[k] {
-                ctx.err(&path, not_ancestor(k, i, "for_each"));
-                ok = false;
-            } else if steps[k].fanout.as_ref().is_some_and(|f| !f.fans_out()) {
-                ctx.err(
-                    &path,
-                    format!(
-                        "fan-out over a step that does not fan out: step {:?} runs one copy (no `fanout`, or a fan-out of 1), so for_each would give one copy; name a step with a `fanout`",
-                        names[k]
-                    ),
-                );
-                ok = false;
-            }
-        }
-        if let Some(f) = s.from {
-            if !anc[f] {
-                ctx.err(
-                    &format!("{base}.steps[{i}].retry.from"),
-                    not_ancestor(f, i, "retry.from"),
-                );
-                ok = false;
-                continue;
-            }
-            // The chain: descendants of `from` (inclusive) that are ancestors of this step.
-            let mut desc = vec![false; n];
-            desc[f] = true;
-            let mut todo = vec![f];
-            while let Some(x) = todo.pop() {
-                for &y in &successors[x] {
-                    if !desc[y] {
-                        desc[y] = true;
-                        todo.push(y);
-                    }
-                }
-            }
-            reruns[i] = Some((0..n).filter(|&x| desc[x] && anc[x]).collect());
-        }
-    }
-    ok.then_some(reruns)
-}
-
-/// Kahn's algorithm; among ready steps the earliest in the file goes first. `None` on a cycle.
-pub(super) fn topological_order(afters: &[Vec<usize>]) -> Option<Vec<usize>> {
-    let n = afters.len();
-    let mut pending: Vec<usize> = afters.iter().map(Vec::len).collect();
-    let mut succ = vec![Vec::new(); n];
-    for (i, deps) in afters.iter().enumerate() {
-        for &d in deps {
-            succ[d].push(i);
-        }
-    }
-    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
-    let mut order = Vec::with_capacity(n);
-    while let Some(i) = ready.pop_first() {
-        order.push(i);
-        for &s in &succ[i] {
-            pending[s] -= 1;
-            if pending[s] == 0 {
-                ready.insert(s);
-            }
-        }
-    }
-    (order.len() == n).then_some(order)
-}
-
-/// Steps left over by Kahn's algorithm: those on or behind a cycle.
-fn cycle_members(afters: &[Vec<usize>]) -> Vec<usize> {
-    let mut done = vec![false; afters.len()];
-    loop {
-        let mut progressed = false;
-        for (i, deps) in afters.iter().enumerate() {
-            if !done[i] && deps.iter().all(|&d| done[d]) {
-                done[i] = true;
-                progressed = true;
-            }
-        }
-        if !progressed {
-            break;
-        }
-    }
-    (0..afters.len()).filter(|&i| !done[i]).collect()
 }

@@ -10,4 +10,6 @@ mod llm_errors;
 mod oracles;
 mod scenario_errors;
 mod support;
+mod workflow_errors;
+mod workflow_syntax;
 mod workflows;
