@@ -110,9 +110,10 @@ fn agentic(c: &mut Criterion) {
             .map(|w| w.started)
             .sum::<u64>();
         g.throughput(Throughput::Elements(tasks));
-        g.bench_function(BenchmarkId::new("coding_agent_hour", format!("{scale}x")), |b| {
-            b.iter(|| black_box(run_replication(&spec, 0, &NoProgress).unwrap().events))
-        });
+        g.bench_function(
+            BenchmarkId::new("coding_agent_hour", format!("{scale}x")),
+            |b| b.iter(|| black_box(run_replication(&spec, 0, &NoProgress).unwrap().events)),
+        );
     }
     g.finish();
 }

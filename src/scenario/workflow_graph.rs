@@ -33,6 +33,25 @@ pub(super) fn check_handlers(
     };
     let mut ok = true;
     for h in 0..n {
+        // A handler run stands in for one failed step at a time; two DAG steps that may
+        // fail at once would share its state.
+        let dag_users: Vec<usize> = named_by[h]
+            .iter()
+            .copied()
+            .filter(|&i| named_by[i].is_empty())
+            .collect();
+        if dag_users.len() > 1 {
+            let last = *dag_users.last().expect("two or more");
+            ctx.err(
+                &format!("{base}.steps[{last}].on_failure"),
+                format!(
+                    "step {:?} is the on_failure handler of {}: a handler stands in for one step only; give each step its own handler (a copy with another name)",
+                    names[h],
+                    users(h)
+                ),
+            );
+            ok = false;
+        }
         if !named_by[h].is_empty() && raw_steps[h].after.as_ref().is_some_and(|a| !a.is_empty()) {
             ctx.err(
                 &format!("{base}.steps[{h}].after"),

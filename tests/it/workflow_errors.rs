@@ -359,6 +359,23 @@ fn a_handler_with_after() {
 }
 
 #[test]
+fn a_handler_shared_by_two_steps() {
+    let src = edit(
+        "{ name = \"delegate\", kind = \"call\", workflow = \"sub\", after = [\"ask\"] }",
+        "{ name = \"delegate\", kind = \"call\", workflow = \"sub\", after = [\"ask\"], success_prob = 0.5, on_failure = \"review\" }",
+    );
+    expect(
+        &src,
+        "workflow.w.steps[3].on_failure",
+        &[
+            "step \"review\" is the on_failure handler of \"ask\", \"delegate\"",
+            "give each step its own handler",
+        ],
+        "name = \"delegate\"",
+    );
+}
+
+#[test]
 fn handlers_that_form_a_cycle() {
     let src = edit(
         "kind = \"human\", pool = \"h\" }",

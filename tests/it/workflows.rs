@@ -10,7 +10,11 @@ fn run1(src: &str) -> ReplicationResult {
     let s = scenario_from_str(src);
     let mut r = run_replication(&s, 0, &NoProgress).expect("runs");
     // Workflows are sorted by name; the tests' tasks are of workflow `w`: put it first.
-    let w = s.workflows.iter().position(|w| w.name == "w").expect("workflow w");
+    let w = s
+        .workflows
+        .iter()
+        .position(|w| w.name == "w")
+        .expect("workflow w");
     r.workflows.swap(0, w);
     r
 }
@@ -109,7 +113,9 @@ fn fan_out_joins_at_the_maximum_and_first_k_at_the_kth_order_statistic() {
         ("{ quorum = 1 }", harmonic(4)),
     ] {
         let src = arrivals(20.0, 40_000, 9, 3)
-            + &format!("[workflow.w]\nsteps = [ {{ name = \"s\", kind = \"delay\", duration = {{ dist = \"exponential\", mean_s = 1 }}, fanout = 4, join = {join} }} ]\n");
+            + &format!(
+                "[workflow.w]\nsteps = [ {{ name = \"s\", kind = \"delay\", duration = {{ dist = \"exponential\", mean_s = 1 }}, fanout = 4, join = {join} }} ]\n"
+            );
         let rows = summary(&scenario_from_str(&src));
         assert_oracle(
             &format!("join {join}"),
@@ -135,7 +141,9 @@ fn fork_join_queues_match_the_nelson_tantawi_approximation() {
     let mut src = arrivals(0.5, 200_000, 21, 4);
     let mut steps = Vec::new();
     for i in 0..k {
-        src += &format!("[cpu_pool.q{i}]\nservers = 1\nservice = {{ dist = \"exponential\", mean_s = 1 }}\n\n");
+        src += &format!(
+            "[cpu_pool.q{i}]\nservers = 1\nservice = {{ dist = \"exponential\", mean_s = 1 }}\n\n"
+        );
         steps.push(format!("{{ name = \"c{i}\", pool = \"q{i}\" }}"));
     }
     src += &format!("[workflow.w]\nsteps = [ {} ]\n", steps.join(", "));
@@ -186,7 +194,11 @@ fn a_failed_validation_reruns_the_answer_then_escalates() {
     };
     assert_eq!(w.succeeded, 50);
     assert_eq!(by("prep").attempts, 50, "prep is not re-run");
-    assert_eq!(by("answer").attempts, 150, "answer runs once per check attempt");
+    assert_eq!(
+        by("answer").attempts,
+        150,
+        "answer runs once per check attempt"
+    );
     assert_eq!(by("check").attempts, 150);
     assert_eq!(by("check").failed, 50);
     assert_eq!(by("review").attempts, 50);
@@ -269,7 +281,10 @@ fn reviews_wait_for_working_hours() {
     let src = "[scenario]\nseed = 1\ndrain = true\n[arrivals.a]\nworkflow = \"w\"\nprocess = \"renewal\"\ninterarrival = { dist = \"deterministic\", mean_s = 3600 }\nmax_arrivals = 1\n\n[human_pool.h]\nreviewers = 1\nservice = { dist = \"deterministic\", mean_s = 3600 }\nworking_hours = { from = \"09:00\", to = \"17:00\", days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"] }\n\n[workflow.w]\nsteps = [ { name = \"r\", kind = \"human\", pool = \"h\" } ]\n";
     let r = run1(src);
     assert_eq!(r.workflows[0].latency.max_s(), Some(9.0 * 3600.0));
-    let sat = src.replace("mean_s = 3600 }\nmax_arrivals", "mean_s = 442800 }\nmax_arrivals");
+    let sat = src.replace(
+        "mean_s = 3600 }\nmax_arrivals",
+        "mean_s = 442800 }\nmax_arrivals",
+    );
     // 442,800 s = Saturday 03:00; Monday 09:00 (637,200 s) is 194,400 s later, plus the
     // 1 h review.
     let r = run1(&sat);
@@ -283,7 +298,12 @@ fn context_grows_over_a_loop_and_the_prefix_cache_serves_it() {
     // 100, 450, 800 = 1350 tokens per task, of which a share 0.5 of the carried 0 + 350 + 700
     // = 1050 is cached: 525.
     let src = arrivals(0.5, 20, 3, 1)
-        + POOLS.replace("tensor_parallel = 2\n", "tensor_parallel = 2\nprefix_cache_hit = 0.5\n").as_str()
+        + POOLS
+            .replace(
+                "tensor_parallel = 2\n",
+                "tensor_parallel = 2\nprefix_cache_hit = 0.5\n",
+            )
+            .as_str()
         + "[workflow.w]\nsteps = [ { name = \"turns\", kind = \"call\", workflow = \"t\", repeat = 3 } ]\n\n[workflow.t]\nsteps = [\n { name = \"think\", kind = \"llm\", pool = \"small\", input_tokens = 100, output_tokens = 50, context = true },\n { name = \"tool\", kind = \"delay\", duration = { dist = \"deterministic\", mean_s = 0.1 }, result_tokens = 200, after = [\"think\"] },\n]\n";
     let r = run1(&src);
     let u = &r.workflows[0].usage;
@@ -305,7 +325,13 @@ fn the_same_seed_gives_the_same_agentic_run_on_any_thread_count() {
         rs.iter()
             .map(|r| {
                 let w = &r.workflows[0];
-                (r.events, w.succeeded, w.failed, w.usage.attempts, w.latency.sum_ns())
+                (
+                    r.events,
+                    w.succeeded,
+                    w.failed,
+                    w.usage.attempts,
+                    w.latency.sum_ns(),
+                )
             })
             .collect::<Vec<_>>()
     };
