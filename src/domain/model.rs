@@ -221,6 +221,12 @@ struct StepRt<'s> {
     result_tokens: Option<TokenRt>,
     /// Statistics.
     stats: StepResult,
+    /// `repeat` when it is fixed (the hot path skips the draw).
+    repeat_fixed: Option<u32>,
+    /// The fan-out when it is a fixed count.
+    fanout_fixed: Option<u32>,
+    /// `success_prob`, here to save a lookup.
+    success_prob: f64,
 }
 
 /// A token count at run time.
@@ -278,6 +284,12 @@ struct WorkflowRt {
     /// Ended tasks that failed, by [`FailReason::index`].
     failed: [u64; 3],
     deadline: Option<SimDuration>,
+    /// Budgets of its tasks.
+    budget: super::spec::Budget,
+    /// DAG steps of a run.
+    dag_steps: u32,
+    /// Step states of a new run (each waiting on its `after` steps).
+    init: Vec<super::tasks::StepState>,
 }
 
 /// A reviewer pool at run time: a FIFO pool whose servers only start work inside the
@@ -439,6 +451,12 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                     local: li as u32,
                     base,
                     stats: StepResult::default(),
+                    repeat_fixed: s.repeat.fixed(),
+                    fanout_fixed: match &s.fanout {
+                        super::spec::Fanout::Count(c) => c.fixed(),
+                        super::spec::Fanout::ForEach(_) => None,
+                    },
+                    success_prob: s.success_prob,
                 });
             }
             workflows.push(WorkflowRt {
@@ -452,6 +470,16 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 succeeded: 0,
                 failed: [0; 3],
                 deadline: w.deadline,
+                budget: w.budget,
+                dag_steps: w.dag_steps,
+                init: w
+                    .steps
+                    .iter()
+                    .map(|s| super::tasks::StepState {
+                        waiting_on: s.n_after,
+                        ..Default::default()
+                    })
+                    .collect(),
             });
         }
         let max_steps = spec

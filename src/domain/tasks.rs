@@ -210,12 +210,11 @@ impl Tasks {
         &mut self.tasks[slot as usize]
     }
 
-    /// Removes a task and returns its record.
+    /// Removes a task (read what is needed first: the slot is reused).
     #[inline]
-    pub fn remove(&mut self, slot: u32) -> Task {
+    pub fn remove(&mut self, slot: u32) {
         self.free.push(slot);
         self.live -= 1;
-        self.tasks[slot as usize]
     }
 
     /// Tasks held (in flight, or ended with work still running).
@@ -256,9 +255,10 @@ impl Frames {
         }
     }
 
-    /// Adds `frame`; `waiting` gives each step's `after` count (at most `max_steps`).
+    /// Adds `frame` with its workflow's initial step states `init` (at most `max_steps`;
+    /// states past them are left as they were: the workflow has no such step).
     #[inline]
-    pub fn insert(&mut self, frame: Frame, waiting: impl Iterator<Item = u32>) -> u32 {
+    pub fn insert(&mut self, frame: Frame, init: &[StepState]) -> u32 {
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.frames[slot as usize] = frame;
@@ -272,11 +272,7 @@ impl Frames {
             }
         };
         let base = slot as usize * self.stride;
-        let block = &mut self.states[base..base + self.stride];
-        block.fill(StepState::default());
-        for (st, w) in block.iter_mut().zip(waiting) {
-            st.waiting_on = w;
-        }
+        self.states[base..base + init.len()].copy_from_slice(init);
         slot
     }
 
@@ -335,7 +331,8 @@ mod tests {
         let a = t.insert(0, SimTime(1), [0, 0]);
         let b = t.insert(1, SimTime(2), [0, 0]);
         assert_eq!(t.live(), 2);
-        assert_eq!(t.remove(a).serial, 0);
+        assert_eq!(t.get(a).serial, 0);
+        t.remove(a);
         let c = t.insert(0, SimTime(3), [0, 0]);
         assert_eq!(c, a, "slot reused");
         assert_eq!(t.get(c).serial, 2);
@@ -344,11 +341,19 @@ mod tests {
         assert_eq!(t.get(b).workflow, 1);
 
         let mut f = Frames::new(2);
-        let x = f.insert(frame(a), [0, 1].into_iter());
+        let init = |w: &[u32]| {
+            w.iter()
+                .map(|&w| StepState {
+                    waiting_on: w,
+                    ..StepState::default()
+                })
+                .collect::<Vec<_>>()
+        };
+        let x = f.insert(frame(a), &init(&[0, 1]));
         assert_eq!(f.state(x, 1).waiting_on, 1);
         f.state(x, 1).generation = 7;
         f.remove(x);
-        let y = f.insert(frame(b), [3].into_iter());
+        let y = f.insert(frame(b), &init(&[3, 0]));
         assert_eq!(y, x);
         assert_eq!(f.state(y, 0).waiting_on, 3);
         assert_eq!(f.state(y, 1).generation, 0, "states re-initialised");

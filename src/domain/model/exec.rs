@@ -47,6 +47,7 @@ type Res = Result<(), SimError>;
 impl<T: Tracer> ScenarioModel<'_, T> {
     /// A new frame of workflow `w` for `task`, called by copy `(parent, parent_step,
     /// parent_tag)` ([`NO_FRAME`] for a task's root), starting with `context` tokens.
+    #[inline]
     pub(super) fn new_frame(
         &mut self,
         task: u32,
@@ -56,7 +57,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         parent_tag: u32,
         context: u64,
     ) -> u32 {
-        let wf = &self.spec.workflows[w as usize];
+        let rt = &self.workflows[w as usize];
         self.tasks.get_mut(task).frames += 1;
         self.frames.insert(
             Frame {
@@ -65,22 +66,24 @@ impl<T: Tracer> ScenarioModel<'_, T> {
                 parent,
                 parent_step,
                 parent_tag,
-                steps_left: wf.dag_steps,
+                steps_left: rt.dag_steps,
                 context,
                 start_context: context,
                 outstanding: 0,
                 done: false,
             },
-            wf.steps.iter().map(|s| s.n_after),
+            &rt.init,
         )
     }
 
     /// Starts the root steps of `frame`.
+    #[inline]
     pub(super) fn start_frame(&mut self, sched: &mut Scheduler<Event>, frame: u32) -> Res {
-        let f = *self.frames.get(frame);
-        let wf = &self.spec.workflows[f.workflow as usize];
-        let base = self.workflows[f.workflow as usize].base;
-        self.frames.get_mut(frame).outstanding += 1;
+        let fm = self.frames.get_mut(frame);
+        fm.outstanding += 1;
+        let w = fm.workflow as usize;
+        let wf = &self.spec.workflows[w];
+        let base = self.workflows[w].base;
         for &root in &wf.roots {
             self.start_step(sched, frame, base + root)?;
         }
@@ -89,54 +92,57 @@ impl<T: Tracer> ScenarioModel<'_, T> {
 
     /// Drops one hold on `frame` and frees it (and maybe its task and callers) when nothing
     /// is left in flight.
+    #[inline]
     fn release(&mut self, _sched: &mut Scheduler<Event>, frame: u32) -> Res {
         self.frames.get_mut(frame).outstanding -= 1;
         self.maybe_free(frame);
         Ok(())
     }
 
+    #[inline]
     fn maybe_free(&mut self, mut frame: u32) {
         loop {
-            let f = *self.frames.get(frame);
+            let f = self.frames.get(frame);
             if f.outstanding > 0 {
                 return;
             }
-            let t = self.tasks.get(f.task);
-            if !(f.done || t.dead) {
+            let (task, done, parent) = (f.task, f.done, f.parent);
+            let t = self.tasks.get_mut(task);
+            if !(done || t.dead) {
                 return;
             }
             self.frames.remove(frame);
-            let t = self.tasks.get_mut(f.task);
             t.frames -= 1;
             if t.frames == 0 {
-                let t = self.tasks.remove(f.task);
                 let w = &mut self.workflows[t.workflow as usize];
                 w.usage.add(&t.usage);
                 w.finished += 1;
+                self.tasks.remove(task);
                 return;
             }
             // A called frame freed before its outcome (its task failed) still counted in
             // its caller.
-            if f.done || f.parent == NO_FRAME {
+            if done || parent == NO_FRAME {
                 return;
             }
-            self.frames.get_mut(f.parent).outstanding -= 1;
-            frame = f.parent;
+            self.frames.get_mut(parent).outstanding -= 1;
+            frame = parent;
         }
     }
 
     /// Whether a report for `(frame, step, tag)` comes too late to matter.
     #[inline]
     fn is_stale(&mut self, frame: u32, local: u32, tag: u32) -> bool {
-        let f = *self.frames.get(frame);
-        f.done
-            || self.tasks.get(f.task).dead
+        let f = self.frames.get(frame);
+        let (done, task) = (f.done, f.task);
+        done || self.tasks.get(task).dead
             || (self.frames.state(frame, local).generation & GEN_MASK) != (tag & GEN_MASK)
     }
 
     /// Step `step` (a step id) of `frame` is ready: its `after` steps have finished.
+    #[inline]
     fn start_step(&mut self, sched: &mut Scheduler<Event>, frame: u32, step: u32) -> Res {
-        let f = *self.frames.get(frame);
+        let f = self.frames.get(frame);
         if f.done || self.tasks.get(f.task).dead {
             return Ok(());
         }
@@ -144,7 +150,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         let rt = &mut self.steps[step as usize];
         let local = rt.local;
         rt.stats.runs += 1;
-        let runs = match rt.spec.repeat.fixed() {
+        let runs = match rt.repeat_fixed {
             Some(n) => n,
             None => rt.spec.repeat.sample(&mut rt.rng),
         };
@@ -160,15 +166,16 @@ impl<T: Tracer> ScenarioModel<'_, T> {
     }
 
     /// One run of a step: its copies start together.
+    #[inline]
     fn start_run(&mut self, sched: &mut Scheduler<Event>, frame: u32, step: u32) -> Res {
         let rt = &mut self.steps[step as usize];
         let (spec, local) = (rt.spec, rt.local);
-        let n = match &spec.fanout {
-            Fanout::Count(c) => match c.fixed() {
-                Some(n) => n,
-                None => c.sample(&mut rt.rng),
+        let n = match rt.fanout_fixed {
+            Some(n) => n,
+            None => match &spec.fanout {
+                Fanout::Count(c) => c.sample(&mut rt.rng),
+                Fanout::ForEach(j) => self.frames.state(frame, *j).n,
             },
-            Fanout::ForEach(j) => self.frames.state(frame, *j).n,
         };
         let st = self.frames.state(frame, local);
         st.generation = (st.generation + 1) & GEN_MASK;
@@ -200,6 +207,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
     }
 
     /// One attempt of one copy. Counts toward the task's budgets.
+    #[inline]
     fn start_attempt(
         &mut self,
         sched: &mut Scheduler<Event>,
@@ -209,12 +217,11 @@ impl<T: Tracer> ScenarioModel<'_, T> {
     ) -> Res {
         let now = sched.now();
         let f = *self.frames.get(frame);
-        let wf_spec = &self.spec.workflows[self.tasks.get(f.task).workflow as usize];
-        let budget = wf_spec.budget;
         let t = self.tasks.get_mut(f.task);
         if t.dead {
             return Ok(());
         }
+        let budget = self.workflows[t.workflow as usize].budget;
         t.steps_started += 1;
         if budget.max_steps.is_some_and(|m| t.steps_started > m) {
             return self.fail_task(now, f.task, FailReason::Budget);
@@ -454,6 +461,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         Ok(())
     }
 
+    #[inline]
     pub(super) fn on_job_done(
         &mut self,
         sched: &mut Scheduler<Event>,
@@ -567,6 +575,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
 
     /// A piece of work of copy `tag` of `step` in `frame` ended; `ok` is false when it could
     /// not be done at all (a call no replica can hold, a called workflow that failed).
+    #[inline]
     pub(super) fn op_done(
         &mut self,
         sched: &mut Scheduler<Event>,
@@ -580,7 +589,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
             return self.release(sched, frame);
         }
         let rt = &mut self.steps[step as usize];
-        let p = rt.spec.success_prob;
+        let p = rt.success_prob;
         let success = ok && (p >= 1.0 || rt.rng.random::<f64>() < p);
         if success {
             self.copy_succeeded(sched, frame, step)?;
@@ -654,12 +663,13 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         }
     }
 
+    #[inline]
     fn copy_succeeded(&mut self, sched: &mut Scheduler<Event>, frame: u32, step: u32) -> Res {
-        let from_trace = self.tasks.get(self.frames.get(frame).task).tokens;
         let rt = &mut self.steps[step as usize];
         let (spec, local) = (rt.spec, rt.local);
         if let Some(r) = rt.result_tokens.as_mut() {
-            let n = r.draw(&mut rt.rng, from_trace[1]);
+            // Token sources of results are never "trace" (validation).
+            let n = r.draw(&mut rt.rng, 0);
             self.frames.get_mut(frame).context += u64::from(n);
         }
         let st = self.frames.state(frame, local);
@@ -696,6 +706,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         }
     }
 
+    #[inline]
     fn run_done(
         &mut self,
         sched: &mut Scheduler<Event>,
@@ -732,6 +743,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         }
     }
 
+    #[inline]
     fn step_succeeded(&mut self, sched: &mut Scheduler<Event>, frame: u32, step: u32) -> Res {
         let now = sched.now();
         let rt = &mut self.steps[step as usize];
@@ -755,6 +767,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
     }
 
     /// Step `step` counts as succeeded: its successors may start, and the run may end.
+    #[inline]
     fn after_success(
         &mut self,
         sched: &mut Scheduler<Event>,
@@ -799,14 +812,16 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         Ok(())
     }
 
+    #[inline]
     fn frame_succeeded(&mut self, sched: &mut Scheduler<Event>, frame: u32) -> Res {
         let f = self.frames.get_mut(frame);
         f.done = true;
-        let f = *f;
         if f.parent == NO_FRAME {
-            self.end_task(sched.now(), f.task, None);
+            let task = f.task;
+            self.end_task(sched.now(), task, None);
             return Ok(());
         }
+        let f = *f;
         let grown = f.context - f.start_context;
         let parent_local = self.steps[f.parent_step as usize].local;
         if !self.is_stale(f.parent, parent_local, f.parent_tag) {
@@ -839,6 +854,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
 
     /// Records the outcome of `task` (once): `None` when its workflow succeeded (a failure
     /// all the same, reason `deadline`, when it took longer than the deadline).
+    #[inline]
     fn end_task(&mut self, now: SimTime, task: u32, failure: Option<FailReason>) {
         let t = self.tasks.get_mut(task);
         if t.ended {
@@ -882,6 +898,12 @@ fn tag_with(tag: u32, attempt: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_stay_small() {
+        // They live in the event heap: 16 bytes, entries of 32 with the key.
+        assert!(std::mem::size_of::<Event>() <= 16);
+    }
 
     #[test]
     fn tags_pack_generation_and_attempt() {
