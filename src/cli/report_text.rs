@@ -54,12 +54,16 @@ pub fn describe(spec: &Scenario) -> String {
         );
         // Predecessors of every step, from the successor lists, in one pass.
         let mut after: Vec<Vec<&str>> = vec![Vec::new(); w.steps.len()];
+        let mut handles: Vec<Vec<&str>> = vec![Vec::new(); w.steps.len()];
         for p in &w.steps {
             for &succ in &p.successors {
                 after[succ as usize].push(p.name.as_str());
             }
+            if let crate::domain::OnFailure::Handler(h) = p.on_failure {
+                handles[h as usize].push(p.name.as_str());
+            }
         }
-        for (st, after) in w.steps.iter().zip(after) {
+        for (i, (st, after)) in w.steps.iter().zip(after).enumerate() {
             let what = match &st.kind {
                 StepKind::Cpu { pool, service } => format!(
                     "cpu on `{}`, mean service {:.4} s",
@@ -103,14 +107,37 @@ pub fn describe(spec: &Scenario) -> String {
                     )
                 }
             };
-            let after = if after.is_empty() {
-                "at task arrival".to_string()
+            let after = if st.handler {
+                format!("in place of {} when it fails", handles[i].join(", "))
+            } else if after.is_empty() {
+                "when the workflow starts".to_string()
             } else {
                 format!("after {}", after.join(", "))
             };
+            let mut extra = String::new();
+            match st.join {
+                crate::domain::Join::All => {}
+                crate::domain::Join::First(k) => extra += &format!(", done at the first {k}"),
+                crate::domain::Join::Quorum(k) => extra += &format!(", quorum {k}"),
+            }
+            if st.repeat.fixed() != Some(1) {
+                extra += &format!(", repeated {:.4} times on average", st.repeat.mean());
+            }
+            if st.success_prob < 1.0 {
+                extra += &format!(", succeeds with p = {}", st.success_prob);
+            }
+            if st.retry.max_attempts > 1 {
+                extra += &format!(", up to {} attempts", st.retry.max_attempts);
+                if let Some(f) = st.retry.from {
+                    extra += &format!(" (re-running from {})", w.steps[f as usize].name);
+                }
+            }
+            if let crate::domain::OnFailure::Handler(h) = st.on_failure {
+                extra += &format!(", on failure {}", w.steps[h as usize].name);
+            }
             let _ = writeln!(
                 s,
-                "    {}: {what}, x{} in parallel, {after}",
+                "    {}: {what}, x{} in parallel{extra}, {after}",
                 st.name,
                 match &st.fanout {
                     crate::domain::Fanout::Count(c) => format!("{:.4}", c.mean()),
@@ -125,6 +152,29 @@ pub fn describe(spec: &Scenario) -> String {
             s,
             "  cpu_pool.{}: {} server(s), offered load {rho:.4}",
             p.name, p.servers
+        );
+    }
+    for (p, rho) in spec.human_pools.iter().zip(spec.human_offered_load()) {
+        let hours = p.hours.map_or("around the clock".to_string(), |h| {
+            let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+                .iter()
+                .zip(h.days)
+                .filter(|(_, on)| *on)
+                .map(|(d, _)| *d)
+                .collect::<Vec<_>>()
+                .join(" ");
+            format!(
+                "{:02}:{:02}-{:02}:{:02} on {days}",
+                h.from_s / 3600,
+                h.from_s / 60 % 60,
+                h.to_s / 3600,
+                h.to_s / 60 % 60
+            )
+        });
+        let _ = writeln!(
+            s,
+            "  human_pool.{}: {} reviewer(s), {hours}, ${} per review, offered load {rho:.4} (around the clock)",
+            p.name, p.reviewers, p.cost_per_review_usd
         );
     }
     for p in &spec.gpu_pools {

@@ -297,8 +297,25 @@ struct WorkflowRt {
 struct HumanRt {
     pool: CpuPool,
     hours: Option<WorkingHours>,
+    /// Simulated time 0 on the working hours' weekly clock [ns].
+    week_offset: u64,
     /// A [`Event::ShiftStart`] is scheduled.
     shift_scheduled: bool,
+}
+
+impl HumanRt {
+    /// Whether a review may start at `now`.
+    fn is_open(&self, now: SimTime) -> bool {
+        self.hours
+            .is_none_or(|h| h.is_open(SimTime(now.0.saturating_add(self.week_offset))))
+    }
+
+    /// When the hours next open at or after `now`; `None` if never.
+    fn next_open(&self, now: SimTime) -> Option<SimTime> {
+        let h = self.hours?;
+        let t = h.next_open(SimTime(now.0.checked_add(self.week_offset)?))?;
+        Some(SimTime(t.0 - self.week_offset))
+    }
 }
 
 /// One replication of a scenario.
@@ -378,6 +395,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             .map(|h| HumanRt {
                 pool: CpuPool::new(h.reviewers, spec.interval),
                 hours: h.hours,
+                week_offset: spec.week_offset_s() * 1_000_000_000,
                 shift_scheduled: false,
             })
             .collect();

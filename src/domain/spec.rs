@@ -42,6 +42,8 @@ pub struct Scenario {
     pub drain: bool,
     /// Width of a time-series window.
     pub interval: SimDuration,
+    /// Local date and time at simulated time 0 (`None`: a Monday, 00:00).
+    pub start: Option<jiff::civil::DateTime>,
     /// Arrival processes, in file order of their names (sorted).
     pub arrivals: Vec<ArrivalSpec>,
     /// CPU pools, sorted by name; `PoolId` indexes this.
@@ -373,8 +375,10 @@ pub struct HumanPoolSpec {
     pub hours: Option<WorkingHours>,
 }
 
-/// Working hours of a reviewer pool. Simulated time 0 is Monday 00:00. A review starts only
-/// inside the hours; one under way when they end is finished (overtime).
+/// Working hours of a reviewer pool, on the clock of the scenario's `start` (simulated
+/// time 0 is Monday 00:00 without one; the model adds [`Scenario::week_offset_s`] before
+/// asking). A review starts only inside the hours; one under way when they end is finished
+/// (overtime).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkingHours {
     /// Opening time after midnight [s], < `to_s`.
@@ -426,6 +430,18 @@ pub const MAX_WINDOWS: u64 = 1_000_000;
 pub const MAX_SERIES_ROWS: f64 = 2e7;
 
 impl Scenario {
+    /// Seconds from the Monday 00:00 before the start to the start (0 without a start):
+    /// added to simulated time to read working hours.
+    pub fn week_offset_s(&self) -> u64 {
+        self.start.map_or(0, |dt| {
+            let day = u64::from(dt.weekday().to_monday_zero_offset().unsigned_abs());
+            day * 86_400
+                + u64::from(dt.hour().unsigned_abs()) * 3600
+                + u64::from(dt.minute().unsigned_abs()) * 60
+                + u64::from(dt.second().unsigned_abs())
+        })
+    }
+
     /// Expected simulated length of a replication [s]: the horizon, or for a run stopped by
     /// `max_arrivals`, the longest `max_arrivals × mean inter-arrival time`.
     pub fn expected_end_s(&self) -> Option<f64> {
@@ -505,28 +521,66 @@ impl Scenario {
         self.arrivals.iter().any(|a| a.workflow == w)
     }
 
-    /// Expected runs of each step of workflow `w` per run of it, and the same for every
-    /// workflow it calls: `visits[w][s]`, as a sum over all call paths. A step's runs are
-    /// its caller's × mean fan-out × mean repeat × expected attempts
-    /// ((1 − (1 − p)^n) / p); a handler runs when its step fails for good. Retries from an
-    /// earlier step are counted on the failing step only. Validation rules out call cycles.
+    /// Expected runs of each step per task of workflow `w`, over `w` and every workflow it
+    /// calls: `(workflow, step, visits)`, one entry per step of each workflow reached. A
+    /// step's runs are its workflow's runs × mean fan-out × mean repeat × expected attempts
+    /// ((1 − (1 − p)^n) / p); a handler runs when its step fails for good; a called
+    /// workflow runs as often as the steps calling it, summed over callers. Retries from an
+    /// earlier step are counted on the failing step only. Linear in the workflows and steps
+    /// reached (validation rules out call cycles; one here would only be cut).
     pub fn expected_visits(&self, w: WorkflowId) -> Vec<(WorkflowId, u32, f64)> {
+        // Callers before callees: reverse post-order of a depth-first walk of the calls.
+        let n = self.workflows.len();
+        let mut seen = vec![false; n];
+        let mut post = Vec::new();
+        let mut stack = vec![(w.0 as usize, 0usize)];
+        seen[w.0 as usize] = true;
+        while let Some(&(v, i)) = stack.last() {
+            let steps = &self.workflows[v].steps;
+            match steps.get(i) {
+                None => {
+                    post.push(v);
+                    stack.pop();
+                }
+                Some(s) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.1 += 1;
+                    }
+                    if let StepKind::Call { workflow } = s.kind {
+                        let t = workflow.0 as usize;
+                        if t < n && !seen[t] {
+                            seen[t] = true;
+                            stack.push((t, 0));
+                        }
+                    }
+                }
+            }
+        }
+        let mut runs = vec![0.0; n];
+        runs[w.0 as usize] = 1.0;
         let mut out = Vec::new();
-        self.visit(w, 1.0, 0, &mut out);
+        for &v in post.iter().rev() {
+            for (i, visits) in self.local_visits(v).into_iter().enumerate() {
+                let visits = visits * runs[v];
+                out.push((WorkflowId(v as u32), i as u32, visits));
+                if let StepKind::Call { workflow } = self.workflows[v].steps[i].kind {
+                    runs[workflow.0 as usize] += visits;
+                }
+            }
+        }
         out
     }
 
-    fn visit(&self, w: WorkflowId, scale: f64, depth: u32, out: &mut Vec<(WorkflowId, u32, f64)>) {
-        if depth > 64 {
-            return;
-        }
-        let wf = &self.workflows[w.0 as usize];
-        let mut runs = vec![0.0; wf.steps.len()];
-        for (i, s) in wf.steps.iter().enumerate() {
-            if !s.handler {
-                runs[i] = scale;
-            }
-        }
+    /// Expected attempts of each step of workflow `w` per run of it (calls not followed).
+    fn local_visits(&self, w: usize) -> Vec<f64> {
+        let wf = &self.workflows[w];
+        let mut runs: Vec<f64> = wf
+            .steps
+            .iter()
+            .map(|s| if s.handler { 0.0 } else { 1.0 })
+            .collect();
+        let mut out = vec![0.0; wf.steps.len()];
+        // Handlers come after the steps naming them, so one pass in order suffices.
         for (i, s) in wf.steps.iter().enumerate() {
             let copies = match &s.fanout {
                 Fanout::Count(c) => c.mean(),
@@ -542,16 +596,12 @@ impl Scenario {
             } else {
                 n
             };
-            let per_run = copies * s.repeat.mean() * attempts;
-            let visits = runs[i] * per_run;
-            out.push((w, i as u32, visits));
+            out[i] = runs[i] * copies * s.repeat.mean() * attempts;
             if let OnFailure::Handler(h) = s.on_failure {
                 runs[h as usize] += runs[i] * s.repeat.mean() * (1.0 - p).powf(n).min(1.0);
             }
-            if let StepKind::Call { workflow } = s.kind {
-                self.visit(workflow, visits, depth + 1, out);
-            }
         }
+        out
     }
 
     /// Offered load per CPU pool: ρ = Σ arrival rate × expected visits × mean service /

@@ -52,7 +52,7 @@ pub struct Task {
     /// (copies beyond a `first` join, calls under way when it failed) is finished and
     /// counted, but starts nothing new when `dead`.
     pub ended: bool,
-    /// It failed: nothing new starts for it.
+    /// It failed, or went over a budget after it ended: nothing new starts for it.
     pub dead: bool,
     /// Its frames not yet freed.
     pub frames: u32,

@@ -93,8 +93,34 @@ pub(super) fn check_calls(
             }
         }
     }
-    acyclic.then_some(post)
+    if !acyclic {
+        return None;
+    }
+    // Nesting depth: each level of calls nests on the run-time call stack.
+    let mut depth = vec![1usize; n];
+    for &v in &post {
+        depth[v] = 1 + edges[v].iter().map(|&(_, t)| depth[t]).max().unwrap_or(0);
+    }
+    if let Some(v) = (0..n)
+        .filter(|&v| depth[v] > MAX_CALL_DEPTH)
+        .max_by_key(|&v| depth[v])
+    {
+        let step = edges[v].first().map_or(0, |e| e.0);
+        ctx.err(
+            &format!("workflow.{}.steps[{step}].workflow", name(v)),
+            format!(
+                "calls from workflow `{}` nest {} workflows deep; at most {MAX_CALL_DEPTH}: flatten the chain of subagents",
+                name(v),
+                depth[v]
+            ),
+        );
+        return None;
+    }
+    Some(post)
 }
+
+/// Deepest nesting of workflow calls (a task's workflow counts one).
+pub const MAX_CALL_DEPTH: usize = 64;
 
 /// The workflows reachable from `w` through calls, `w` included.
 pub(super) fn reachable(workflows: &[Option<Validated>], w: usize) -> Vec<usize> {

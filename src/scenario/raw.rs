@@ -26,6 +26,9 @@ pub struct RawScenarioMeta {
     pub drain: Option<bool>,
     /// Width of a `timeseries.csv` window; default 60 s.
     pub interval: Option<RawDuration>,
+    /// Local date and time at simulated time 0 (`"2026-03-02T09:00"`); default Monday
+    /// 00:00. Working hours are read on this clock.
+    pub start: Option<String>,
 }
 
 /// A duration: a string with a unit (`"90s"`, `"15m"`, `"24h"`, `"1h 30m"`, `"250ms"`) or a

@@ -254,11 +254,15 @@ fn human_step(ctx: &mut Ctx<'_>, sp: &str, s: &RawStep, refs: &Refs<'_>) -> Opti
 }
 
 fn call_step(ctx: &mut Ctx<'_>, sp: &str, s: &RawStep, refs: &Refs<'_>) -> Option<StepKind> {
-    let known = names_list(refs.workflows.keys());
+    // Listed only in a message (built lazily: a scenario may have many call steps).
+    let known = || names_list(refs.workflows.keys());
     let Some(w) = &s.workflow else {
         ctx.err(
             &format!("{sp}.workflow"),
-            format!("missing; a call step needs the `workflow` it runs, one of: {known}"),
+            format!(
+                "missing; a call step needs the `workflow` it runs, one of: {}",
+                known()
+            ),
         );
         return None;
     };
@@ -268,7 +272,7 @@ fn call_step(ctx: &mut Ctx<'_>, sp: &str, s: &RawStep, refs: &Refs<'_>) -> Optio
             if !refs.broken_workflows.contains(w) {
                 ctx.err(
                     &format!("{sp}.workflow"),
-                    format!("unknown workflow {w:?}; defined workflows: {known}"),
+                    format!("unknown workflow {w:?}; defined workflows: {}", known()),
                 );
             }
             None

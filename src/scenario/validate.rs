@@ -95,6 +95,18 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
             DEFAULT_INTERVAL
         }
     };
+    let start = meta.start.as_deref().and_then(|raw| {
+        match raw.parse::<jiff::civil::DateTime>() {
+            Ok(dt) => Some(dt),
+            Err(e) => {
+                ctx.err(
+                    "scenario.start",
+                    format!("expected a local date and time such as \"2026-03-02T09:00\", found {raw:?} ({e})"),
+                );
+                None
+            }
+        }
+    });
 
     // Pools first: workflows refer to them. BTreeMap order = sorted names = PoolId order.
     let mut pools = Vec::new();
@@ -277,6 +289,7 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         horizon,
         drain: meta.drain.unwrap_or(false),
         interval,
+        start,
         arrivals,
         cpu_pools: pools,
         gpu_pools,

@@ -31,15 +31,26 @@ pub(super) fn check_handlers(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    // The DAG steps each handler may stand in for: those whose chain of handlers reaches it
+    // (chains are cut at n links; cycles are reported below).
+    let mut reached_by: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for x in (0..n).filter(|&x| named_by[x].is_empty()) {
+        let mut cur = steps[x].on_failure;
+        let mut links = 0;
+        while let Some(h) = cur {
+            if links > n || reached_by[h].last() == Some(&x) {
+                break;
+            }
+            reached_by[h].push(x);
+            links += 1;
+            cur = steps[h].on_failure;
+        }
+    }
     let mut ok = true;
     for h in 0..n {
         // A handler run stands in for one failed step at a time; two DAG steps that may
-        // fail at once would share its state.
-        let dag_users: Vec<usize> = named_by[h]
-            .iter()
-            .copied()
-            .filter(|&i| named_by[i].is_empty())
-            .collect();
+        // fail at once, directly or through a chain of handlers, would share its state.
+        let dag_users = &reached_by[h];
         if dag_users.len() > 1 {
             let last = *dag_users.last().expect("two or more");
             ctx.err(
@@ -47,7 +58,11 @@ pub(super) fn check_handlers(
                 format!(
                     "step {:?} is the on_failure handler of {}: a handler stands in for one step only; give each step its own handler (a copy with another name)",
                     names[h],
-                    users(h)
+                    dag_users
+                        .iter()
+                        .map(|&i| format!("{:?}", names[i]))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
             ok = false;
@@ -175,6 +190,9 @@ pub(super) fn check_ancestry(
     let mut rerun_total = 0usize;
     let mut desc = vec![false; n];
     let mut in_chain = vec![false; n];
+    // The step whose retry.from chain holds each step: chains may not share a step (a step
+    // re-runs for one failed check at a time).
+    let mut chain_of: Vec<Option<usize>> = vec![None; n];
     let mut start = 0;
     while start < refs.len() {
         let k = refs[start].0;
@@ -250,6 +268,22 @@ pub(super) fn check_ancestry(
                         in_chain[x] = false;
                     }
                     chain.sort_unstable();
+                    if let Some((x, other)) =
+                        chain.iter().find_map(|&x| chain_of[x].map(|o| (x, o)))
+                    {
+                        ctx.err(
+                            &path,
+                            format!(
+                                "the retry.from chains of {:?} and {:?} share step {:?}: a step re-runs for one failed step at a time, so chains may not overlap; retry one of them from a later step, or give it its own steps",
+                                names[other], names[i], names[x]
+                            ),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    for &x in &chain {
+                        chain_of[x] = Some(i);
+                    }
                     rerun_total += chain.len();
                     if rerun_total > MAX_RERUN_STEPS {
                         ctx.err(

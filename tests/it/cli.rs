@@ -370,3 +370,50 @@ output_tokens = 200
         .stderr(predicate::str::contains("gpu_pool.g is saturated"))
         .stderr(predicate::str::contains("no calibration at TP1"));
 }
+
+#[test]
+fn synchronous_failures_retried_in_nested_calls_do_not_overflow_the_stack() {
+    // An LLM call too large for the KV cache fails at once; 100 attempts inside a call step
+    // with 100 attempts nest 10,000 retries on the native stack: the process aborts (stack
+    // overflow) instead of finishing (tests/data/workflows/rejected_call_retry_overflow.toml).
+    // Retries go through the event list: the run finishes.
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["rejected_call_retry_overflow", "sync_retry_recursion"] {
+        run_to(
+            &repo(&format!("tests/data/workflows/{f}.toml")),
+            dir.path().join(f),
+        )
+        .arg("--quiet")
+        .assert()
+        .success();
+    }
+}
+
+#[test]
+fn a_deep_call_chain_is_an_error_or_runs_not_a_stack_overflow() {
+    // 6,000 workflows each calling the next: start_frame/start_step/start_attempt recurse
+    // once per level and overflow the worker thread's stack (abort, exit 134).
+    let dir = tempfile::tempdir().unwrap();
+    let n = 6000;
+    let mut src = String::from(
+        "[scenario]\nseed = 1\ndrain = true\n[arrivals.a]\nworkflow = \"w\"\nprocess = \"renewal\"\ninterarrival = { dist = \"deterministic\", mean_s = 100 }\nmax_arrivals = 1\n[workflow.w]\nsteps = [ { name = \"s\", kind = \"call\", workflow = \"c1\" } ]\n",
+    );
+    for i in 1..n {
+        src += &format!(
+            "[workflow.c{i}]\nsteps = [ {{ name = \"s\", kind = \"call\", workflow = \"c{}\" }} ]\n",
+            i + 1
+        );
+    }
+    src += &format!(
+        "[workflow.c{n}]\nsteps = [ {{ name = \"s\", kind = \"delay\", duration = {{ dist = \"deterministic\", mean_s = 1 }} }} ]\n"
+    );
+    let f = write(dir.path(), "deep.toml", &src);
+    run_to(&f, dir.path().join("out"))
+        .arg("--quiet")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("workflow.w.steps[0].workflow"))
+        .stderr(predicate::str::contains(
+            "nest 6001 workflows deep; at most 64",
+        ));
+}

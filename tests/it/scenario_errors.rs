@@ -421,3 +421,22 @@ fn a_bad_deadline_names_the_workflow() {
         find(&ps, "workflow.w.deadline");
     }
 }
+
+#[test]
+fn a_bad_start_says_what_a_start_looks_like() {
+    for bad in [
+        "\"Monday 9am\"",
+        "\"2026-02-30T09:00\"",
+        "\"2026-03-02 25:00\"",
+    ] {
+        let src = GOOD.replace("[scenario]", &format!("[scenario]\nstart = {bad}"));
+        let ps = problems(&src);
+        let p = find(&ps, "scenario.start");
+        assert!(
+            p.message
+                .contains("expected a local date and time such as \"2026-03-02T09:00\""),
+            "{}",
+            p.message
+        );
+    }
+}

@@ -289,6 +289,14 @@ fn reviews_wait_for_working_hours() {
     // 1 h review.
     let r = run1(&sat);
     assert_eq!(r.workflows[0].latency.max_s(), Some(194_400.0 + 3600.0));
+    // The same on the clock of a `start`: 2026-03-06 is a Friday; at 16:30 + 1 h (the first
+    // arrival) the office has closed, and opens on Monday 09:00: 2 days 15.5 h later.
+    let fri = src.replace("seed = 1\n", "seed = 1\nstart = \"2026-03-06T16:30\"\n");
+    let r = run1(&fri);
+    assert_eq!(
+        r.workflows[0].latency.max_s(),
+        Some((2.0 * 24.0 + 15.5) * 3600.0 + 3600.0)
+    );
 }
 
 #[test]
@@ -336,4 +344,160 @@ fn the_same_seed_gives_the_same_agentic_run_on_any_thread_count() {
             .collect::<Vec<_>>()
     };
     assert_eq!(key(&one), key(&two));
+}
+
+// ---- Reproducers of bugs found in review, now fixed or rejected with a clear error. ----
+
+/// Drains `src` (one replication) and checks that every task ended and was released.
+fn assert_drained_cleanly(src: &str) -> ReplicationResult {
+    let r = run1(src);
+    let w = &r.workflows[0];
+    let failed: u64 = w.failed.iter().sum();
+    assert_eq!(w.started, w.succeeded + failed + w.in_flight_at_end);
+    assert_eq!(
+        w.in_flight_at_end, 0,
+        "a drained run leaves no task in flight"
+    );
+    assert_eq!(
+        w.finished, w.started,
+        "every task's record is released after a drain"
+    );
+    r
+}
+
+/// The one problem of a scenario that must be rejected.
+fn rejection(src: &str) -> String {
+    match infersim::scenario::parse_str(src, std::path::Path::new("inline.toml")) {
+        Ok(_) => panic!("the scenario should be rejected"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_handler_reached_through_another_handler_is_not_shared() {
+    // x -> h1 -> h2 and y -> h2: h2 could be asked to stand in for x and y at once.
+    let msg = rejection(include_str!(
+        "../data/workflows/shared_handler_via_chain.toml"
+    ));
+    assert!(
+        msg.contains("step \"h2\" is the on_failure handler of \"x\", \"y\"")
+            && msg.contains("give each step its own handler"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn overlapping_retry_from_chains_are_rejected() {
+    // d1 and d2 both retry from `a`; then chains a-b-d1 and a-b-d2 through a shared step.
+    for f in [
+        include_str!("../data/workflows/overlapping_retry_from.toml"),
+        include_str!("../data/workflows/overlapping_retry_from_shared_middle.toml"),
+    ] {
+        let msg = rejection(f);
+        assert!(
+            msg.contains("retry.from chains of \"d1\" and \"d2\" share step")
+                && msg.contains("may not overlap"),
+            "{msg}"
+        );
+    }
+}
+
+#[test]
+fn a_long_chain_of_steps_with_nothing_to_do_does_not_exhaust_the_stack() {
+    // 5,000 steps in a row, each with a fan-out of 0 (and a last one that takes 1 s): each
+    // finishes at once, through the event list.
+    let mut steps = vec!["{ name = \"s0\", kind = \"delay\", duration = { dist = \"deterministic\", mean_s = 1 }, fanout = 0 }".to_string()];
+    for i in 1..5000 {
+        steps.push(format!(
+            "{{ name = \"s{i}\", kind = \"delay\", duration = {{ dist = \"deterministic\", mean_s = 1 }}, fanout = {}, after = [\"s{}\"] }}",
+            if i == 4999 { 1 } else { 0 },
+            i - 1
+        ));
+    }
+    let src =
+        arrivals(1.0, 3, 1, 1) + &format!("[workflow.w]\nsteps = [\n{}\n]\n", steps.join(",\n"));
+    let r = assert_drained_cleanly(&src);
+    assert_eq!(r.workflows[0].latency.max_s(), Some(1.0));
+}
+
+#[test]
+fn expected_visits_are_linear_in_a_diamond_of_calls() {
+    // 40 levels, each workflow calling the next twice: 2^40 call paths, but the expected
+    // visits (offered load) sum per workflow: 2^39 visits of the last level's step.
+    let mut src = arrivals(1.0, 1, 1, 1)
+        + "[cpu_pool.p]\nservers = 1\nservice = { dist = \"deterministic\", mean_s = 1 }\n\n[workflow.w]\nsteps = [ { name = \"a\", kind = \"call\", workflow = \"c1\" }, { name = \"b\", kind = \"call\", workflow = \"c1\" } ]\n";
+    for i in 1..40 {
+        src += &format!(
+            "[workflow.c{i}]\nsteps = [ {{ name = \"a\", kind = \"call\", workflow = \"c{0}\" }}, {{ name = \"b\", kind = \"call\", workflow = \"c{0}\" }} ]\n",
+            i + 1
+        );
+    }
+    src += "[workflow.c40]\nsteps = [ { name = \"t\", pool = \"p\" } ]\n";
+    let s = scenario_from_str(&src);
+    let w = s.workflows.iter().position(|w| w.name == "w").unwrap();
+    let visits = s.expected_visits(infersim::domain::WorkflowId(w as u32));
+    let c40 = s.workflows.iter().position(|w| w.name == "c40").unwrap();
+    let tool = visits
+        .iter()
+        .find(|(wf, _, _)| wf.0 as usize == c40)
+        .expect("the last level is reached");
+    assert_eq!(tool.2, 2f64.powi(40));
+    assert_eq!(visits.len(), 2 * 40 + 1, "one entry per step reached");
+}
+
+#[test]
+fn a_budget_hit_by_leftover_copies_after_success_still_releases_the_task() {
+    // first = 1 of 3 subagent calls: the task succeeds, the leftovers run on and one would
+    // go over max_steps. The task must stay a success, and after the drain every task is
+    // released and the tasks' GPU seconds add up to the pools' busy time
+    // (tests/data/workflows/budget_after_success_leak.toml).
+    let src = include_str!("../data/workflows/budget_after_success_leak.toml");
+    let r = assert_drained_cleanly(src);
+    let w = &r.workflows[0];
+    let busy: f64 = r
+        .gpu_pools
+        .iter()
+        .map(|p| p.busy_integral as f64 / 1e9)
+        .sum();
+    let rounding: f64 = r
+        .gpu_pools
+        .iter()
+        .map(|p| p.calls.iterations as f64 * 1e-9)
+        .sum();
+    assert!(
+        (busy - w.usage.gpu_s).abs() <= rounding,
+        "busy {busy} GPU-s vs tasks {} GPU-s",
+        w.usage.gpu_s
+    );
+}
+
+#[test]
+fn retry_from_counts_one_run_with_several_attempts() {
+    // check (retry.from = answer, 3 attempts, never passes) becomes ready once per task and
+    // fails for good once: step_runs should be 50 and attempts/run 3, as for a plain retry;
+    // the runtime counts every re-run as a new run (150) with 1 attempt each
+    // (tests/data/workflows/retry_from_counts.toml).
+    let src = include_str!("../data/workflows/retry_from_counts.toml");
+    let s = scenario_from_str(src);
+    let i = s.workflows[0]
+        .steps
+        .iter()
+        .position(|x| x.name == "check")
+        .unwrap();
+    let r = run1(src);
+    let check = &r.workflows[0].steps[i];
+    assert_eq!(check.attempts, 150);
+    assert_eq!(check.failed, 50);
+    assert_eq!(check.runs, 50, "the step became ready 50 times");
+}
+
+#[test]
+fn a_quorum_join_waits_for_every_copy_even_when_it_fails() {
+    // README: `join = { quorum = k }` ends "when every copy has ended". Two copies that
+    // always fail, uniform(0, 10) s: the run should end at the max (mean 6.67 s); the
+    // runtime fails it at the first failure (the min, 3.33 s) (tests/data/workflows/quorum_fails_early.toml).
+    let src = include_str!("../data/workflows/quorum_fails_early.toml");
+    let r = run1(src);
+    let mean = r.workflows[0].latency.mean_s().unwrap();
+    assert!((mean - 20.0 / 3.0).abs() < 0.2, "mean latency {mean} s");
 }

@@ -27,10 +27,14 @@ use crate::domain::llm::replica::{SHARE_SCALE, Wake};
 use crate::domain::spec::{Fanout, Join, OnFailure, Route, StepKind};
 use crate::domain::tasks::{FailReason, Frame, NO_FRAME};
 use crate::domain::trace::{TraceEvent, Tracer};
-use crate::engine::{Scheduler, SimTime};
+use crate::engine::{Scheduler, SimDuration, SimTime};
 use rand::RngExt;
 
 const GEN_MASK: u32 = (1 << 24) - 1;
+
+/// The attempt field of a tag that finishes a run with nothing to do
+/// ([`ScenarioModel::finish_instantly`]); real attempts are 1..=100, 0 marks a re-run.
+const INSTANT: u32 = 255;
 
 #[inline]
 fn tag(generation: u32, attempt: u32) -> u32 {
@@ -149,20 +153,36 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         let now = sched.now();
         let rt = &mut self.steps[step as usize];
         let local = rt.local;
-        rt.stats.runs += 1;
         let runs = match rt.repeat_fixed {
             Some(n) => n,
             None => rt.spec.repeat.sample(&mut rt.rng),
         };
         let st = self.frames.state(frame, local);
-        if st.attempt <= 1 {
+        // A re-run for a later step's retry, or this step's own re-run after a retry from
+        // an earlier one, continues the run that became ready before.
+        if st.rerun_of == 0 && st.attempt <= 1 {
             st.started = now;
+            rt.stats.runs += 1;
         }
         if runs == 0 {
-            return self.step_succeeded(sched, frame, step);
+            st.runs_left = 0;
+            return self.finish_instantly(sched, frame, step);
         }
         st.runs_left = runs - 1;
         self.start_run(sched, frame, step)
+    }
+
+    /// The current run of `step` has nothing to do (no copies, or no runs): it succeeds at
+    /// this instant, through the event list rather than the call stack, so a long chain of
+    /// such steps cannot exhaust the stack.
+    fn finish_instantly(&mut self, sched: &mut Scheduler<Event>, frame: u32, step: u32) -> Res {
+        let local = self.steps[step as usize].local;
+        let st = self.frames.state(frame, local);
+        st.generation = (st.generation + 1) & GEN_MASK;
+        let tag = tag_with(st.generation, INSTANT);
+        self.frames.get_mut(frame).outstanding += 1;
+        sched.schedule_in(SimDuration::ZERO, Event::Backoff { frame, step, tag })?;
+        Ok(())
     }
 
     /// One run of a step: its copies start together.
@@ -193,7 +213,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
             1
         };
         if n == 0 {
-            return self.run_done(sched, frame, step, true);
+            return self.finish_instantly(sched, frame, step);
         }
         for _ in 0..n {
             if self.frames.state(frame, local).generation != generation
@@ -275,8 +295,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
                 };
                 self.frames.get_mut(frame).outstanding += 1;
                 let h = &mut self.humans[p as usize];
-                let open = h.hours.is_none_or(|w| w.is_open(now));
-                if open {
+                if h.is_open(now) {
                     if let Some(slot) = h.pool.submit(now, job) {
                         self.begin_review(sched, p, slot, job)?;
                     }
@@ -367,7 +386,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         if h.shift_scheduled {
             return Ok(());
         }
-        let Some(at) = h.hours.and_then(|w| w.next_open(sched.now())) else {
+        let Some(at) = h.next_open(sched.now()) else {
             return Ok(());
         };
         h.shift_scheduled = true;
@@ -414,7 +433,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
     ) -> Res {
         let now = sched.now();
         let h = &mut self.humans[pool as usize];
-        let done = if h.hours.is_none_or(|w| w.is_open(now)) {
+        let done = if h.is_open(now) {
             let (done, next) = h.pool.finish(now, slot);
             if let Some(next) = next {
                 self.begin_review(sched, pool, slot, next)?;
@@ -564,10 +583,10 @@ impl<T: Tracer> ScenarioModel<'_, T> {
     ) -> Res {
         let local = self.steps[step as usize].local;
         if !self.is_stale(frame, local, tag) {
-            if tag_attempt(tag) == 0 {
-                self.rerun(sched, frame, step)?;
-            } else {
-                self.start_attempt(sched, frame, step, tag)?;
+            match tag_attempt(tag) {
+                0 => self.rerun(sched, frame, step)?,
+                INSTANT => self.run_done(sched, frame, step, true)?,
+                _ => self.start_attempt(sched, frame, step, tag)?,
             }
         }
         self.release(sched, frame)
@@ -625,24 +644,23 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         } else {
             tag_with(tag, attempt + 1)
         };
+        // The next attempt starts from the event list (at once without a backoff), so that
+        // attempts failing at once cannot nest on the call stack.
         let rt = &mut self.steps[step as usize];
-        match rt.backoff.as_ref() {
-            Some(b) => {
-                let d = b.sample(&mut rt.rng);
-                self.frames.get_mut(frame).outstanding += 1;
-                let ev = Event::Backoff {
-                    frame,
-                    step,
-                    tag: next,
-                };
-                if sched.schedule_in(d, ev).is_err() {
-                    return Err(self.step_overflow(sched.now(), step, "retry.backoff", d));
-                }
-                Ok(())
-            }
-            None if chain => self.rerun(sched, frame, step),
-            None => self.start_attempt(sched, frame, step, next),
+        let d = match rt.backoff.as_ref() {
+            Some(b) => b.sample(&mut rt.rng),
+            None => SimDuration::ZERO,
+        };
+        self.frames.get_mut(frame).outstanding += 1;
+        let ev = Event::Backoff {
+            frame,
+            step,
+            tag: next,
+        };
+        if sched.schedule_in(d, ev).is_err() {
+            return Err(self.step_overflow(sched.now(), step, "retry.backoff", d));
         }
+        Ok(())
     }
 
     /// Re-runs the chain from `retry.from` to `step` (the step whose attempt failed).
@@ -696,7 +714,9 @@ impl<T: Tracer> ScenarioModel<'_, T> {
             Join::All => st.n,
             Join::First(k) | Join::Quorum(k) => k.min(st.n),
         };
-        if st.n - st.bad < need {
+        // A quorum waits for every copy; the others fail as soon as they cannot succeed.
+        let waits = matches!(spec.join, Join::Quorum(_));
+        if !waits && st.n - st.bad < need {
             self.run_done(sched, frame, step, false)
         } else if st.pending == 0 {
             let ok = st.ok >= need;
@@ -758,9 +778,14 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         });
         let st = self.frames.state(frame, local);
         if st.handles != 0 {
-            // A handler stands in for the step that failed: that step has now succeeded.
+            // A handler stands in for the step that failed: that step has now succeeded,
+            // its latency including the handler's.
             let target = st.handles - 1;
             st.handles = 0;
+            let started = self.frames.state(frame, target).started;
+            let t = &mut self.steps[(base + target) as usize].stats;
+            t.latency.record(now.saturating_since(started).0);
+            t.succeeded += 1;
             return self.after_success(sched, frame, base + target, base);
         }
         self.after_success(sched, frame, step, base)
@@ -849,6 +874,9 @@ impl<T: Tracer> ScenarioModel<'_, T> {
     /// Fails `task` at once (a budget ran out): nothing new starts for it.
     fn fail_task(&mut self, now: SimTime, task: u32, reason: FailReason) -> Res {
         self.end_task(now, task, Some(reason));
+        // A task that already succeeded keeps its outcome, but nothing new starts for it
+        // either (else its frames, with nothing in flight, are never freed).
+        self.tasks.get_mut(task).dead = true;
         Ok(())
     }
 
