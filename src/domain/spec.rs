@@ -479,7 +479,7 @@ impl Scenario {
                 "{what} of {end:.6e} s in windows of {interval} s gives {windows:.0} time-series windows; at most {MAX_WINDOWS}: use a larger interval"
             ));
         }
-        let pools = self.cpu_pools.len() + 2 * self.gpu_pools.len();
+        let pools = self.cpu_pools.len() + self.human_pools.len() + 2 * self.gpu_pools.len();
         let rows = windows * 3.0 * pools as f64 * f64::from(self.replications);
         if rows > MAX_SERIES_ROWS {
             return Some(format!(

@@ -546,25 +546,23 @@ pub fn series(spec: &Scenario, results: &[ReplicationResult]) -> Vec<SeriesRow> 
 /// The `timeseries.csv` rows of one replication: per pool, per window.
 pub fn series_rows(spec: &Scenario, r: &ReplicationResult) -> Vec<SeriesRow> {
     let mut rows = Vec::new();
-    for (p, pr) in spec.cpu_pools.iter().zip(&r.pools) {
-        let c = f64::from(p.servers);
-        pool_windows(
-            &mut rows,
-            spec,
-            r,
-            &p.name,
-            pr.busy_windows.len(),
-            |k, len| {
-                vec![
-                    (Series::Utilization, pr.busy_windows[k] as f64 / len / c),
-                    (Series::QueueLength, at(&pr.queue_windows, k) / len),
-                    (
-                        Series::ArrivalRatePerS,
-                        at(&pr.arrival_windows, k) / (len / 1e9),
-                    ),
-                ]
-            },
-        );
+    let cpu_like = spec
+        .cpu_pools
+        .iter()
+        .map(|p| (&p.name, p.servers))
+        .chain(spec.human_pools.iter().map(|p| (&p.name, p.reviewers)));
+    for ((name, servers), pr) in cpu_like.zip(r.pools.iter().chain(&r.human_pools)) {
+        let c = f64::from(servers);
+        pool_windows(&mut rows, spec, r, name, pr.busy_windows.len(), |k, len| {
+            vec![
+                (Series::Utilization, pr.busy_windows[k] as f64 / len / c),
+                (Series::QueueLength, at(&pr.queue_windows, k) / len),
+                (
+                    Series::ArrivalRatePerS,
+                    at(&pr.arrival_windows, k) / (len / 1e9),
+                ),
+            ]
+        });
     }
     for (p, pr) in spec.gpu_pools.iter().zip(&r.gpu_pools) {
         let replicas = f64::from(p.replicas);
