@@ -769,9 +769,13 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         let rt = &mut self.steps[step as usize];
         let (local, base) = (rt.local, rt.base);
         let st = self.frames.state(frame, local);
-        let started = st.started;
-        rt.stats.latency.record(now.saturating_since(started).0);
-        rt.stats.succeeded += 1;
+        // A step re-run for a later step's retry is not a new run: its first success was
+        // counted, and the retrying step's latency covers the re-run.
+        if st.rerun_of == 0 {
+            let started = st.started;
+            rt.stats.latency.record(now.saturating_since(started).0);
+            rt.stats.succeeded += 1;
+        }
         self.trace(now, frame, |serial| TraceEvent::StepFinished {
             task: serial,
             step: local,
