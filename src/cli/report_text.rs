@@ -13,6 +13,9 @@ fn find(rows: &[SummaryRow], group: &str, metric: Metric, stat: &str) -> String 
         .map_or_else(
             || "-".into(),
             |v| match stat {
+                // Totals are means over replications: keep a fraction when there is one, so
+                // that a rare outcome is not rounded away.
+                "total" if v.fract() != 0.0 => format!("{v:.2}"),
                 "total" | "count" => format!("{v:.0}"),
                 _ => format!("{v:.4}"),
             },
@@ -217,9 +220,11 @@ pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &P
         let g = format!("workflow:{}", w.name);
         let _ = writeln!(
             s,
-            "  workflow {:<16} tasks completed {:>12}  latency mean {} s  p50 {} s  p99 {} s",
+            "  workflow {:<16} tasks started {}  ended {}  in flight at end {}  latency mean {} s  p50 {} s  p99 {} s",
             w.name,
+            find(rows, &g, Metric::TasksStarted, "total"),
             find(rows, &g, Metric::TasksCompleted, "total"),
+            find(rows, &g, Metric::TasksInFlightAtEnd, "total"),
             find(rows, &g, Metric::TaskLatencyS, "mean"),
             find(rows, &g, Metric::TaskLatencyS, "p50"),
             find(rows, &g, Metric::TaskLatencyS, "p99"),
