@@ -227,6 +227,8 @@ struct StepRt<'s> {
     fanout_fixed: Option<u32>,
     /// `success_prob`, here to save a lookup.
     success_prob: f64,
+    /// One copy, one run and no result tokens: a successful copy is the step's success.
+    single: bool,
 }
 
 /// A token count at run time.
@@ -475,6 +477,9 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                         super::spec::Fanout::ForEach(_) => None,
                     },
                     success_prob: s.success_prob,
+                    single: s.repeat.fixed() == Some(1)
+                        && matches!(&s.fanout, super::spec::Fanout::Count(c) if c.fixed() == Some(1))
+                        && s.result_tokens.is_none(),
                 });
             }
             workflows.push(WorkflowRt {

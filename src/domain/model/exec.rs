@@ -212,8 +212,10 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         } else {
             1
         };
-        if n == 0 {
-            return self.finish_instantly(sched, frame, step);
+        match n {
+            0 => return self.finish_instantly(sched, frame, step),
+            1 => return self.start_attempt(sched, frame, step, tag(generation, attempt)),
+            _ => {}
         }
         for _ in 0..n {
             if self.frames.state(frame, local).generation != generation
@@ -250,15 +252,16 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         let rt = &mut self.steps[step as usize];
         rt.stats.attempts += 1;
         let (spec, local) = (rt.spec, rt.local);
+        // The work as a pool holds it (CPU and human steps).
+        let job = Job {
+            task: frame,
+            tag,
+            step,
+            enqueued: now,
+        };
         match &spec.kind {
             StepKind::Cpu { pool, .. } => {
                 let p = pool.0;
-                let job = Job {
-                    task: frame,
-                    tag,
-                    step,
-                    enqueued: now,
-                };
                 self.frames.get_mut(frame).outstanding += 1;
                 self.trace(now, frame, |serial| TraceEvent::JobArrived {
                     task: serial,
@@ -287,12 +290,6 @@ impl<T: Tracer> ScenarioModel<'_, T> {
             }
             StepKind::Human { pool, .. } => {
                 let p = pool.0;
-                let job = Job {
-                    task: frame,
-                    tag,
-                    step,
-                    enqueued: now,
-                };
                 self.frames.get_mut(frame).outstanding += 1;
                 let h = &mut self.humans[p as usize];
                 if h.is_open(now) {
@@ -610,7 +607,14 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         let rt = &mut self.steps[step as usize];
         let p = rt.success_prob;
         let success = ok && (p >= 1.0 || rt.rng.random::<f64>() < p);
-        if success {
+        if success && rt.single {
+            // One copy, one run, no result tokens: the step has succeeded.
+            let st = self.frames.state(frame, local);
+            st.ok = 1;
+            st.pending = 0;
+            st.generation = (st.generation + 1) & GEN_MASK;
+            self.step_succeeded(sched, frame, step)?;
+        } else if success {
             self.copy_succeeded(sched, frame, step)?;
         } else {
             self.attempt_failed(sched, frame, step, tag)?;
