@@ -130,7 +130,7 @@ fn fan_out_joins_at_the_maximum_and_first_k_at_the_kth_order_statistic() {
 fn fork_join_queues_match_the_nelson_tantawi_approximation() {
     // A task forks into K = 4 copies, each on its own M/M/1 queue (μ = 1, λ = 0.5, ρ = 0.5),
     // and joins on all. Nelson & Tantawi (1988): R_K ≈ [H_K/H_2 + 4/11 (1 − H_K/H_2) ρ]
-    // (12 − ρ)/8 · 1/(μ − λ), accurate to a few per cent for K <= 32. Here 4.1398 s. Seed 21,
+    // (12 − ρ)/8 · 1/(μ − λ), accurate to a few per cent for K <= 32. Here 3.790 s. Seed 21,
     // 4 x 200,000 tasks; the estimate must be within 5 % (the tolerance) and its
     // half-width below 1 %.
     let k = 4;
