@@ -46,14 +46,16 @@ pub enum Event {
         /// The copy's tag.
         tag: u32,
     },
-    /// A backoff wait ends: the next attempt of a copy (or a re-run from an earlier step)
-    /// starts.
+    /// A wait in a step's life ends: a backoff (the next attempt of a copy, or a re-run
+    /// from an earlier step starts), or a zero-delay hand-over (a run with nothing to do
+    /// ends, a handler starts) that goes through the event list instead of the call stack.
     Backoff {
         /// Frame slot.
         frame: u32,
         /// Step id.
         step: u32,
-        /// The attempt's tag (attempt 0: a re-run from `retry.from`).
+        /// The tag: the step's generation, and in the attempt field the next attempt, 0 for a
+        /// re-run from `retry.from`, or a marker (see `model/exec.rs`).
         tag: u32,
     },
     /// A human review finishes.
@@ -121,7 +123,7 @@ pub enum SimErrorKind {
     },
     /// The clock stopped advancing: a distribution draws times that round to 0 ns.
     #[error(
-        "simulated time stopped advancing at {at_s} s ({events} events in a row at that instant): an inter-arrival or service distribution draws times below the 1 ns resolution; check its parameters"
+        "simulated time stopped advancing at {at_s} s ({events} events in a row at that instant): an inter-arrival or service distribution draws times below the 1 ns resolution, or a workflow runs millions of steps that take no time (fan-out x repeat of steps with nothing to do, retries without backoff); check those parameters"
     )]
     Stalled {
         /// The instant [s].

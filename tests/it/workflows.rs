@@ -501,3 +501,64 @@ fn a_quorum_join_waits_for_every_copy_even_when_it_fails() {
     let mean = r.workflows[0].latency.mean_s().unwrap();
     assert!((mean - 20.0 / 3.0).abs() < 0.2, "mean latency {mean} s");
 }
+
+#[test]
+fn a_re_run_step_that_falls_back_to_its_handler_counts_once() {
+    // b always fails and its handler h takes over (2 s in all); c always fails and retries
+    // from b, 3 attempts: b runs 3 times but became ready once per task. One task at a
+    // time (arrivals 100 s apart).
+    let src = "[scenario]\nseed = 1\n[arrivals.a]\nworkflow = \"w\"\nprocess = \"renewal\"\ninterarrival = { dist = \"deterministic\", mean_s = 100 }\nmax_arrivals = 20\n\n[workflow.w]\nsteps = [\n { name = \"b\", kind = \"delay\", duration = { dist = \"deterministic\", mean_s = 1 }, success_prob = 0, on_failure = \"h\" },\n { name = \"h\", kind = \"delay\", duration = { dist = \"deterministic\", mean_s = 1 } },\n { name = \"c\", kind = \"delay\", duration = { dist = \"deterministic\", mean_s = 1 }, after = [\"b\"], success_prob = 0, retry = { max_attempts = 3, from = \"b\" } },\n]\n";
+    let s = scenario_from_str(src);
+    let r = run1(src);
+    let step = |name: &str| {
+        let i = s.workflows[0]
+            .steps
+            .iter()
+            .position(|x| x.name == name)
+            .unwrap();
+        r.workflows[0].steps[i].clone()
+    };
+    let (b, h, c) = (step("b"), step("h"), step("c"));
+    assert_eq!((b.runs, b.failed, b.succeeded), (20, 20, 20));
+    assert_eq!(b.latency.count(), 20);
+    assert_eq!(
+        b.latency.mean_s(),
+        Some(2.0),
+        "b's first run: 1 s + its handler 1 s"
+    );
+    assert_eq!(b.attempts, 60);
+    assert_eq!(
+        (h.runs, h.attempts),
+        (60, 60),
+        "the handler ran for each of b's runs"
+    );
+    assert_eq!((c.runs, c.attempts, c.failed), (20, 60, 20));
+    assert_eq!(r.workflows[0].failed, [0, 20, 0]);
+    // 3 x (b 1 s + h 1 s + c 1 s) = 9 s.
+    assert_eq!(r.workflows[0].latency.mean_s(), Some(9.0));
+}
+
+#[test]
+fn a_long_chain_of_handlers_failing_at_once_does_not_exhaust_the_stack() {
+    // 10,000 llm steps whose calls can never fit (rejected at once), each the next one's
+    // handler: every handler starts from the event list (on the call stack, 8,000 overflowed
+    // a worker thread's 2 MiB).
+    let n = 10_000;
+    let mut steps = Vec::new();
+    for i in 0..n {
+        let next = if i + 1 < n {
+            format!(", on_failure = \"s{}\"", i + 1)
+        } else {
+            String::new()
+        };
+        steps.push(format!(
+            "{{ name = \"s{i}\", kind = \"llm\", pool = \"small\", input_tokens = 1000000, output_tokens = 1{next} }}"
+        ));
+    }
+    let src = arrivals(1.0, 2, 1, 1)
+        + POOLS
+        + &format!("[workflow.w]\nsteps = [\n{}\n]\n", steps.join(",\n"));
+    let r = assert_drained_cleanly(&src);
+    assert_eq!(r.workflows[0].failed, [0, 2, 0]);
+    assert_eq!(r.gpu_pools.iter().map(|p| p.rejected).sum::<u64>(), 2 * n);
+}

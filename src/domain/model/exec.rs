@@ -33,8 +33,12 @@ use rand::RngExt;
 const GEN_MASK: u32 = (1 << 24) - 1;
 
 /// The attempt field of a tag that finishes a run with nothing to do
-/// ([`ScenarioModel::finish_instantly`]); real attempts are 1..=100, 0 marks a re-run.
+/// ([`ScenarioModel::finish_instantly`]); real attempts are 1..=100, 0 marks a re-run, and
+/// [`HANDLE`] a handler's start.
 const INSTANT: u32 = 255;
+
+/// The attempt field of a tag that starts a handler in place of a failed step.
+const HANDLE: u32 = 254;
 
 #[inline]
 fn tag(generation: u32, attempt: u32) -> u32 {
@@ -583,6 +587,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
             match tag_attempt(tag) {
                 0 => self.rerun(sched, frame, step)?,
                 INSTANT => self.run_done(sched, frame, step, true)?,
+                HANDLE => self.start_step(sched, frame, step)?,
                 _ => self.start_attempt(sched, frame, step, tag)?,
             }
         }
@@ -753,15 +758,31 @@ impl<T: Tracer> ScenarioModel<'_, T> {
 
     fn step_failed(&mut self, sched: &mut Scheduler<Event>, frame: u32, step: u32) -> Res {
         let rt = &mut self.steps[step as usize];
-        rt.stats.failed += 1;
         let (spec, local, base) = (rt.spec, rt.local, rt.base);
-        let handles = self.frames.state(frame, local).handles;
+        let st = self.frames.state(frame, local);
+        let handles = st.handles;
+        if st.rerun_of == 0 {
+            rt.stats.failed += 1;
+        }
         match spec.on_failure {
             OnFailure::Handler(h) => {
+                // The handler starts from the event list (at this instant), so that a chain
+                // of handlers failing at once cannot nest on the call stack.
                 let hs = self.frames.state(frame, h);
                 hs.handles = if handles != 0 { handles } else { local + 1 };
                 hs.attempt = 0;
-                self.start_step(sched, frame, base + h)
+                hs.generation = (hs.generation + 1) & GEN_MASK;
+                let tag = tag_with(hs.generation, HANDLE);
+                self.frames.get_mut(frame).outstanding += 1;
+                sched.schedule_in(
+                    SimDuration::ZERO,
+                    Event::Backoff {
+                        frame,
+                        step: base + h,
+                        tag,
+                    },
+                )?;
+                Ok(())
             }
             OnFailure::Fail => self.frame_failed(sched, frame, FailReason::RetriesExhausted),
         }
@@ -790,10 +811,13 @@ impl<T: Tracer> ScenarioModel<'_, T> {
             // its latency including the handler's.
             let target = st.handles - 1;
             st.handles = 0;
-            let started = self.frames.state(frame, target).started;
-            let t = &mut self.steps[(base + target) as usize].stats;
-            t.latency.record(now.saturating_since(started).0);
-            t.succeeded += 1;
+            let ts = self.frames.state(frame, target);
+            if ts.rerun_of == 0 {
+                let started = ts.started;
+                let t = &mut self.steps[(base + target) as usize].stats;
+                t.latency.record(now.saturating_since(started).0);
+                t.succeeded += 1;
+            }
             return self.after_success(sched, frame, base + target, base);
         }
         self.after_success(sched, frame, step, base)
