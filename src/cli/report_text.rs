@@ -251,23 +251,16 @@ pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &P
             find(rows, &g, Metric::GpuSecondsPerTask, "mean"),
         );
     }
-    for p in &spec.human_pools {
-        let g = format!("pool:{}", p.name);
+    let queues = spec
+        .human_pools
+        .iter()
+        .map(|p| ("reviewers", &p.name))
+        .chain(spec.cpu_pools.iter().map(|p| ("pool", &p.name)));
+    for (label, name) in queues {
+        let g = format!("pool:{name}");
         let _ = writeln!(
             s,
-            "  reviewers {:<15} utilization {}  wait mean {} s  p99 {} s",
-            p.name,
-            find(rows, &g, Metric::Utilization, "mean"),
-            find(rows, &g, Metric::WaitS, "mean"),
-            find(rows, &g, Metric::WaitS, "p99"),
-        );
-    }
-    for p in &spec.cpu_pools {
-        let g = format!("pool:{}", p.name);
-        let _ = writeln!(
-            s,
-            "  pool     {:<16} utilization {}  wait mean {} s  p99 {} s",
-            p.name,
+            "  {label:<8} {name:<16} utilization {}  wait mean {} s  p99 {} s",
             find(rows, &g, Metric::Utilization, "mean"),
             find(rows, &g, Metric::WaitS, "mean"),
             find(rows, &g, Metric::WaitS, "p99"),

@@ -404,6 +404,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         Ok(())
     }
 
+    /// `job` has just taken reviewer `slot` of human pool `pool`.
     fn begin_review(
         &mut self,
         sched: &mut Scheduler<Event>,
@@ -411,19 +412,29 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         slot: u32,
         job: Job,
     ) -> Res {
-        let rt = &mut self.steps[job.step as usize];
-        let service = rt.sampler.sample(&mut rt.rng);
+        let service = self.serve(sched, job, Event::ReviewDone { pool, slot })?;
         let task = self.frames.get(job.task).task;
         let usage = &mut self.tasks.get_mut(task).usage;
         usage.review_s += service.as_secs_f64();
         usage.reviews += 1;
-        if sched
-            .schedule_in(service, Event::ReviewDone { pool, slot })
-            .is_err()
-        {
+        Ok(())
+    }
+
+    /// Draws `job`'s service time from its step and schedules `done` at its end; returns
+    /// the service time.
+    #[inline]
+    fn serve(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        job: Job,
+        done: Event,
+    ) -> Result<SimDuration, SimError> {
+        let rt = &mut self.steps[job.step as usize];
+        let service = rt.sampler.sample(&mut rt.rng);
+        if sched.schedule_in(service, done).is_err() {
             return Err(self.step_overflow(sched.now(), job.step, "service", service));
         }
-        Ok(())
+        Ok(service)
     }
 
     pub(super) fn on_review_done(
@@ -460,23 +471,18 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         slot: u32,
         job: Job,
     ) -> Res {
-        let rt = &mut self.steps[job.step as usize];
-        let service = rt.sampler.sample(&mut rt.rng);
-        let local = rt.local;
+        let service = self.serve(sched, job, Event::JobDone { pool, slot })?;
         let task = self.frames.get(job.task).task;
         let usage = &mut self.tasks.get_mut(task).usage;
         usage.cpu_s += service.as_secs_f64();
         usage.tool_calls += 1;
-        self.trace(sched.now(), job.task, |serial| TraceEvent::JobStarted {
-            task: serial,
-            step: local,
-            pool,
-        });
-        if sched
-            .schedule_in(service, Event::JobDone { pool, slot })
-            .is_err()
-        {
-            return Err(self.step_overflow(sched.now(), job.step, "service", service));
+        if T::ENABLED {
+            let local = self.steps[job.step as usize].local;
+            self.trace(sched.now(), job.task, |serial| TraceEvent::JobStarted {
+                task: serial,
+                step: local,
+                pool,
+            });
         }
         Ok(())
     }
