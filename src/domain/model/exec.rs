@@ -95,13 +95,13 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         for &root in &wf.roots {
             self.start_step(sched, frame, base + root)?;
         }
-        self.release(sched, frame)
+        self.release(frame)
     }
 
     /// Drops one hold on `frame` and frees it (and maybe its task and callers) when nothing
     /// is left in flight.
     #[inline]
-    fn release(&mut self, _sched: &mut Scheduler<Event>, frame: u32) -> Res {
+    fn release(&mut self, frame: u32) -> Res {
         self.frames.get_mut(frame).outstanding -= 1;
         self.maybe_free(frame);
         Ok(())
@@ -597,7 +597,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
                 _ => self.start_attempt(sched, frame, step, tag)?,
             }
         }
-        self.release(sched, frame)
+        self.release(frame)
     }
 
     /// A piece of work of copy `tag` of `step` in `frame` ended; `ok` is false when it could
@@ -613,7 +613,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
     ) -> Res {
         let local = self.steps[step as usize].local;
         if self.is_stale(frame, local, tag) {
-            return self.release(sched, frame);
+            return self.release(frame);
         }
         let rt = &mut self.steps[step as usize];
         let p = rt.success_prob;
@@ -630,7 +630,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         } else {
             self.attempt_failed(sched, frame, step, tag)?;
         }
-        self.release(sched, frame)
+        self.release(frame)
     }
 
     fn attempt_failed(
