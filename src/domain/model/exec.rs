@@ -25,7 +25,7 @@ use crate::domain::cpu_pool::Job;
 use crate::domain::llm::pool::CallRequest;
 use crate::domain::llm::replica::{SHARE_SCALE, Wake};
 use crate::domain::spec::{Fanout, Join, OnFailure, Route, StepKind};
-use crate::domain::tasks::{FailReason, Frame, NO_FRAME};
+use crate::domain::tasks::{FailReason, Frame, NO_FRAME, StepState};
 use crate::domain::trace::{TraceEvent, Tracer};
 use crate::engine::{Scheduler, SimDuration, SimTime};
 use rand::RngExt;
@@ -40,9 +40,17 @@ const INSTANT: u32 = 255;
 /// The attempt field of a tag that starts a handler in place of a failed step.
 const HANDLE: u32 = 254;
 
+/// A tag: `generation` (its low 24 bits) and the attempt field.
 #[inline]
-fn tag(generation: u32, attempt: u32) -> u32 {
+fn pack_tag(generation: u32, attempt: u32) -> u32 {
     (generation & GEN_MASK) | (attempt << 24)
+}
+
+/// Moves a step state to its next generation (older reports become stale); returns it.
+#[inline]
+fn next_generation(st: &mut StepState) -> u32 {
+    st.generation = (st.generation + 1) & GEN_MASK;
+    st.generation
 }
 
 #[inline]
@@ -180,10 +188,21 @@ impl<T: Tracer> ScenarioModel<'_, T> {
     /// this instant, through the event list rather than the call stack, so a long chain of
     /// such steps cannot exhaust the stack.
     fn finish_instantly(&mut self, sched: &mut Scheduler<Event>, frame: u32, step: u32) -> Res {
+        self.hand_over(sched, frame, step, INSTANT)
+    }
+
+    /// Schedules a zero-delay [`Event::Backoff`] for `step` (a step id) of `frame` with
+    /// `marker` in the tag's attempt field, at the step's next generation, holding the frame
+    /// until it fires.
+    fn hand_over(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        frame: u32,
+        step: u32,
+        marker: u32,
+    ) -> Res {
         let local = self.steps[step as usize].local;
-        let st = self.frames.state(frame, local);
-        st.generation = (st.generation + 1) & GEN_MASK;
-        let tag = tag_with(st.generation, INSTANT);
+        let tag = pack_tag(next_generation(self.frames.state(frame, local)), marker);
         self.frames.get_mut(frame).outstanding += 1;
         sched.schedule_in(SimDuration::ZERO, Event::Backoff { frame, step, tag })?;
         Ok(())
@@ -202,12 +221,11 @@ impl<T: Tracer> ScenarioModel<'_, T> {
             },
         };
         let st = self.frames.state(frame, local);
-        st.generation = (st.generation + 1) & GEN_MASK;
+        let generation = next_generation(st);
         st.n = n;
         st.ok = 0;
         st.bad = 0;
         st.pending = n;
-        let generation = st.generation;
         let attempt = if spec.retry.from.is_some() {
             if st.attempt == 0 {
                 st.attempt = 1;
@@ -218,7 +236,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         };
         match n {
             0 => return self.finish_instantly(sched, frame, step),
-            1 => return self.start_attempt(sched, frame, step, tag(generation, attempt)),
+            1 => return self.start_attempt(sched, frame, step, pack_tag(generation, attempt)),
             _ => {}
         }
         for _ in 0..n {
@@ -227,7 +245,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
             {
                 break;
             }
-            self.start_attempt(sched, frame, step, tag(generation, attempt))?;
+            self.start_attempt(sched, frame, step, pack_tag(generation, attempt))?;
         }
         Ok(())
     }
@@ -623,7 +641,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
             let st = self.frames.state(frame, local);
             st.ok = 1;
             st.pending = 0;
-            st.generation = (st.generation + 1) & GEN_MASK;
+            next_generation(st);
             self.step_succeeded(sched, frame, step)?;
         } else if success {
             self.copy_succeeded(sched, frame, step)?;
@@ -654,10 +672,9 @@ impl<T: Tracer> ScenarioModel<'_, T> {
             // The whole chain re-runs: this run's other copies are abandoned.
             let st = self.frames.state(frame, local);
             st.attempt += 1;
-            st.generation = (st.generation + 1) & GEN_MASK;
-            tag_with(st.generation, 0)
+            pack_tag(next_generation(st), 0)
         } else {
-            tag_with(tag, attempt + 1)
+            pack_tag(tag, attempt + 1)
         };
         // The next attempt starts from the event list (at once without a backoff), so that
         // attempts failing at once cannot nest on the call stack.
@@ -751,7 +768,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
     ) -> Res {
         let local = self.steps[step as usize].local;
         let st = self.frames.state(frame, local);
-        st.generation = (st.generation + 1) & GEN_MASK;
+        next_generation(st);
         if !success {
             return self.step_failed(sched, frame, step);
         }
@@ -777,18 +794,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
                 let hs = self.frames.state(frame, h);
                 hs.handles = if handles != 0 { handles } else { local + 1 };
                 hs.attempt = 0;
-                hs.generation = (hs.generation + 1) & GEN_MASK;
-                let tag = tag_with(hs.generation, HANDLE);
-                self.frames.get_mut(frame).outstanding += 1;
-                sched.schedule_in(
-                    SimDuration::ZERO,
-                    Event::Backoff {
-                        frame,
-                        step: base + h,
-                        tag,
-                    },
-                )?;
-                Ok(())
+                self.hand_over(sched, frame, base + h, HANDLE)
             }
             OnFailure::Fail => self.frame_failed(sched, frame, FailReason::RetriesExhausted),
         }
@@ -955,12 +961,6 @@ impl<T: Tracer> ScenarioModel<'_, T> {
     }
 }
 
-/// `tag` with its attempt replaced.
-#[inline]
-fn tag_with(tag: u32, attempt: u32) -> u32 {
-    (tag & GEN_MASK) | (attempt << 24)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -973,11 +973,15 @@ mod tests {
 
     #[test]
     fn tags_pack_generation_and_attempt() {
-        let t = tag(5, 3);
+        let t = pack_tag(5, 3);
         assert_eq!(t & GEN_MASK, 5);
         assert_eq!(tag_attempt(t), 3);
-        assert_eq!(tag_attempt(tag_with(t, 9)), 9);
-        assert_eq!(tag_with(t, 9) & GEN_MASK, 5);
-        assert_eq!(tag(GEN_MASK + 2, 1) & GEN_MASK, 1, "generations wrap");
+        assert_eq!(
+            tag_attempt(pack_tag(t, 9)),
+            9,
+            "a tag with its attempt replaced"
+        );
+        assert_eq!(pack_tag(t, 9) & GEN_MASK, 5);
+        assert_eq!(pack_tag(GEN_MASK + 2, 1) & GEN_MASK, 1, "generations wrap");
     }
 }
