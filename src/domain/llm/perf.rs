@@ -245,6 +245,15 @@ impl IterationModel {
     /// in every field of the shape.
     #[inline]
     pub fn time_s(&self, shape: &BatchShape) -> f64 {
+        self.time_s_at(shape, 1.0)
+    }
+
+    /// Duration of one iteration processing `shape` [s] with the GPUs' clock at `clock` times
+    /// its full value (0 < clock <= 1, a power or thermal limit; see
+    /// [`crate::domain::facility::power`]): the compute term grows as `1 / clock`; memory
+    /// traffic, overheads and all-reduces do not change. `time_s_at(s, 1.0) == time_s(s)`.
+    #[inline]
+    pub fn time_s_at(&self, shape: &BatchShape, clock: f64) -> f64 {
         if shape.prefill_tokens == 0 && shape.decode_seqs == 0 {
             return 0.0;
         }
@@ -260,7 +269,8 @@ impl IterationModel {
         };
         let compute = (self.flops_s_per_token * tokens
             + self.attn_s_per_ctx * (shape.prefill_attn + decode_ctx))
-            * inv_util;
+            * inv_util
+            / clock;
         let memory = self.weights_s + self.kv_s_per_token * (decode_ctx + prefill);
         let prefill_overhead = if shape.prefill_tokens > 0 {
             self.prefill_overhead_s

@@ -46,6 +46,11 @@ impl IterationTime for IterationModel {
     }
 
     #[inline]
+    fn time_ns_at(&self, shape: &BatchShape, clock: f64) -> u64 {
+        nanos_from_f64(self.time_s_at(shape, clock) * 1e9).max(1)
+    }
+
+    #[inline]
     fn ideal_s(&self, shape: &BatchShape) -> (f64, f64) {
         IterationModel::ideal_s(self, shape)
     }

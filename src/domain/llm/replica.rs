@@ -62,6 +62,12 @@ pub trait IterationTime {
     /// The iteration's duration [ns] (>= 1).
     fn time_ns(&self, shape: &BatchShape) -> u64;
 
+    /// The iteration's duration [ns] (>= 1) with the GPU clock at `clock` (0 < clock <= 1)
+    /// of its full value; the default ignores the clock.
+    fn time_ns_at(&self, shape: &BatchShape, _clock: f64) -> u64 {
+        self.time_ns(shape)
+    }
+
     /// The iteration's model FLOPs and bytes in ideal seconds (at 100 % of peak FLOP/s and
     /// of bandwidth), for MFU and MBU; `(0, 0)` when not modelled.
     fn ideal_s(&self, _shape: &BatchShape) -> (f64, f64) {

@@ -1,0 +1,4 @@
+//! The facility: servers in racks, racks in rows, a site; GPU power by iteration, power caps,
+//! cooling against the weather, PUE and throttling.
+
+pub mod power;
