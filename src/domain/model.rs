@@ -3,6 +3,7 @@
 //! just take time.
 
 mod exec;
+mod facility;
 
 use super::cpu_pool::CpuPool;
 use super::dist::Sampler;
@@ -78,6 +79,8 @@ pub enum Event {
         /// Generation of the replica's plan the event belongs to.
         generation: u32,
     },
+    /// The facility reads the ambient temperature (every ambient step).
+    FacilityTick,
 }
 
 /// Errors of a run: a box around [`SimErrorKind`], so that the `Result`s returned on every
@@ -340,6 +343,10 @@ pub struct ScenarioModel<'s, T: Tracer = NoTrace> {
     tasks: Tasks,
     frames: Frames,
     arrivals_end: Option<SimTime>,
+    /// Racks, power and cooling, when the scenario has a facility.
+    facility: Option<crate::domain::facility::FacilityRt>,
+    /// Replicas to cut (reused buffer).
+    cuts: Vec<(u32, u32)>,
     tracer: T,
 }
 
@@ -527,6 +534,15 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             tasks: Tasks::default(),
             frames: Frames::new(max_steps),
             arrivals_end: spec.horizon.map(|h| SimTime(h.0)),
+            facility: spec.facility.as_ref().map(|f| {
+                crate::domain::facility::FacilityRt::new(
+                    f,
+                    &spec.gpu_pools,
+                    spec.start,
+                    spec.interval,
+                )
+            }),
+            cuts: Vec::new(),
             tracer,
         })
     }
@@ -557,6 +573,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         for source in 0..self.arrivals.len() as u32 {
             self.schedule_next_arrival(sched, source)?;
         }
+        self.schedule_tick(sched)?;
         Ok(())
     }
 
@@ -719,6 +736,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 GpuPoolResult::from_pool(p, end)
             })
             .collect();
+        let facility = self.facility.map(|f| f.finish(end));
         let timeseries_truncated = pools
             .iter()
             .chain(&human_pools)
@@ -734,6 +752,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             human_pools,
             gpu_pools,
             workflows,
+            facility,
             timeseries_truncated,
         };
         (result, self.tracer)
@@ -757,6 +776,7 @@ impl<T: Tracer> Model for ScenarioModel<'_, T> {
             Event::Backoff { frame, step, tag } => self.on_backoff(sched, frame, step, tag),
             Event::ReviewDone { pool, slot } => self.on_review_done(sched, pool, slot),
             Event::ShiftStart { pool } => self.on_shift_start(sched, pool),
+            Event::FacilityTick => self.on_facility_tick(sched),
         }
     }
 }

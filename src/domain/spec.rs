@@ -54,6 +54,8 @@ pub struct Scenario {
     pub human_pools: Vec<HumanPoolSpec>,
     /// Workflows, sorted by name; `WorkflowId` indexes this.
     pub workflows: Vec<WorkflowSpec>,
+    /// Racks, power and cooling; `None`: no facility is modelled.
+    pub facility: Option<super::facility::FacilitySpec>,
     /// Keep one record per LLM call for `requests.csv` (set by `run --requests-csv`; memory
     /// grows with the calls).
     pub record_calls: bool,

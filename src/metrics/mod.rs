@@ -1,6 +1,7 @@
 //! Statistics: streaming distributions, windowed exact integrals, per-replication results and
 //! their aggregation over replications.
 
+mod facility;
 mod latency;
 mod names;
 mod replication;

@@ -116,6 +116,27 @@ pub enum Metric {
     StepFailures,
     /// A step: attempts per run (copies × retries).
     AttemptsPerRun,
+    /// IT power of a rack or the site (GPUs and hosts) [kW]: `mean` (energy / time) and
+    /// `max` (the peak of the piecewise-constant power).
+    ItPowerKw,
+    /// Facility power (IT, cooling, distribution losses; the site adds its fixed load) [kW].
+    FacilityPowerKw,
+    /// IT energy [kWh].
+    EnergyKwh,
+    /// Facility energy [kWh].
+    FacilityEnergyKwh,
+    /// Facility energy / IT energy.
+    Pue,
+    /// Time with some busy GPU below full clock (power capping or thermal throttling).
+    ThrottledS,
+    /// Time with the full-clock demand above the cooling capacity.
+    OverCoolingLimitS,
+    /// Power cap minus peak IT power [kW]: capacity paid for and never drawn.
+    StrandedPowerKw,
+    /// The power cap [kW] (from the scenario).
+    PowerCapKw,
+    /// Busy-time-weighted mean GPU clock factor (1 = full clock).
+    ThrottleFactor,
     /// Succeeded / completed tasks.
     TaskSuccessRate,
     /// Succeeded / tasks that should have finished: completed ones plus those still in flight
@@ -183,6 +204,16 @@ impl Metric {
             Metric::StepRuns => "step_runs",
             Metric::StepFailures => "step_failures",
             Metric::AttemptsPerRun => "attempts_per_run",
+            Metric::ItPowerKw => "it_power_kw",
+            Metric::FacilityPowerKw => "facility_power_kw",
+            Metric::EnergyKwh => "energy_kwh",
+            Metric::FacilityEnergyKwh => "facility_energy_kwh",
+            Metric::Pue => "pue",
+            Metric::ThrottledS => "throttled_s",
+            Metric::OverCoolingLimitS => "over_cooling_limit_s",
+            Metric::StrandedPowerKw => "stranded_power_kw",
+            Metric::PowerCapKw => "power_cap_kw",
+            Metric::ThrottleFactor => "throttle_factor",
             Metric::TaskSuccessRate => "task_success_rate",
             Metric::SloAttainment => "slo_attainment",
         }
@@ -231,6 +262,13 @@ impl Metric {
             Metric::StepRuns | Metric::StepFailures => "runs",
             Metric::AttemptsPerRun => "attempts/run",
             Metric::TaskSuccessRate | Metric::SloAttainment => "ratio",
+            Metric::ItPowerKw
+            | Metric::FacilityPowerKw
+            | Metric::StrandedPowerKw
+            | Metric::PowerCapKw => "kW",
+            Metric::EnergyKwh | Metric::FacilityEnergyKwh => "kWh",
+            Metric::Pue | Metric::ThrottleFactor => "ratio",
+            Metric::ThrottledS | Metric::OverCoolingLimitS => "s",
             Metric::GpuSecondsPerTask => "GPU-s/task",
             Metric::CpuSecondsPerTask => "s/task",
             Metric::TokensPerTask | Metric::InputTokensPerTask | Metric::OutputTokensPerTask => {
@@ -261,6 +299,22 @@ pub enum Series {
     ArrivalRatePerS,
     /// Share of KV-cache token capacity in use (GPU pools).
     KvUtilization,
+    /// Window-average IT power of a rack or the site.
+    ItPowerKw,
+    /// The power cap.
+    PowerCapKw,
+    /// Window-average facility power (IT, cooling, losses, fixed load).
+    FacilityPowerKw,
+    /// Window-average cooling capacity.
+    CoolingCapacityKw,
+    /// Window-average outdoor temperature.
+    AmbientC,
+    /// Facility energy / IT energy in the window.
+    Pue,
+    /// Busy-time-weighted mean GPU clock factor in the window (1 when nothing ran).
+    ThrottleFactor,
+    /// Share of the window with some busy GPU below full clock.
+    Throttled,
 }
 
 impl Series {
@@ -271,6 +325,14 @@ impl Series {
             Series::QueueLength => "queue_length",
             Series::ArrivalRatePerS => "arrival_rate_per_s",
             Series::KvUtilization => "kv_utilization",
+            Series::ItPowerKw => "it_power_kw",
+            Series::PowerCapKw => "power_cap_kw",
+            Series::FacilityPowerKw => "facility_power_kw",
+            Series::CoolingCapacityKw => "cooling_capacity_kw",
+            Series::AmbientC => "ambient_c",
+            Series::Pue => "pue",
+            Series::ThrottleFactor => "throttle_factor",
+            Series::Throttled => "throttled",
         }
     }
 
@@ -280,6 +342,12 @@ impl Series {
             Series::Utilization | Series::KvUtilization => "ratio",
             Series::QueueLength => "jobs",
             Series::ArrivalRatePerS => "1/s",
+            Series::ItPowerKw
+            | Series::PowerCapKw
+            | Series::FacilityPowerKw
+            | Series::CoolingCapacityKw => "kW",
+            Series::AmbientC => "degC",
+            Series::Pue | Series::ThrottleFactor | Series::Throttled => "ratio",
         }
     }
 }

@@ -22,6 +22,8 @@ pub struct ReplicationResult {
     pub gpu_pools: Vec<GpuPoolResult>,
     /// Per workflow, in `Scenario::workflows` order.
     pub workflows: Vec<WorkflowResult>,
+    /// Racks, rows and site power, when the scenario has a facility.
+    pub facility: Option<crate::domain::facility::FacilityResult>,
     /// Whether time-series windows stopped being kept (see `metrics::WINDOW_CAP`); totals
     /// stay exact.
     pub timeseries_truncated: bool,

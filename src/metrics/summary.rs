@@ -72,7 +72,7 @@ fn mean(xs: &[f64]) -> Option<f64> {
 }
 
 /// What one replication contributes to one summary entry.
-enum Obs<'a> {
+pub(super) enum Obs<'a> {
     /// A distribution of durations (borrowed from the replication, or merged for `all`).
     Dist(Cow<'a, LatencyHist>),
     /// A per-replication amount (`total`).
@@ -82,6 +82,8 @@ enum Obs<'a> {
     Level(f64),
     /// A figure from the scenario, the same in every replication (`mean`, no half-width).
     Point(f64),
+    /// A per-replication peak (`max`: the largest over replications, no half-width).
+    Peak(f64),
 }
 
 /// The accumulated state of one summary entry.
@@ -97,6 +99,7 @@ enum Acc {
         values: Vec<f64>,
     },
     Point(f64),
+    Peak(Vec<f64>),
 }
 
 /// The entries of one replication, in output order: `all`, each workflow, each pool.
@@ -337,6 +340,7 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
             ],
         );
     }
+    out.extend(super::facility::observations(spec, r));
     out
 }
 
@@ -444,6 +448,7 @@ impl Aggregate {
                             values: Vec::new(),
                         },
                         Obs::Point(x) => Acc::Point(*x),
+                        Obs::Peak(_) => Acc::Peak(Vec::new()),
                     };
                     (g.clone(), *m, acc)
                 })
@@ -475,6 +480,7 @@ impl Aggregate {
                 // A level without a denominator in this replication is left out.
                 (Acc::Values { values, .. }, Obs::Level(x)) if x.is_finite() => values.push(x),
                 (Acc::Point(_), Obs::Point(_)) => {}
+                (Acc::Peak(values), Obs::Peak(x)) => values.push(x),
                 // `observations` yields the same kinds in the same order every time.
                 _ => {}
             }
@@ -523,6 +529,7 @@ impl Aggregate {
                 }
                 Acc::Values { stat, values } => push(stat, mean(values), ci95_half_width(values)),
                 Acc::Point(x) => push("mean", Some(*x), None),
+                Acc::Peak(values) => push("max", values.iter().copied().reduce(f64::max), None),
             }
         }
         rows
@@ -592,11 +599,12 @@ pub fn series_rows(spec: &Scenario, r: &ReplicationResult) -> Vec<SeriesRow> {
             },
         );
     }
+    super::facility::series_rows(&mut rows, spec, r);
     rows
 }
 
 /// Window `k` of a per-window integral (`i128`) or count (`u64`), 0 past its end.
-fn at<T: Copy + Into<i128>>(w: &[T], k: usize) -> f64 {
+pub(super) fn at<T: Copy + Into<i128>>(w: &[T], k: usize) -> f64 {
     w.get(k).map_or(0.0, |x| (*x).into() as f64)
 }
 

@@ -5,7 +5,10 @@
 //! problem. All problems come back together, each with file, field path, line and column.
 
 use super::diagnostics::{Diagnostic, ScenarioErrors, line_col};
-use super::raw::{RawArrivals, RawCpuPool, RawGpuPool, RawHumanPool, RawScenarioMeta, RawWorkflow};
+use super::raw::{
+    RawArrivals, RawCpuPool, RawGpuPool, RawHumanPool, RawRack, RawRow, RawScenarioMeta, RawSite,
+    RawWorkflow,
+};
 use super::source_map::{SourceMap, join};
 use crate::domain::Scenario;
 use crate::domain::llm::{GpuSpec, ModelSpec};
@@ -17,7 +20,7 @@ use toml::de::{DeArray, DeString, DeTable, DeValue, ValueDeserializer};
 use toml::map::Map;
 
 /// The top-level sections a scenario may have.
-pub const SECTIONS: [&str; 8] = [
+pub const SECTIONS: [&str; 11] = [
     "scenario",
     "arrivals",
     "cpu_pool",
@@ -26,6 +29,9 @@ pub const SECTIONS: [&str; 8] = [
     "gpu",
     "model",
     "workflow",
+    "site",
+    "row",
+    "rack",
 ];
 
 /// The raw sections of a file, each entry deserialized independently (absent when it failed).
@@ -41,6 +47,12 @@ pub struct RawSections {
     /// Models added to (or replacing entries of) the built-in catalog.
     pub models: BTreeMap<String, ModelSpec>,
     pub workflows: BTreeMap<String, RawWorkflow>,
+    /// `[site]`, when present.
+    pub site: Option<RawSite>,
+    /// `[row.NAME]`.
+    pub rows: BTreeMap<String, RawRow>,
+    /// `[rack.NAME]`.
+    pub racks: BTreeMap<String, RawRack>,
     /// What failed to deserialize (already reported), so that validation does not report
     /// follow-on problems ("unknown pool" for a pool that exists but is malformed…).
     pub broken: Broken,
@@ -63,6 +75,8 @@ pub struct Broken {
     pub catalog: BTreeSet<String>,
     /// Workflows by name.
     pub workflows: BTreeSet<String>,
+    /// Facility entries (`site`, rows, racks) that failed.
+    pub facility: bool,
 }
 
 /// Fields whose value must be a table, at any depth, with an example for the message.
@@ -540,6 +554,20 @@ pub fn parse_str(src: &str, file: &Path) -> Result<Scenario, ScenarioErrors> {
             "workflow" => {
                 raw.workflows =
                     ctx.section_map("workflow", value, "workflow", &mut raw.broken.workflows)
+            }
+            "site" => match ctx.de_table::<RawSite>("site", value, "the site") {
+                Some(site) => raw.site = Some(site),
+                None => raw.broken.facility = true,
+            },
+            "row" => {
+                let mut broken = BTreeSet::new();
+                raw.rows = ctx.section_map("row", value, "row", &mut broken);
+                raw.broken.facility |= !broken.is_empty();
+            }
+            "rack" => {
+                let mut broken = BTreeSet::new();
+                raw.racks = ctx.section_map("rack", value, "rack", &mut broken);
+                raw.broken.facility |= !broken.is_empty();
             }
             other => {
                 let path = join("", other);

@@ -8,6 +8,7 @@ mod count_spec;
 mod diagnostics;
 mod dist_spec;
 mod duration;
+mod facility_spec;
 mod human_spec;
 mod llm_spec;
 mod load;

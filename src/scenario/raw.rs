@@ -121,6 +121,16 @@ pub struct RawGpuPool {
     pub fast_forward: Option<bool>,
     /// Share of a call's carried context found in the prefix cache, in [0, 1]; default 0.
     pub prefix_cache_hit: Option<f64>,
+    /// Racks its servers fill, in order (with a `[rack.*]` facility).
+    pub racks: Option<Vec<String>>,
+    /// GPUs per server; default 8.
+    pub gpus_per_server: Option<i64>,
+    /// Host power of one server at idle [W].
+    pub host_idle_w: Option<f64>,
+    /// Host power of one server with every GPU busy [W].
+    pub host_busy_w: Option<f64>,
+    /// `"high"` (default) or `"low"`: low-priority pools are power-capped first.
+    pub priority: Option<String>,
 }
 
 /// A token count as written: a whole number, `"trace"`, or a distribution table.
@@ -499,4 +509,73 @@ pub struct RawDist {
     pub file: Option<String>,
     /// Column of `file` holding the samples [s] (empirical).
     pub column: Option<String>,
+}
+
+/// `[site]`: the facility as a whole.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSite {
+    /// Site cap on IT power [kW].
+    pub power_cap_kw: Option<f64>,
+    /// A fixed PUE instead of the cooling model.
+    pub pue: Option<f64>,
+    /// Distribution losses as a share of IT power; default 0.06.
+    pub distribution_loss: Option<f64>,
+    /// Constant facility load [kW]; default 0.
+    pub fixed_kw: Option<f64>,
+    /// Outdoor temperature: `{ constant_c }`, a curve, or `{ csv }`.
+    pub ambient: Option<RawAmbient>,
+    /// Step at which the ambient temperature is read; default 5 minutes.
+    pub ambient_step: Option<RawDuration>,
+    /// `"dynamic"` (default), `"static"` or `"none"`.
+    pub policy: Option<String>,
+    /// Static policy: per-GPU power limit as a share of TDP.
+    pub gpu_power_limit: Option<f64>,
+    /// Dynamic policy: share of a limit above which low-priority pools are capped; default
+    /// 0.9.
+    pub low_priority_threshold: Option<f64>,
+}
+
+/// `site.ambient`: outdoor temperature over time.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAmbient {
+    /// A constant temperature [°C].
+    pub constant_c: Option<f64>,
+    /// Curve: yearly mean [°C].
+    pub mean_c: Option<f64>,
+    /// Curve: half the day-night swing [°C].
+    pub diurnal_amplitude_c: Option<f64>,
+    /// Curve: hour of the daily maximum, 0..24; default 15.
+    pub peak_hour: Option<f64>,
+    /// Curve: half the summer-winter swing [°C]; default 0.
+    pub seasonal_amplitude_c: Option<f64>,
+    /// Curve: day of the year of the seasonal maximum, 1..=366; default 200.
+    pub peak_day: Option<f64>,
+    /// A CSV series (`time_s,ambient_c` or `datetime,ambient_c`), relative to the scenario.
+    pub csv: Option<String>,
+}
+
+/// `[row.NAME]`: a row of racks.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRow {
+    /// Row cap on IT power [kW].
+    pub power_cap_kw: Option<f64>,
+}
+
+/// `[rack.NAME]`: a rack.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRack {
+    /// The row it stands in.
+    pub row: Option<String>,
+    /// Server slots.
+    pub servers: Option<i64>,
+    /// Rack cap on IT power [kW].
+    pub power_cap_kw: Option<f64>,
+    /// `"air"` (default), `"rear_door"` or `"liquid"`.
+    pub cooling: Option<String>,
+    /// Heat-removal capacity at or below the rated ambient [kW]; default the power cap.
+    pub cooling_capacity_kw: Option<f64>,
 }

@@ -156,6 +156,7 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
             }
         }
     }
+    let facility = super::facility_spec::facility(ctx, raw, &gpu_pools, start);
     let mut human_pools = Vec::new();
     let mut human_ids = BTreeMap::new();
     for (hname, rh) in &raw.human_pools {
@@ -296,6 +297,7 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         human_pools,
         // Complete when there is no problem (the scenario is only used then).
         workflows: validated.into_iter().flatten().map(|v| v.spec).collect(),
+        facility,
         record_calls: false,
     };
     if !raw.broken.meta

@@ -9,7 +9,9 @@
 //! Ties go to the lowest replica index.
 
 use super::perf::{BatchShape, IterationModel};
-use super::replica::{CallStats, IterationTime, PoolLevels, Replica, ReplicaConfig, Seq, Wake};
+use super::replica::{
+    CallStats, ClockSource, FullClock, IterationTime, PoolLevels, Replica, ReplicaConfig, Seq, Wake,
+};
 use crate::engine::{SimDuration, SimTime, nanos_from_f64};
 use crate::metrics::WindowedCount;
 
@@ -207,6 +209,18 @@ impl GpuPool {
         generation: u32,
         done: &mut Vec<Seq>,
     ) -> Option<Wake> {
+        self.on_event_clocked(now, replica, generation, done, &mut FullClock)
+    }
+
+    /// [`GpuPool::on_event`] with the replica's clock set by `clock` (a power controller).
+    pub fn on_event_clocked<C: ClockSource>(
+        &mut self,
+        now: SimTime,
+        replica: u32,
+        generation: u32,
+        done: &mut Vec<Seq>,
+        clock: &mut C,
+    ) -> Option<Wake> {
         let from = done.len();
         let wake = self.replicas[replica as usize].on_event(
             now,
@@ -215,6 +229,7 @@ impl GpuPool {
             &mut self.stats,
             &mut self.levels,
             done,
+            clock,
         );
         self.cached_tokens += done[from..]
             .iter()

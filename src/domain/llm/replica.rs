@@ -75,6 +75,33 @@ pub trait IterationTime {
     }
 }
 
+/// Who sets a replica's GPU clock: told when the replica forms a batch or falls idle, it
+/// answers the clock factor the batch runs at (the facility's power controller, see
+/// `domain::facility::runtime`).
+pub trait ClockSource {
+    /// Whether the source needs the batch's utilisations (`false`: always full clock, and
+    /// [`ClockSource::batch`] is not called).
+    const TRACKS: bool;
+
+    /// The replica formed a batch whose first iteration runs at `mfu` and `mbu` at full
+    /// clock (`busy`), or fell idle (`!busy`, utilisations 0). Returns the clock factor in
+    /// (0, 1].
+    fn batch(&mut self, busy: bool, mfu: f64, mbu: f64) -> f64;
+}
+
+/// Always full clock (no facility model).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FullClock;
+
+impl ClockSource for FullClock {
+    const TRACKS: bool = false;
+
+    #[inline]
+    fn batch(&mut self, _busy: bool, _mfu: f64, _mbu: f64) -> f64 {
+        1.0
+    }
+}
+
 /// Limits of one replica's scheduler (vLLM's names).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ReplicaConfig {
@@ -403,19 +430,28 @@ impl Replica {
                     && self.decode_run
                     && self.running.len() < self.cfg.max_num_seqs as usize
                     && (self.running.len() as u64) < u64::from(self.cfg.max_num_batched_tokens);
-                if !could_join || self.planned <= 1 {
+                if !could_join {
                     return None;
                 }
-                // Cut at the end of the iteration in progress (or ending now: late events
-                // run after this arrival, so that boundary still sees it).
-                let m = self.ends[..self.planned].partition_point(|e| *e < now);
-                if m + 1 >= self.planned {
-                    return None;
-                }
-                self.planned = m + 1;
-                Some(self.bump(self.ends[m]))
+                self.cut(now)
             }
         }
+    }
+
+    /// Ends the segment in flight after the iteration in progress at `now` (or ending now:
+    /// late events run after the caller's event, so that boundary still sees it), so that
+    /// the next batch is formed then: a call that could join, or a new clock. Returns the
+    /// event to schedule; `None` when nothing is to cut (idle, or in its last iteration).
+    pub fn cut(&mut self, now: SimTime) -> Option<Wake> {
+        if self.phase != Phase::Running || self.planned <= 1 {
+            return None;
+        }
+        let m = self.ends[..self.planned].partition_point(|e| *e < now);
+        if m + 1 >= self.planned {
+            return None;
+        }
+        self.planned = m + 1;
+        Some(self.bump(self.ends[m]))
     }
 
     fn bump(&mut self, at: SimTime) -> Wake {
@@ -429,7 +465,8 @@ impl Replica {
     /// Handles the replica's event at `now`: applies the iterations that ended, pushes the
     /// calls that finished onto `done`, and forms the next batch. Returns the next event, or
     /// `None` when the event was stale or the replica fell idle.
-    pub fn on_event<M: IterationTime>(
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_event<M: IterationTime, C: ClockSource>(
         &mut self,
         now: SimTime,
         generation: u32,
@@ -437,6 +474,7 @@ impl Replica {
         stats: &mut CallStats,
         areas: &mut PoolLevels,
         done: &mut Vec<Seq>,
+        clock: &mut C,
     ) -> Option<Wake> {
         if generation != self.generation {
             return None;
@@ -446,7 +484,7 @@ impl Replica {
             Phase::Starting => {}
             Phase::Running => self.apply(now, model, stats, areas, done),
         }
-        self.form(now, model, stats, areas)
+        self.form(now, model, stats, areas, clock)
     }
 
     /// Applies the `planned` iterations of the segment that ends at `now`.
@@ -588,16 +626,20 @@ impl Replica {
     }
 
     /// Forms the next batch at `now` and plans its segment.
-    fn form<M: IterationTime>(
+    fn form<M: IterationTime, C: ClockSource>(
         &mut self,
         now: SimTime,
         model: &M,
         stats: &mut CallStats,
         areas: &mut PoolLevels,
+        clock_source: &mut C,
     ) -> Option<Wake> {
         if self.running.is_empty() && self.waiting.is_empty() {
             self.phase = Phase::Idle;
             self.levels.busy.add(&mut areas.busy, now, -1);
+            if C::TRACKS {
+                clock_source.batch(false, 0.0, 0.0);
+            }
             return None;
         }
         self.phase = Phase::Running;
@@ -695,11 +737,23 @@ impl Replica {
         } else {
             1
         };
+        let clock = if C::TRACKS {
+            let full_s = model.time_ns(&shape) as f64 / 1e9;
+            let (c, b) = model.ideal_s(&shape);
+            clock_source.batch(true, c / full_s, b / full_s)
+        } else {
+            1.0
+        };
         let mut t = now;
         for j in 0..iterations as u64 {
             let mut sh = shape;
             sh.decode_ctx += j * shape.decode_seqs;
-            t = SimTime(t.0.saturating_add(model.time_ns(&sh).max(1)));
+            let dt = if clock < 1.0 {
+                model.time_ns_at(&sh, clock)
+            } else {
+                model.time_ns(&sh)
+            };
+            t = SimTime(t.0.saturating_add(dt.max(1)));
             self.ends.push(t);
             // Iterations ending at or after the end of the run are never applied.
             if t >= self.cfg.stop_at {

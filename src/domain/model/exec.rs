@@ -20,6 +20,7 @@
 //! end and are counted in the task's usage (as in a serving system that cannot recall a
 //! request); nothing new starts for a failed task.
 
+use super::facility::FacilityClock;
 use super::{Event, ScenarioModel, SimError, SimErrorKind};
 use crate::domain::cpu_pool::Job;
 use crate::domain::llm::pool::CallRequest;
@@ -58,7 +59,7 @@ fn tag_attempt(tag: u32) -> u32 {
     tag >> 24
 }
 
-type Res = Result<(), SimError>;
+pub(super) type Res = Result<(), SimError>;
 
 impl<T: Tracer> ScenarioModel<'_, T> {
     /// A new frame of workflow `w` for `task`, called by copy `(parent, parent_step,
@@ -575,10 +576,28 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         let now = sched.now();
         let (pool, local) = self.replica_owner[replica as usize];
         let mut finished = std::mem::take(&mut self.finished);
-        let wake = self.gpu_pools[pool as usize].on_event(now, local, generation, &mut finished);
+        let wake = match &mut self.facility {
+            None => self.gpu_pools[pool as usize].on_event(now, local, generation, &mut finished),
+            Some(f) => {
+                let mut clock = FacilityClock {
+                    facility: f,
+                    now,
+                    pool,
+                    replica: local,
+                };
+                self.gpu_pools[pool as usize].on_event_clocked(
+                    now,
+                    local,
+                    generation,
+                    &mut finished,
+                    &mut clock,
+                )
+            }
+        };
         if let Some(w) = wake {
             self.wake(sched, replica, w)?;
         }
+        self.apply_cuts(sched)?;
         let tp = f64::from(self.spec.gpu_pools[pool as usize].tensor_parallel);
         for s in finished.drain(..) {
             let task = self.frames.get(s.task).task;

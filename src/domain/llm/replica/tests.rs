@@ -89,7 +89,15 @@ fn drive_reqs<M: IterationTime>(
                 assert!(r.fits(q.prompt, q.output));
                 r.submit(now, Seq::from_request(&q, i as u64, now), &mut areas)
             }
-            Ev::Wake(g) => r.on_event(now, g, model, &mut stats, &mut areas, &mut done),
+            Ev::Wake(g) => r.on_event(
+                now,
+                g,
+                model,
+                &mut stats,
+                &mut areas,
+                &mut done,
+                &mut FullClock,
+            ),
         };
         if let Some(w) = wake {
             sched
@@ -317,6 +325,7 @@ fn an_admitted_call_holds_blocks_for_its_cached_prefix_at_once() {
             &mut stats,
             &mut areas,
             &mut done,
+            &mut FullClock,
         )
         .unwrap();
     assert_eq!(r.running.len(), 1);
@@ -341,6 +350,7 @@ fn an_admitted_call_holds_blocks_for_its_cached_prefix_at_once() {
             &mut stats,
             &mut areas,
             &mut done,
+            &mut FullClock,
         );
     }
     assert_eq!(done.len(), 1);

@@ -1,0 +1,687 @@
+//! The facility at run time: every GPU replica's power, the racks', rows' and site's power
+//! against their limits, the clocks the controller sets, cooling and PUE, integrated exactly.
+//!
+//! # How power moves
+//! A replica's power changes only when it forms a batch or falls idle
+//! ([`FacilityRt::replica_changed`], called from the replica's own event): its GPUs draw the
+//! busy power of the batch's first iteration ([`super::power`]) until its next batch. Power
+//! is therefore piecewise constant between events and every level is integrated exactly
+//! (integer milliwatts × nanoseconds): energy does not depend on the output interval.
+//!
+//! # How limits are enforced
+//! Each rack, row and the site is a budget level (see [`super::capping`]). A rack's limit is
+//! the lower of its power cap (under [`PowerPolicy::Dynamic`]) and its cooling capacity at
+//! the current ambient temperature (always: thermal throttling); rows and the site have
+//! their caps. After every change the controller recomputes each level's target shares per
+//! priority class; a replica runs at the lowest target of its rack, row and site, and a
+//! replica forming a batch takes at most what its levels have left (so power never exceeds
+//! an enforced limit, even while the others have not yet slowed down). A replica whose
+//! share no longer matches its target is *cut*: its fast-forwarded run ends after the
+//! iteration in progress and its next batch runs at the new clock. So a new clock reaches
+//! every replica within one iteration (milliseconds to tens of milliseconds); only a drop of
+//! cooling capacity (ambient steps) can leave power above a limit for that long, and that
+//! time is counted as time over the cooling limit.
+
+use super::capping::{class_shares, fit_share};
+use super::power::{MIN_CLOCK, PowerCoeffs};
+use super::{FacilitySpec, PowerPolicy};
+use crate::domain::spec::GpuPoolSpec;
+use crate::engine::{SimDuration, SimTime};
+use crate::metrics::WindowedLevel;
+
+/// Milliwatts per watt.
+const MW_PER_W: f64 = 1e3;
+/// Units of a clock factor in the clock level (1e-6).
+const CLOCK_UNITS: f64 = 1e6;
+
+/// One replica's power state.
+#[derive(Debug, Clone)]
+struct Rep {
+    rack: u32,
+    gpus: u32,
+    class: usize,
+    idle_w: f64,
+    tdp_w: f64,
+    /// Host power its busy GPUs add to the server [mW].
+    host_mw: i64,
+    busy: bool,
+    /// Full-clock dynamic GPU power of its batch, after a static GPU limit [mW].
+    demand_mw: i64,
+    /// Share of `demand_mw` it draws (set by the controller at its last batch).
+    share: f64,
+    /// Dynamic power drawn: `floor(share × demand)` [mW].
+    contrib_mw: i64,
+    /// Its clock factor now.
+    clock: f64,
+}
+
+/// One budget level: a rack, a row or the site.
+#[derive(Debug, Clone, Default)]
+struct Budget {
+    /// Power that clocks do not change: GPU idle power, host power [mW].
+    fixed_mw: i64,
+    /// Full-clock dynamic demand per class (high, low) [mW].
+    demand_mw: [i64; 2],
+    /// Dynamic power drawn [mW].
+    actual_mw: i64,
+    /// Enforced limit [mW], if any.
+    limit_mw: Option<i64>,
+    /// Target shares per class.
+    shares: [f64; 2],
+}
+
+impl Budget {
+    fn power_mw(&self) -> i64 {
+        self.fixed_mw + self.actual_mw
+    }
+
+    /// Recomputes the target shares; whether they changed.
+    fn retarget(&mut self, threshold: f64, floor: f64) -> bool {
+        let new = class_shares(
+            self.limit_mw.map(|l| l as f64),
+            threshold,
+            self.fixed_mw as f64,
+            self.demand_mw[0] as f64,
+            self.demand_mw[1] as f64,
+            floor,
+        );
+        let changed = new != self.shares;
+        self.shares = new;
+        changed
+    }
+
+    /// Headroom under the limit for a replica's dynamic power [mW] (infinite without one).
+    fn headroom(&self) -> f64 {
+        self.limit_mw
+            .map_or(f64::INFINITY, |l| (l - self.power_mw()) as f64)
+    }
+}
+
+/// Output levels of a rack or the site.
+#[derive(Debug, Clone)]
+struct Levels {
+    it_mw: WindowedLevel,
+    facility_mw: WindowedLevel,
+    capacity_mw: WindowedLevel,
+    /// 1 while some busy GPU runs below full clock.
+    throttled: WindowedLevel,
+    /// 1 while the full-clock demand exceeds the cooling capacity.
+    over_cooling: WindowedLevel,
+    /// Σ busy GPUs × clock [1e-6].
+    clock_busy: WindowedLevel,
+    /// Σ busy GPUs.
+    busy_gpus: WindowedLevel,
+    peak_it_mw: i64,
+}
+
+impl Levels {
+    fn new(interval: SimDuration) -> Levels {
+        Levels {
+            it_mw: WindowedLevel::new(interval),
+            facility_mw: WindowedLevel::new(interval),
+            capacity_mw: WindowedLevel::new(interval),
+            throttled: WindowedLevel::new(interval),
+            over_cooling: WindowedLevel::new(interval),
+            clock_busy: WindowedLevel::new(interval),
+            busy_gpus: WindowedLevel::new(interval),
+            peak_it_mw: 0,
+        }
+    }
+
+    fn set_it(&mut self, now: SimTime, mw: i64) {
+        let d = mw - self.it_mw.level();
+        if d != 0 {
+            self.it_mw.add(now, d);
+        }
+        self.peak_it_mw = self.peak_it_mw.max(mw);
+    }
+
+    fn finish(self, end: SimTime, cap_kw: Option<f64>) -> LevelsResult {
+        let (it_integral, it_windows) = self.it_mw.finish(end);
+        let (facility_integral, facility_windows) = self.facility_mw.finish(end);
+        let (_, capacity_windows) = self.capacity_mw.finish(end);
+        let (throttled_integral, throttled_windows) = self.throttled.finish(end);
+        let (over_cooling_integral, _) = self.over_cooling.finish(end);
+        let (clock_integral, clock_windows) = self.clock_busy.finish(end);
+        let (busy_integral, busy_windows) = self.busy_gpus.finish(end);
+        LevelsResult {
+            it_integral,
+            it_windows,
+            facility_integral,
+            facility_windows,
+            capacity_windows,
+            throttled_integral,
+            throttled_windows,
+            over_cooling_integral,
+            clock_integral,
+            clock_windows,
+            busy_gpu_integral: busy_integral,
+            busy_gpu_windows: busy_windows,
+            peak_it_mw: self.peak_it_mw,
+            cap_kw,
+        }
+    }
+}
+
+fn set(level: &mut WindowedLevel, now: SimTime, value: i64) {
+    let d = value - level.level();
+    if d != 0 {
+        level.add(now, d);
+    }
+}
+
+/// A rack at run time.
+#[derive(Debug, Clone)]
+struct RackRt {
+    budget: Budget,
+    row: Option<u32>,
+    /// Enforced cap [mW] (dynamic policy only).
+    cap_mw: Option<i64>,
+    cap_kw: Option<f64>,
+    capacity_mw: i64,
+    /// Facility power per IT power (1 + losses + cooling), at the current ambient.
+    facility_factor: f64,
+    facility_mw: i64,
+    /// Flat indices of its replicas.
+    reps: Vec<u32>,
+    /// Busy replicas below full clock.
+    throttled_reps: u32,
+    over_cooling: bool,
+    levels: Levels,
+}
+
+/// What a rack or the site measured over one replication (integrals in mW·ns, clock in
+/// 1e-6 × GPU·ns, indicator levels in ns).
+#[derive(Debug, Clone)]
+pub struct LevelsResult {
+    /// ∫ IT power dt [mW·ns], and per window.
+    pub it_integral: i128,
+    /// Per window.
+    pub it_windows: Vec<i128>,
+    /// ∫ facility power dt [mW·ns] (IT, cooling, losses; the site adds its fixed load).
+    pub facility_integral: i128,
+    /// Per window.
+    pub facility_windows: Vec<i128>,
+    /// ∫ cooling capacity dt per window [mW·ns].
+    pub capacity_windows: Vec<i128>,
+    /// Time with some busy GPU below full clock [ns].
+    pub throttled_integral: i128,
+    /// Per window.
+    pub throttled_windows: Vec<i128>,
+    /// Time with the full-clock demand above the cooling capacity [ns].
+    pub over_cooling_integral: i128,
+    /// ∫ Σ busy GPUs × clock dt [1e-6 GPU·ns].
+    pub clock_integral: i128,
+    /// Per window.
+    pub clock_windows: Vec<i128>,
+    /// ∫ busy GPUs dt [GPU·ns].
+    pub busy_gpu_integral: i128,
+    /// Per window.
+    pub busy_gpu_windows: Vec<i128>,
+    /// Highest IT power [mW].
+    pub peak_it_mw: i64,
+    /// Power cap [kW], if any.
+    pub cap_kw: Option<f64>,
+}
+
+/// The facility over one replication.
+#[derive(Debug, Clone)]
+pub struct FacilityResult {
+    /// Per rack, in `FacilitySpec::racks` order.
+    pub racks: Vec<LevelsResult>,
+    /// The site.
+    pub site: LevelsResult,
+    /// ∫ ambient temperature dt per window [m°C·ns].
+    pub ambient_windows: Vec<i128>,
+}
+
+/// The facility at run time.
+#[derive(Debug)]
+pub struct FacilityRt {
+    coeffs: PowerCoeffs,
+    policy: PowerPolicy,
+    threshold: f64,
+    /// Lowest share of dynamic power (at the lowest clock).
+    floor: f64,
+    start: jiff::civil::DateTime,
+    pue: Option<f64>,
+    distribution_loss: f64,
+    fixed_mw: i64,
+    ambient: super::ambient::Ambient,
+    ambient_step: SimDuration,
+    racks: Vec<RackRt>,
+    cooling: Vec<super::cooling::CoolingParams>,
+    rated_kw: Vec<f64>,
+    rows: Vec<Budget>,
+    site: Budget,
+    site_levels: Levels,
+    site_cap_kw: Option<f64>,
+    ambient_level: WindowedLevel,
+    throttled_racks: u32,
+    over_cooling_racks: u32,
+    /// Per pool, the flat index of its first replica.
+    pool_offset: Vec<u32>,
+    reps: Vec<Rep>,
+    /// Replicas (pool, replica) whose share no longer matches their target: the caller
+    /// cuts their runs ([`FacilityRt::take_cuts`]).
+    cuts: Vec<(u32, u32)>,
+}
+
+/// Simulated time 0 when the scenario gives no `start`: Monday 5 January 2026, 00:00.
+pub const DEFAULT_START: jiff::civil::DateTime = jiff::civil::date(2026, 1, 5).at(0, 0, 0, 0);
+
+impl FacilityRt {
+    /// The facility of `spec` for `pools` (the scenario's GPU pools), at time 0 with every
+    /// GPU idle; windows of `interval`. `start` is the calendar time of simulated time 0.
+    pub fn new(
+        spec: &FacilitySpec,
+        pools: &[GpuPoolSpec],
+        start: Option<jiff::civil::DateTime>,
+        interval: SimDuration,
+    ) -> FacilityRt {
+        let coeffs = super::power::CALIBRATED;
+        let threshold = match spec.site.policy {
+            PowerPolicy::Dynamic {
+                low_priority_threshold,
+            } => low_priority_threshold,
+            _ => 1.0,
+        };
+        let enforce_caps = matches!(spec.site.policy, PowerPolicy::Dynamic { .. });
+        let mw = |kw: Option<f64>| kw.map(|k| (k * 1e3 * MW_PER_W).floor() as i64);
+        let mut racks: Vec<RackRt> = spec
+            .racks
+            .iter()
+            .map(|r| RackRt {
+                budget: Budget {
+                    shares: [1.0, 1.0],
+                    ..Budget::default()
+                },
+                row: r.row,
+                cap_mw: if enforce_caps { mw(r.cap_kw) } else { None },
+                cap_kw: r.cap_kw,
+                capacity_mw: 0,
+                facility_factor: 1.0,
+                facility_mw: 0,
+                reps: Vec::new(),
+                throttled_reps: 0,
+                over_cooling: false,
+                levels: Levels::new(interval),
+            })
+            .collect();
+        let rows = spec
+            .rows
+            .iter()
+            .map(|r| Budget {
+                limit_mw: if enforce_caps { mw(r.cap_kw) } else { None },
+                shares: [1.0, 1.0],
+                ..Budget::default()
+            })
+            .collect();
+        let site = Budget {
+            limit_mw: if enforce_caps {
+                mw(spec.site.cap_kw)
+            } else {
+                None
+            },
+            shares: [1.0, 1.0],
+            ..Budget::default()
+        };
+        let mut reps = Vec::new();
+        let mut pool_offset = Vec::new();
+        let mut fixed_w = vec![0.0f64; racks.len()];
+        for (p, place) in pools.iter().zip(&spec.pools) {
+            pool_offset.push(reps.len() as u32);
+            let tp = p.tensor_parallel.max(1);
+            for &rack in &place.servers {
+                fixed_w[rack as usize] +=
+                    place.host_idle_w + f64::from(place.gpus_per_server) * p.gpu.idle_w;
+            }
+            let host_per_gpu_w =
+                (place.host_busy_w - place.host_idle_w) / f64::from(place.gpus_per_server);
+            for k in 0..p.replicas {
+                let server =
+                    (u64::from(k) * u64::from(tp) / u64::from(place.gpus_per_server)) as usize;
+                let rack = place.servers[server];
+                racks[rack as usize].reps.push(reps.len() as u32);
+                reps.push(Rep {
+                    rack,
+                    gpus: tp,
+                    class: usize::from(place.low_priority),
+                    idle_w: p.gpu.idle_w,
+                    tdp_w: p.gpu.tdp_w,
+                    host_mw: (host_per_gpu_w * f64::from(tp) * MW_PER_W).round() as i64,
+                    busy: false,
+                    demand_mw: 0,
+                    share: 1.0,
+                    contrib_mw: 0,
+                    clock: 1.0,
+                });
+            }
+        }
+        let mut f = FacilityRt {
+            coeffs,
+            policy: spec.site.policy,
+            threshold,
+            floor: coeffs.dynamic_share(MIN_CLOCK),
+            start: start.unwrap_or(DEFAULT_START),
+            pue: spec.site.pue,
+            distribution_loss: spec.site.distribution_loss,
+            fixed_mw: (spec.site.fixed_kw * 1e3 * MW_PER_W).round() as i64,
+            ambient: spec.site.ambient.clone(),
+            ambient_step: spec.site.ambient_step,
+            cooling: spec.racks.iter().map(|r| r.cooling_params).collect(),
+            rated_kw: spec.racks.iter().map(|r| r.cooling_kw).collect(),
+            racks,
+            rows,
+            site,
+            site_levels: Levels::new(interval),
+            site_cap_kw: spec.site.cap_kw,
+            ambient_level: WindowedLevel::new(interval),
+            throttled_racks: 0,
+            over_cooling_racks: 0,
+            pool_offset,
+            reps,
+            cuts: Vec::new(),
+        };
+        for (r, w) in fixed_w.iter().enumerate() {
+            let m = (w * MW_PER_W).round() as i64;
+            f.racks[r].budget.fixed_mw += m;
+            if let Some(row) = f.racks[r].row {
+                f.rows[row as usize].fixed_mw += m;
+            }
+            f.site.fixed_mw += m;
+        }
+        // The fixed load is part of the site's facility power from time 0.
+        f.site_levels.facility_mw.add(SimTime::ZERO, f.fixed_mw);
+        f.set_ambient(SimTime::ZERO);
+        f
+    }
+
+    /// Time of the next ambient update after `now`, if the ambient changes at all.
+    pub fn next_tick(&self, now: SimTime) -> Option<SimTime> {
+        if matches!(self.ambient, super::ambient::Ambient::Constant { .. }) {
+            return None;
+        }
+        let step = self.ambient_step.0.max(1);
+        Some(SimTime((now.0 / step + 1).saturating_mul(step)))
+    }
+
+    /// Reads the ambient temperature at `now` (a multiple of the ambient step): cooling
+    /// capacities, rack limits and the cooling plant's efficiency change.
+    pub fn set_ambient(&mut self, now: SimTime) {
+        let t = self.ambient.at(now.as_secs_f64(), self.start);
+        set(&mut self.ambient_level, now, (t * 1e3).round() as i64);
+        let mut capacity_sum = 0i64;
+        for r in 0..self.racks.len() {
+            let params = &self.cooling[r];
+            let cap_kw = params.capacity_kw(self.rated_kw[r], t);
+            let factor = match self.pue {
+                Some(p) => p,
+                None => 1.0 + self.distribution_loss + 1.0 / params.cop(t),
+            };
+            let rack = &mut self.racks[r];
+            rack.capacity_mw = (cap_kw * 1e3 * MW_PER_W).floor() as i64;
+            capacity_sum += rack.capacity_mw;
+            rack.facility_factor = factor;
+            rack.budget.limit_mw = Some(match rack.cap_mw {
+                Some(c) => c.min(rack.capacity_mw),
+                None => rack.capacity_mw,
+            });
+            set(&mut rack.levels.capacity_mw, now, rack.capacity_mw);
+        }
+        set(&mut self.site_levels.capacity_mw, now, capacity_sum);
+        self.retarget_all();
+        for r in 0..self.racks.len() {
+            self.refresh_rack(now, r);
+            self.scan_rack(r, u32::MAX);
+        }
+        self.refresh_site(now);
+    }
+
+    fn retarget_all(&mut self) {
+        let (th, fl) = (self.threshold, self.floor);
+        for r in &mut self.racks {
+            r.budget.retarget(th, fl);
+        }
+        for r in &mut self.rows {
+            r.retarget(th, fl);
+        }
+        self.site.retarget(th, fl);
+    }
+
+    /// The target share of class `class` in rack `r`.
+    fn target(&self, r: usize, class: usize) -> f64 {
+        let rack = &self.racks[r];
+        let row = rack
+            .row
+            .map_or(1.0, |w| self.rows[w as usize].shares[class]);
+        rack.budget.shares[class]
+            .min(row)
+            .min(self.site.shares[class])
+    }
+
+    /// Replica `replica` of pool `pool` formed a batch (`busy`, with the MFU and MBU of its
+    /// first iteration at full clock) or fell idle (`busy == false`) at `now`. Returns the
+    /// clock factor (0 < f <= 1) its batch runs at. Replicas whose share should change are
+    /// queued for [`FacilityRt::take_cuts`].
+    pub fn replica_changed(
+        &mut self,
+        now: SimTime,
+        pool: u32,
+        replica: u32,
+        busy: bool,
+        mfu: f64,
+        mbu: f64,
+    ) -> f64 {
+        let id = (self.pool_offset[pool as usize] + replica) as usize;
+        let rep = self.reps[id].clone();
+        let r = rep.rack as usize;
+        let row = self.racks[r].row.map(|w| w as usize);
+        let class = rep.class;
+        // The replica's new full-clock demand.
+        let (demand_mw, static_share, host_mw) = if busy {
+            let a = self.coeffs.activity(mfu, mbu);
+            let p = PowerCoeffs::busy_w(rep.idle_w, rep.tdp_w, a);
+            let s = match self.policy {
+                PowerPolicy::StaticGpuLimit { fraction } if p > fraction * rep.tdp_w => {
+                    let limit = fraction * rep.tdp_w;
+                    super::capping::quantize((limit - rep.idle_w) / (p - rep.idle_w), self.floor)
+                }
+                _ => 1.0,
+            };
+            let d = (f64::from(rep.gpus) * (p - rep.idle_w) * s * MW_PER_W).floor() as i64;
+            (d, s, rep.host_mw)
+        } else {
+            (0, 1.0, 0)
+        };
+        let old_host = if rep.busy { rep.host_mw } else { 0 };
+        let dh = host_mw - old_host;
+        let dd = demand_mw - rep.demand_mw;
+        {
+            let apply = |b: &mut Budget| {
+                b.fixed_mw += dh;
+                b.demand_mw[class] += dd;
+                b.actual_mw -= rep.contrib_mw;
+            };
+            apply(&mut self.racks[r].budget);
+            if let Some(w) = row {
+                apply(&mut self.rows[w]);
+            }
+            apply(&mut self.site);
+        }
+        let (th, fl) = (self.threshold, self.floor);
+        let rack_changed = self.racks[r].budget.retarget(th, fl);
+        let row_changed = row.is_some_and(|w| self.rows[w].retarget(th, fl));
+        let site_changed = self.site.retarget(th, fl);
+        // Its share: the target, within what its levels have left.
+        let mut share = 1.0;
+        if busy {
+            share = self.target(r, class);
+            let demand = demand_mw as f64;
+            share = fit_share(share, self.racks[r].budget.headroom(), demand, fl);
+            if let Some(w) = row {
+                share = fit_share(share, self.rows[w].headroom(), demand, fl);
+            }
+            share = fit_share(share, self.site.headroom(), demand, fl);
+        }
+        let contrib_mw = (share * demand_mw as f64).floor() as i64;
+        self.racks[r].budget.actual_mw += contrib_mw;
+        if let Some(w) = row {
+            self.rows[w].actual_mw += contrib_mw;
+        }
+        self.site.actual_mw += contrib_mw;
+        let clock = if busy {
+            self.coeffs.clock_for_share(static_share * share)
+        } else {
+            1.0
+        };
+        // Its clock in the levels.
+        let was_throttled = rep.busy && rep.clock < 1.0;
+        let is_throttled = busy && clock < 1.0;
+        let old_clock_units = if rep.busy {
+            i64::from(rep.gpus) * (rep.clock * CLOCK_UNITS).round() as i64
+        } else {
+            0
+        };
+        let new_clock_units = if busy {
+            i64::from(rep.gpus) * (clock * CLOCK_UNITS).round() as i64
+        } else {
+            0
+        };
+        {
+            let levels = &mut self.racks[r].levels;
+            let d_busy = i64::from(rep.gpus) * (i64::from(busy) - i64::from(rep.busy));
+            if d_busy != 0 {
+                levels.busy_gpus.add(now, d_busy);
+                self.site_levels.busy_gpus.add(now, d_busy);
+            }
+            let dc = new_clock_units - old_clock_units;
+            if dc != 0 {
+                levels.clock_busy.add(now, dc);
+                self.site_levels.clock_busy.add(now, dc);
+            }
+        }
+        let rack = &mut self.racks[r];
+        rack.throttled_reps =
+            rack.throttled_reps + u32::from(is_throttled) - u32::from(was_throttled);
+        self.reps[id] = Rep {
+            busy,
+            demand_mw,
+            share,
+            contrib_mw,
+            clock,
+            ..rep
+        };
+        // Power levels, and replicas to move to their new targets.
+        if site_changed {
+            for k in 0..self.racks.len() {
+                self.refresh_rack(now, k);
+                self.scan_rack(k, id as u32);
+            }
+        } else if row_changed {
+            for k in 0..self.racks.len() {
+                if self.racks[k].row.map(|w| w as usize) == row {
+                    self.refresh_rack(now, k);
+                    self.scan_rack(k, id as u32);
+                }
+            }
+        } else {
+            self.refresh_rack(now, r);
+            if rack_changed || self.racks[r].throttled_reps > 0 || self.target(r, class) < 1.0 {
+                self.scan_rack(r, id as u32);
+            }
+        }
+        self.refresh_site(now);
+        clock
+    }
+
+    /// Queues the busy replicas of rack `r` (but `except`) whose share differs from their
+    /// target.
+    fn scan_rack(&mut self, r: usize, except: u32) {
+        for i in 0..self.racks[r].reps.len() {
+            let id = self.racks[r].reps[i];
+            let rep = &self.reps[id as usize];
+            if id == except || !rep.busy {
+                continue;
+            }
+            if rep.share != self.target(r, rep.class) {
+                let pool = self.pool_offset.partition_point(|&o| o <= id) - 1;
+                self.cuts.push((pool as u32, id - self.pool_offset[pool]));
+            }
+        }
+    }
+
+    /// Updates rack `r`'s output levels from its budget at `now`.
+    fn refresh_rack(&mut self, now: SimTime, r: usize) {
+        let rack = &mut self.racks[r];
+        let it = rack.budget.power_mw();
+        let old_it = rack.levels.it_mw.level();
+        rack.levels.set_it(now, it);
+        let facility = (it as f64 * rack.facility_factor).round() as i64;
+        let d_fac = facility - rack.facility_mw;
+        rack.facility_mw = facility;
+        set(&mut rack.levels.facility_mw, now, facility);
+        let throttled = rack.throttled_reps > 0;
+        let was = rack.levels.throttled.level() > 0;
+        if throttled != was {
+            rack.levels
+                .throttled
+                .add(now, i64::from(throttled) - i64::from(was));
+            if throttled {
+                self.throttled_racks += 1;
+            } else {
+                self.throttled_racks -= 1;
+            }
+        }
+        let demand = rack.budget.fixed_mw + rack.budget.demand_mw[0] + rack.budget.demand_mw[1];
+        let over = demand > rack.capacity_mw;
+        if over != rack.over_cooling {
+            rack.over_cooling = over;
+            rack.levels.over_cooling.add(now, if over { 1 } else { -1 });
+            if over {
+                self.over_cooling_racks += 1;
+            } else {
+                self.over_cooling_racks -= 1;
+            }
+        }
+        // The site's sums move by the rack's deltas.
+        let site_it = self.site_levels.it_mw.level() + (it - old_it);
+        self.site_levels.set_it(now, site_it);
+        let site_fac = self.site_levels.facility_mw.level() + d_fac;
+        set(&mut self.site_levels.facility_mw, now, site_fac);
+    }
+
+    /// Updates the site's indicator levels at `now`.
+    fn refresh_site(&mut self, now: SimTime) {
+        set(
+            &mut self.site_levels.throttled,
+            now,
+            i64::from(self.throttled_racks > 0),
+        );
+        set(
+            &mut self.site_levels.over_cooling,
+            now,
+            i64::from(self.over_cooling_racks > 0),
+        );
+    }
+
+    /// The replicas queued to be cut since the last call, as (pool, replica).
+    pub fn take_cuts(&mut self, out: &mut Vec<(u32, u32)>) {
+        out.append(&mut self.cuts);
+    }
+
+    /// Closes every level at `end`.
+    pub fn finish(self, end: SimTime) -> FacilityResult {
+        let racks = self
+            .racks
+            .into_iter()
+            .map(|r| r.levels.finish(end, r.cap_kw))
+            .collect();
+        let (_, ambient_windows) = self.ambient_level.finish(end);
+        FacilityResult {
+            racks,
+            site: self.site_levels.finish(end, self.site_cap_kw),
+            ambient_windows,
+        }
+    }
+}
