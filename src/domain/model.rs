@@ -279,6 +279,8 @@ impl TokenRt {
 struct WorkflowRt {
     base: u32,
     latency: LatencyHist,
+    /// Task latency by the window in which the task ended.
+    latency_windows: crate::metrics::WindowedQuantile,
     started: u64,
     completed: u64,
     in_system: TimeWeighted,
@@ -494,6 +496,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             workflows.push(WorkflowRt {
                 base,
                 latency: LatencyHist::new(),
+                latency_windows: crate::metrics::WindowedQuantile::new(spec.interval),
                 started: 0,
                 completed: 0,
                 in_system: TimeWeighted::default(),
@@ -714,6 +717,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 w.in_system.advance(end);
                 WorkflowResult {
                     latency: w.latency,
+                    latency_windows: w.latency_windows,
                     started: w.started,
                     completed: w.completed,
                     in_system_integral: w.in_system.integral(),

@@ -299,6 +299,10 @@ pub enum Series {
     ArrivalRatePerS,
     /// Share of KV-cache token capacity in use (GPU pools).
     KvUtilization,
+    /// 99th percentile of the TTFT of the calls whose first token came in the window.
+    TtftP99S,
+    /// 99th percentile of the latency of the tasks that ended in the window.
+    TaskLatencyP99S,
     /// Window-average IT power of a rack or the site.
     ItPowerKw,
     /// The power cap.
@@ -325,6 +329,8 @@ impl Series {
             Series::QueueLength => "queue_length",
             Series::ArrivalRatePerS => "arrival_rate_per_s",
             Series::KvUtilization => "kv_utilization",
+            Series::TtftP99S => "ttft_p99_s",
+            Series::TaskLatencyP99S => "task_latency_p99_s",
             Series::ItPowerKw => "it_power_kw",
             Series::PowerCapKw => "power_cap_kw",
             Series::FacilityPowerKw => "facility_power_kw",
@@ -347,6 +353,7 @@ impl Series {
             | Series::FacilityPowerKw
             | Series::CoolingCapacityKw => "kW",
             Series::AmbientC => "degC",
+            Series::TtftP99S | Series::TaskLatencyP99S => "s",
             Series::Pue | Series::ThrottleFactor | Series::Throttled => "ratio",
         }
     }

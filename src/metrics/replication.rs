@@ -59,6 +59,8 @@ pub struct PoolResult {
 pub struct WorkflowResult {
     /// Task arrival -> task end (success or failure), ended tasks [ns].
     pub latency: LatencyHist,
+    /// The same by the window in which each task ended.
+    pub latency_windows: super::WindowedQuantile,
     /// Tasks that arrived.
     pub started: u64,
     /// Tasks that ended (succeeded or failed).

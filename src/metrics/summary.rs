@@ -595,9 +595,32 @@ pub fn series_rows(spec: &Scenario, r: &ReplicationResult) -> Vec<SeriesRow> {
                         Series::KvUtilization,
                         at(&pr.kv_windows, k) / len / kv_capacity,
                     ),
+                    (
+                        Series::TtftP99S,
+                        pr.calls.ttft_windows.quantile_s(k, 0.99).unwrap_or(f64::NAN),
+                    ),
                 ]
             },
         );
+    }
+    for (w, wr) in spec.workflows.iter().zip(&r.workflows) {
+        let windows = r
+            .gpu_pools
+            .first()
+            .map_or(0, |p| p.busy_windows.len())
+            .max(r.pools.first().map_or(0, |p| p.busy_windows.len()));
+        let group = format!("workflow:{}", w.name);
+        for k in 0..windows {
+            if let Some(p99) = wr.latency_windows.quantile_s(k, 0.99) {
+                rows.push(SeriesRow {
+                    replication: r.replication,
+                    time_s: (spec.interval.0 as f64 * k as f64) / 1e9,
+                    series: Series::TaskLatencyP99S,
+                    group: group.clone(),
+                    value: p99,
+                });
+            }
+        }
     }
     super::facility::series_rows(&mut rows, spec, r);
     rows
@@ -626,6 +649,9 @@ fn pool_windows(
         }
         let time_s = (spec.interval.0 as f64 * k as f64) / 1e9;
         for (series, value) in values(k, len) {
+            if value.is_nan() {
+                continue;
+            }
             rows.push(SeriesRow {
                 replication: r.replication,
                 time_s,

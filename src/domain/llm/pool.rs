@@ -133,7 +133,10 @@ impl GpuPool {
             routing,
             next_rr: 0,
             model,
-            stats: CallStats::default(),
+            stats: CallStats {
+                ttft_windows: crate::metrics::WindowedQuantile::new(interval),
+                ..CallStats::default()
+            },
             arrivals: WindowedCount::new(interval),
             rejected: 0,
             max_context: u64::from(max_context),

@@ -227,6 +227,8 @@ impl Seq {
 pub struct CallStats {
     /// Arrival -> first token [ns].
     pub ttft: LatencyHist,
+    /// The same per window of the first token's time (when enabled).
+    pub ttft_windows: crate::metrics::WindowedQuantile,
     /// (e2e − ttft) / (output − 1), calls with more than one output token [ns].
     pub tpot: LatencyHist,
     /// Gap between consecutive output tokens of a call, one sample per gap [ns].
@@ -559,7 +561,9 @@ impl Replica {
                     stats.output_tokens += 1;
                     if s.first_token == SimTime::MAX {
                         s.first_token = now;
-                        stats.ttft.record(now.saturating_since(s.arrived).0);
+                        let ttft = now.saturating_since(s.arrived).0;
+                        stats.ttft.record(ttft);
+                        stats.ttft_windows.record(now, ttft);
                         stats.input_tokens += u64::from(s.prompt);
                     } else {
                         stats.itl.record(now.saturating_since(s.last_token).0);

@@ -957,6 +957,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         let rt = &mut self.workflows[w as usize];
         let latency = now.saturating_since(arrived);
         rt.latency.record(latency.0);
+        rt.latency_windows.record(now, latency.0);
         rt.completed += 1;
         rt.in_system.add(now, -1);
         let failure = failure.or_else(|| {
