@@ -223,10 +223,12 @@ pub fn read_ambient_csv(path: &Path, start: DateTime) -> Result<Vec<(f64, f64)>,
     let mut prev_line = 1;
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e
-                .position()
-                .map_or(String::new(), |p| format!("{}", p.line()));
-            format!("{file}:{line}: expected two fields `{time_col},ambient_c`, found {e}")
+            let line = e.position().map_or(prev_line + 1, |p| p.line());
+            let found = match e.kind() {
+                csv::ErrorKind::UnequalLengths { len, .. } => format!("{len} fields"),
+                _ => format!("unreadable text ({e})"),
+            };
+            format!("{file}:{line}: expected two fields `{time_col},ambient_c`, found {found}")
         })?;
         let line = record.position().map_or(prev_line + 1, |p| p.line());
         let at = |col: &str, msg: String| format!("{file}:{line}: column {col}: {msg}");
@@ -265,8 +267,8 @@ pub fn read_ambient_csv(path: &Path, start: DateTime) -> Result<Vec<(f64, f64)>,
                 return Err(at(
                     time_col,
                     format!(
-                        "expected at most 6 h between consecutive points, found a gap of {:.2} h since line {prev_line}",
-                        (t - t_prev) / 3600.0
+                        "expected at most 6 h (21600 s) between consecutive points, found a gap of {} s since line {prev_line}",
+                        t - t_prev
                     ),
                 ));
             }
@@ -465,12 +467,12 @@ mod tests {
             (
                 "time_s,ambient_c\n0,1\n21601,2\n",
                 ":3: column time_s",
-                "gap of 6.00 h",
+                "gap of 21601 s",
             ),
             ("time_s,ambient_c\n", ":2:", "at least one data row"),
             ("time,temp\n0,1\n", ":1:", "expected the header"),
             ("", ":1:", "expected the header"),
-            ("time_s,ambient_c\n0,1,2\n", ":2:", "two fields"),
+            ("time_s,ambient_c\n0,1,2\n", ":2:", "found 3 fields"),
             (
                 "datetime,ambient_c\n15/07/2026 14:00,1\n",
                 ":2: column datetime",
