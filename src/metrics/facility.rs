@@ -1,6 +1,6 @@
 //! Summary and time-series rows of the facility: per rack (`rack:NAME`) and for the site
 //! (`site`). Powers are exact window averages of the piecewise-constant levels kept by
-//! `domain::facility::runtime` (mW·ns integrals); energy is their total.
+//! `domain::facility::runtime` (µW·ns integrals); energy is their total.
 
 use super::summary::{Obs, SeriesRow, at};
 use super::window_len;
@@ -8,10 +8,10 @@ use super::{Metric, ReplicationResult, Series};
 use crate::domain::Scenario;
 use crate::domain::facility::LevelsResult;
 
-/// mW·ns per kWh.
-const MW_NS_PER_KWH: f64 = 1e3 * 1e3 * 3600.0 * 1e9;
-/// mW·ns per kW·ns.
-const MW_PER_KW: f64 = 1e6;
+/// µW·ns per kWh.
+const MW_NS_PER_KWH: f64 = 1e6 * 1e3 * 3600.0 * 1e9;
+/// µW·ns per kW·ns.
+const MW_PER_KW: f64 = 1e9;
 
 fn level_obs<'a>(l: &LevelsResult, t_ns: f64) -> Vec<(Metric, Obs<'a>)> {
     let per_time = |x: i128| {

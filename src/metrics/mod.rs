@@ -15,7 +15,7 @@ pub use replication::{GpuPoolResult, PoolResult, ReplicationResult, StepResult, 
 pub use summary::{
     Aggregate, SeriesRow, SummaryRow, ci95_half_width, series, series_rows, summarize,
 };
-pub use windowed_quantile::{MAX_QUANTILE_WINDOWS, WindowedQuantile};
 pub use windowed::{
     SourceLevel, WINDOW_CAP, WindowedArea, WindowedCount, WindowedLevel, window_len,
 };
+pub use windowed_quantile::{MAX_QUANTILE_WINDOWS, WindowedQuantile};

@@ -597,7 +597,10 @@ pub fn series_rows(spec: &Scenario, r: &ReplicationResult) -> Vec<SeriesRow> {
                     ),
                     (
                         Series::TtftP99S,
-                        pr.calls.ttft_windows.quantile_s(k, 0.99).unwrap_or(f64::NAN),
+                        pr.calls
+                            .ttft_windows
+                            .quantile_s(k, 0.99)
+                            .unwrap_or(f64::NAN),
                     ),
                 ]
             },

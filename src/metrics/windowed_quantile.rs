@@ -60,7 +60,7 @@ impl WindowedQuantile {
     /// Quantile `q` in [0, 1] of window `k` [s]; `None` when the window has no observation.
     pub fn quantile_s(&self, k: usize, q: f64) -> Option<f64> {
         let h = self.hists.get(k)?.as_ref()?;
-        (h.len() > 0).then(|| h.value_at_quantile(q) as f64 / 1e9)
+        (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1e9)
     }
 
     /// Observations in window `k`.

@@ -89,7 +89,18 @@ pub(super) fn facility(
         .collect();
     // Placement: each pool's servers fill its racks in order.
     let all_pools_valid = pools.len() == raw.gpu_pools.len();
-    let mut free: Vec<u32> = racks.iter().map(|r| r.slots).collect();
+    // Free slots by rack index (a rack that failed validation has room for anything, so
+    // that no follow-on problem is reported).
+    let mut free: Vec<u32> = raw
+        .racks
+        .keys()
+        .map(|n| {
+            racks
+                .iter()
+                .find(|r| &r.name == n)
+                .map_or(u32::MAX, |r| r.slots)
+        })
+        .collect();
     let mut placements = Vec::new();
     for (i, (pname, rg)) in raw.gpu_pools.iter().enumerate() {
         let pool = if all_pools_valid {

@@ -5,6 +5,7 @@ mod calibration;
 mod cli;
 mod determinism;
 mod exact;
+mod facility;
 mod llm;
 mod llm_errors;
 mod oracles;

@@ -62,16 +62,6 @@ pub fn class_shares(
     [g_high, g_low]
 }
 
-/// The largest share (rounded down, at least `floor`, at most `target`) at which a demand
-/// of `demand` fits in the `headroom` left under a limit by everything else.
-#[inline]
-pub fn fit_share(target: f64, headroom: f64, demand: f64, floor: f64) -> f64 {
-    if demand <= 0.0 || headroom >= target * demand {
-        return target;
-    }
-    quantize(headroom / demand, floor).min(target)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,7 +90,7 @@ mod tests {
         // (100 - 20 - 10) / 100 = 0.7.
         let [h, l] = class_shares(Some(100.0), 0.9, 20.0, 100.0, 40.0, 0.25);
         assert_eq!(l, 0.25);
-        assert_eq!(h, 0.7);
+        assert_eq!(h, 716.0 / 1024.0, "0.7 rounded down to a step of 1/1024");
         let p = 20.0 + 100.0 * h + 40.0 * l;
         assert!(p <= 100.0, "{p}");
     }
@@ -125,13 +115,5 @@ mod tests {
             let p = fixed + h * high + l * low;
             assert!(p <= limit * (1.0 + 1e-12), "{p} > {limit}");
         }
-    }
-
-    #[test]
-    fn fit_share_takes_what_is_left() {
-        assert_eq!(fit_share(1.0, 50.0, 40.0, 0.1), 1.0);
-        assert_eq!(fit_share(1.0, 20.0, 40.0, 0.1), 0.5);
-        assert_eq!(fit_share(0.4, 20.0, 40.0, 0.1), 0.4);
-        assert_eq!(fit_share(1.0, -5.0, 40.0, 0.1), 0.1);
     }
 }

@@ -13,24 +13,26 @@
 //! the lower of its power cap (under [`PowerPolicy::Dynamic`]) and its cooling capacity at
 //! the current ambient temperature (always: thermal throttling); rows and the site have
 //! their caps. After every change the controller recomputes each level's target shares per
-//! priority class; a replica runs at the lowest target of its rack, row and site, and a
-//! replica forming a batch takes at most what its levels have left (so power never exceeds
-//! an enforced limit, even while the others have not yet slowed down). A replica whose
-//! share no longer matches its target is *cut*: its fast-forwarded run ends after the
-//! iteration in progress and its next batch runs at the new clock. So a new clock reaches
-//! every replica within one iteration (milliseconds to tens of milliseconds); only a drop of
-//! cooling capacity (ambient steps) can leave power above a limit for that long, and that
-//! time is counted as time over the cooling limit.
+//! priority class, and every busy replica of a level whose targets changed moves to the
+//! lowest target of its rack, row and site at once: its GPUs' power and clock follow
+//! immediately (as a GPU's power limiter does, within milliseconds), so power never exceeds
+//! an enforced limit. The iteration in progress keeps its planned end; the replica is *cut*
+//! (its fast-forwarded run ends after that iteration) and its next batch is timed at the new
+//! clock. So timings lag a clock change by at most one iteration (milliseconds to tens of
+//! milliseconds). A limit below what the servers draw at the lowest clock
+//! ([`super::power::MIN_CLOCK`]) is exceeded: validation rejects such caps, and a cooling
+//! capacity that falls that low is counted as time over the cooling limit.
 
-use super::capping::{class_shares, fit_share};
+use super::capping::class_shares;
 use super::power::{MIN_CLOCK, PowerCoeffs};
 use super::{FacilitySpec, PowerPolicy};
 use crate::domain::spec::GpuPoolSpec;
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::WindowedLevel;
 
-/// Milliwatts per watt.
-const MW_PER_W: f64 = 1e3;
+/// Units of the power levels per watt: microwatts (so that rounding stays below 1e-10 of a
+/// rack's power).
+const MW_PER_W: f64 = 1e6;
 /// Units of a clock factor in the clock level (1e-6).
 const CLOCK_UNITS: f64 = 1e6;
 
@@ -42,14 +44,16 @@ struct Rep {
     class: usize,
     idle_w: f64,
     tdp_w: f64,
-    /// Host power its busy GPUs add to the server [mW].
+    /// Host power its busy GPUs add to the server [µW].
     host_mw: i64,
     busy: bool,
-    /// Full-clock dynamic GPU power of its batch, after a static GPU limit [mW].
+    /// Full-clock dynamic GPU power of its batch, after a static GPU limit [µW].
     demand_mw: i64,
     /// Share of `demand_mw` it draws (set by the controller at its last batch).
     share: f64,
-    /// Dynamic power drawn: `floor(share × demand)` [mW].
+    /// Share left by a static GPU limit (1 without one).
+    static_share: f64,
+    /// Dynamic power drawn: `floor(share × demand)` [µW].
     contrib_mw: i64,
     /// Its clock factor now.
     clock: f64,
@@ -58,13 +62,13 @@ struct Rep {
 /// One budget level: a rack, a row or the site.
 #[derive(Debug, Clone, Default)]
 struct Budget {
-    /// Power that clocks do not change: GPU idle power, host power [mW].
+    /// Power that clocks do not change: GPU idle power, host power [µW].
     fixed_mw: i64,
-    /// Full-clock dynamic demand per class (high, low) [mW].
+    /// Full-clock dynamic demand per class (high, low) [µW].
     demand_mw: [i64; 2],
-    /// Dynamic power drawn [mW].
+    /// Dynamic power drawn [µW].
     actual_mw: i64,
-    /// Enforced limit [mW], if any.
+    /// Enforced limit [µW], if any.
     limit_mw: Option<i64>,
     /// Target shares per class.
     shares: [f64; 2],
@@ -88,12 +92,6 @@ impl Budget {
         let changed = new != self.shares;
         self.shares = new;
         changed
-    }
-
-    /// Headroom under the limit for a replica's dynamic power [mW] (infinite without one).
-    fn headroom(&self) -> f64 {
-        self.limit_mw
-            .map_or(f64::INFINITY, |l| (l - self.power_mw()) as f64)
     }
 }
 
@@ -175,7 +173,7 @@ fn set(level: &mut WindowedLevel, now: SimTime, value: i64) {
 struct RackRt {
     budget: Budget,
     row: Option<u32>,
-    /// Enforced cap [mW] (dynamic policy only).
+    /// Enforced cap [µW] (dynamic policy only).
     cap_mw: Option<i64>,
     cap_kw: Option<f64>,
     capacity_mw: i64,
@@ -190,19 +188,19 @@ struct RackRt {
     levels: Levels,
 }
 
-/// What a rack or the site measured over one replication (integrals in mW·ns, clock in
+/// What a rack or the site measured over one replication (integrals in µW·ns, clock in
 /// 1e-6 × GPU·ns, indicator levels in ns).
 #[derive(Debug, Clone)]
 pub struct LevelsResult {
-    /// ∫ IT power dt [mW·ns], and per window.
+    /// ∫ IT power dt [µW·ns], and per window.
     pub it_integral: i128,
     /// Per window.
     pub it_windows: Vec<i128>,
-    /// ∫ facility power dt [mW·ns] (IT, cooling, losses; the site adds its fixed load).
+    /// ∫ facility power dt [µW·ns] (IT, cooling, losses; the site adds its fixed load).
     pub facility_integral: i128,
     /// Per window.
     pub facility_windows: Vec<i128>,
-    /// ∫ cooling capacity dt per window [mW·ns].
+    /// ∫ cooling capacity dt per window [µW·ns].
     pub capacity_windows: Vec<i128>,
     /// Time with some busy GPU below full clock [ns].
     pub throttled_integral: i128,
@@ -218,7 +216,7 @@ pub struct LevelsResult {
     pub busy_gpu_integral: i128,
     /// Per window.
     pub busy_gpu_windows: Vec<i128>,
-    /// Highest IT power [mW].
+    /// Highest IT power [µW].
     pub peak_it_mw: i64,
     /// Power cap [kW], if any.
     pub cap_kw: Option<f64>,
@@ -353,6 +351,7 @@ impl FacilityRt {
                     busy: false,
                     demand_mw: 0,
                     share: 1.0,
+                    static_share: 1.0,
                     contrib_mw: 0,
                     clock: 1.0,
                 });
@@ -432,8 +431,7 @@ impl FacilityRt {
         set(&mut self.site_levels.capacity_mw, now, capacity_sum);
         self.retarget_all();
         for r in 0..self.racks.len() {
-            self.refresh_rack(now, r);
-            self.scan_rack(r, u32::MAX);
+            self.retune_rack(now, r, u32::MAX);
         }
         self.refresh_site(now);
     }
@@ -462,8 +460,8 @@ impl FacilityRt {
 
     /// Replica `replica` of pool `pool` formed a batch (`busy`, with the MFU and MBU of its
     /// first iteration at full clock) or fell idle (`busy == false`) at `now`. Returns the
-    /// clock factor (0 < f <= 1) its batch runs at. Replicas whose share should change are
-    /// queued for [`FacilityRt::take_cuts`].
+    /// clock factor (0 < f <= 1) its batch runs at. Replicas whose clock changed are queued
+    /// for [`FacilityRt::take_cuts`].
     pub fn replica_changed(
         &mut self,
         now: SimTime,
@@ -477,7 +475,6 @@ impl FacilityRt {
         let rep = self.reps[id].clone();
         let r = rep.rack as usize;
         let row = self.racks[r].row.map(|w| w as usize);
-        let class = rep.class;
         // The replica's new full-clock demand.
         let (demand_mw, static_share, host_mw) = if busy {
             let a = self.coeffs.activity(mfu, mbu);
@@ -494,121 +491,114 @@ impl FacilityRt {
         } else {
             (0, 1.0, 0)
         };
-        let old_host = if rep.busy { rep.host_mw } else { 0 };
-        let dh = host_mw - old_host;
+        let dh = host_mw - if rep.busy { rep.host_mw } else { 0 };
         let dd = demand_mw - rep.demand_mw;
-        {
-            let apply = |b: &mut Budget| {
-                b.fixed_mw += dh;
-                b.demand_mw[class] += dd;
-                b.actual_mw -= rep.contrib_mw;
-            };
-            apply(&mut self.racks[r].budget);
-            if let Some(w) = row {
-                apply(&mut self.rows[w]);
-            }
-            apply(&mut self.site);
-        }
+        self.for_levels(r, |b| {
+            b.fixed_mw += dh;
+            b.demand_mw[rep.class] += dd;
+        });
+        self.reps[id].busy = busy;
+        self.reps[id].demand_mw = demand_mw;
+        self.reps[id].static_share = static_share;
         let (th, fl) = (self.threshold, self.floor);
         let rack_changed = self.racks[r].budget.retarget(th, fl);
         let row_changed = row.is_some_and(|w| self.rows[w].retarget(th, fl));
         let site_changed = self.site.retarget(th, fl);
-        // Its share: the target, within what its levels have left.
-        let mut share = 1.0;
-        if busy {
-            share = self.target(r, class);
-            let demand = demand_mw as f64;
-            share = fit_share(share, self.racks[r].budget.headroom(), demand, fl);
-            if let Some(w) = row {
-                share = fit_share(share, self.rows[w].headroom(), demand, fl);
-            }
-            share = fit_share(share, self.site.headroom(), demand, fl);
-        }
-        let contrib_mw = (share * demand_mw as f64).floor() as i64;
-        self.racks[r].budget.actual_mw += contrib_mw;
-        if let Some(w) = row {
-            self.rows[w].actual_mw += contrib_mw;
-        }
-        self.site.actual_mw += contrib_mw;
-        let clock = if busy {
-            self.coeffs.clock_for_share(static_share * share)
-        } else {
-            1.0
-        };
-        // Its clock in the levels.
-        let was_throttled = rep.busy && rep.clock < 1.0;
-        let is_throttled = busy && clock < 1.0;
-        let old_clock_units = if rep.busy {
-            i64::from(rep.gpus) * (rep.clock * CLOCK_UNITS).round() as i64
-        } else {
-            0
-        };
-        let new_clock_units = if busy {
-            i64::from(rep.gpus) * (clock * CLOCK_UNITS).round() as i64
-        } else {
-            0
-        };
-        {
-            let levels = &mut self.racks[r].levels;
-            let d_busy = i64::from(rep.gpus) * (i64::from(busy) - i64::from(rep.busy));
-            if d_busy != 0 {
-                levels.busy_gpus.add(now, d_busy);
-                self.site_levels.busy_gpus.add(now, d_busy);
-            }
-            let dc = new_clock_units - old_clock_units;
-            if dc != 0 {
-                levels.clock_busy.add(now, dc);
-                self.site_levels.clock_busy.add(now, dc);
-            }
-        }
-        let rack = &mut self.racks[r];
-        rack.throttled_reps =
-            rack.throttled_reps + u32::from(is_throttled) - u32::from(was_throttled);
-        self.reps[id] = Rep {
-            busy,
-            demand_mw,
-            share,
-            contrib_mw,
-            clock,
-            ..rep
-        };
-        // Power levels, and replicas to move to their new targets.
+        // Its own share and clock (also when idle: its levels drop to zero).
+        let target = self.target(r, rep.class);
+        self.set_share(now, id, target, &rep);
+        // Every other busy replica in the levels that changed moves to its new target now
+        // (power follows the clock at once); its timing follows after the iteration in
+        // progress (a cut).
         if site_changed {
             for k in 0..self.racks.len() {
-                self.refresh_rack(now, k);
-                self.scan_rack(k, id as u32);
+                self.retune_rack(now, k, id as u32);
             }
         } else if row_changed {
             for k in 0..self.racks.len() {
                 if self.racks[k].row.map(|w| w as usize) == row {
-                    self.refresh_rack(now, k);
-                    self.scan_rack(k, id as u32);
+                    self.retune_rack(now, k, id as u32);
                 }
             }
         } else {
-            self.refresh_rack(now, r);
-            if rack_changed || self.racks[r].throttled_reps > 0 || self.target(r, class) < 1.0 {
-                self.scan_rack(r, id as u32);
+            if rack_changed {
+                self.retune_rack(now, r, id as u32);
             }
+            self.refresh_rack(now, r);
         }
         self.refresh_site(now);
-        clock
+        self.reps[id].clock
     }
 
-    /// Queues the busy replicas of rack `r` (but `except`) whose share differs from their
-    /// target.
-    fn scan_rack(&mut self, r: usize, except: u32) {
+    /// Applies `f` to the budgets of rack `r`, its row and the site.
+    fn for_levels(&mut self, r: usize, mut f: impl FnMut(&mut Budget)) {
+        f(&mut self.racks[r].budget);
+        if let Some(w) = self.racks[r].row {
+            f(&mut self.rows[w as usize]);
+        }
+        f(&mut self.site);
+    }
+
+    /// Sets replica `id`'s share of its demand to `share` at `now` (its state before the
+    /// change is `old`; `self.reps[id]` already holds its new demand and busy flag): the
+    /// budgets' dynamic power, its clock, the clock and throttling levels.
+    fn set_share(&mut self, now: SimTime, id: usize, share: f64, old: &Rep) {
+        let rep = &self.reps[id];
+        let contrib = (share * rep.demand_mw as f64).floor() as i64;
+        let clock = if rep.busy {
+            self.coeffs.clock_for_share(rep.static_share * share)
+        } else {
+            1.0
+        };
+        let (busy, gpus, r) = (rep.busy, i64::from(rep.gpus), rep.rack as usize);
+        let dc = contrib - old.contrib_mw;
+        self.for_levels(r, |b| b.actual_mw += dc);
+        let units = |b: bool, c: f64| {
+            if b {
+                gpus * (c * CLOCK_UNITS).round() as i64
+            } else {
+                0
+            }
+        };
+        let d_clock = units(busy, clock) - units(old.busy, old.clock);
+        let d_busy = gpus * (i64::from(busy) - i64::from(old.busy));
+        let rack = &mut self.racks[r];
+        if d_busy != 0 {
+            rack.levels.busy_gpus.add(now, d_busy);
+            self.site_levels.busy_gpus.add(now, d_busy);
+        }
+        if d_clock != 0 {
+            rack.levels.clock_busy.add(now, d_clock);
+            self.site_levels.clock_busy.add(now, d_clock);
+        }
+        let was = old.busy && old.clock < 1.0;
+        let is = busy && clock < 1.0;
+        rack.throttled_reps = rack.throttled_reps + u32::from(is) - u32::from(was);
+        let rep = &mut self.reps[id];
+        rep.share = share;
+        rep.contrib_mw = contrib;
+        rep.clock = clock;
+    }
+
+    /// Moves every busy replica of rack `r` but `except` to its target share, queues a cut
+    /// for those whose clock changed, and refreshes the rack's levels.
+    fn retune_rack(&mut self, now: SimTime, r: usize, except: u32) {
         for i in 0..self.racks[r].reps.len() {
             let id = self.racks[r].reps[i];
-            let rep = &self.reps[id as usize];
+            let rep = self.reps[id as usize].clone();
             if id == except || !rep.busy {
                 continue;
             }
-            if rep.share != self.target(r, rep.class) {
-                let pool = self.pool_offset.partition_point(|&o| o <= id) - 1;
-                self.cuts.push((pool as u32, id - self.pool_offset[pool]));
+            let target = self.target(r, rep.class);
+            if target != rep.share {
+                self.set_share(now, id as usize, target, &rep);
+                if self.reps[id as usize].clock != rep.clock {
+                    let pool = self.pool_offset.partition_point(|&o| o <= id) - 1;
+                    self.cuts.push((pool as u32, id - self.pool_offset[pool]));
+                }
             }
         }
+        self.refresh_rack(now, r);
     }
 
     /// Updates rack `r`'s output levels from its budget at `now`.

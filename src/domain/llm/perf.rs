@@ -254,8 +254,30 @@ impl IterationModel {
     /// traffic, overheads and all-reduces do not change. `time_s_at(s, 1.0) == time_s(s)`.
     #[inline]
     pub fn time_s_at(&self, shape: &BatchShape, clock: f64) -> f64 {
+        let (other, compute, memory) = self.terms(shape, clock);
+        other + compute.max(memory)
+    }
+
+    /// The shares of the iteration's duration at full clock during which the compute units
+    /// and the memory system are busy: the roofline's compute and memory terms over the
+    /// duration, each in [0, 1] (the shorter of the two overlaps the longer). The GPU power
+    /// model reads them ([`crate::domain::facility::power`]); `(0, 0)` for an empty batch.
+    #[inline]
+    pub fn busy_shares(&self, shape: &BatchShape) -> (f64, f64) {
+        let (other, compute, memory) = self.terms(shape, 1.0);
+        let t = other + compute.max(memory);
+        if t > 0.0 {
+            (compute / t, memory / t)
+        } else {
+            (0.0, 0.0)
+        }
+    }
+
+    /// The roofline's terms [s] at `clock`: overheads plus all-reduces, compute, memory.
+    #[inline]
+    fn terms(&self, shape: &BatchShape, clock: f64) -> (f64, f64, f64) {
         if shape.prefill_tokens == 0 && shape.decode_seqs == 0 {
-            return 0.0;
+            return (0.0, 0.0, 0.0);
         }
         let prefill = shape.prefill_tokens as f64;
         let seqs = shape.decode_seqs as f64;
@@ -277,11 +299,11 @@ impl IterationModel {
         } else {
             0.0
         };
-        self.overhead_s
+        let other = self.overhead_s
             + prefill_overhead
             + self.per_seq_s * seqs
-            + compute.max(memory)
-            + self.comm_s_per_token * tokens
+            + self.comm_s_per_token * tokens;
+        (other, compute, memory)
     }
 }
 

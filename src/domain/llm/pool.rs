@@ -56,6 +56,11 @@ impl IterationTime for IterationModel {
     fn ideal_s(&self, shape: &BatchShape) -> (f64, f64) {
         IterationModel::ideal_s(self, shape)
     }
+
+    #[inline]
+    fn busy_shares(&self, shape: &BatchShape) -> (f64, f64) {
+        IterationModel::busy_shares(self, shape)
+    }
 }
 
 /// One LLM call to submit to a pool ([`GpuPool::submit_call`]).

@@ -73,6 +73,12 @@ pub trait IterationTime {
     fn ideal_s(&self, _shape: &BatchShape) -> (f64, f64) {
         (0.0, 0.0)
     }
+
+    /// Shares of the iteration's time at full clock with the compute units and the memory
+    /// system busy, each in [0, 1]; `(0, 0)` when not modelled.
+    fn busy_shares(&self, _shape: &BatchShape) -> (f64, f64) {
+        (0.0, 0.0)
+    }
 }
 
 /// Who sets a replica's GPU clock: told when the replica forms a batch or falls idle, it
@@ -83,10 +89,10 @@ pub trait ClockSource {
     /// [`ClockSource::batch`] is not called).
     const TRACKS: bool;
 
-    /// The replica formed a batch whose first iteration runs at `mfu` and `mbu` at full
-    /// clock (`busy`), or fell idle (`!busy`, utilisations 0). Returns the clock factor in
-    /// (0, 1].
-    fn batch(&mut self, busy: bool, mfu: f64, mbu: f64) -> f64;
+    /// The replica formed a batch whose first iteration keeps the compute units busy for
+    /// the share `compute` and the memory system for the share `memory` of its time at full
+    /// clock (`busy`), or fell idle (`!busy`, shares 0). Returns the clock factor in (0, 1].
+    fn batch(&mut self, busy: bool, compute: f64, memory: f64) -> f64;
 }
 
 /// Always full clock (no facility model).
@@ -97,7 +103,7 @@ impl ClockSource for FullClock {
     const TRACKS: bool = false;
 
     #[inline]
-    fn batch(&mut self, _busy: bool, _mfu: f64, _mbu: f64) -> f64 {
+    fn batch(&mut self, _busy: bool, _compute: f64, _memory: f64) -> f64 {
         1.0
     }
 }
@@ -742,9 +748,8 @@ impl Replica {
             1
         };
         let clock = if C::TRACKS {
-            let full_s = model.time_ns(&shape) as f64 / 1e9;
-            let (c, b) = model.ideal_s(&shape);
-            clock_source.batch(true, c / full_s, b / full_s)
+            let (compute, memory) = model.busy_shares(&shape);
+            clock_source.batch(true, compute, memory)
         } else {
             1.0
         };
