@@ -2,3 +2,4 @@
 //! cooling against the weather, PUE and throttling.
 
 pub mod power;
+pub mod power_fit;
