@@ -8,6 +8,7 @@ mod exact;
 mod llm;
 mod llm_errors;
 mod oracles;
+mod power;
 mod scenario_errors;
 mod support;
 mod workflow_errors;

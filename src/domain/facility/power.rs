@@ -43,9 +43,9 @@ pub struct PowerCoeffs {
 
 /// The calibrated coefficients (see the module documentation for their source).
 pub const CALIBRATED: PowerCoeffs = PowerCoeffs {
-    compute: 1.6,
-    memory: 1.0,
-    dvfs_exponent: 1.5,
+    compute: 1.83,
+    memory: 1.24,
+    dvfs_exponent: 0.949,
 };
 
 /// Lowest clock factor a power limit can impose (estimate: an H100's lowest settable power
