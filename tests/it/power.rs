@@ -5,9 +5,9 @@
 use super::support::repo;
 use infersim::domain::facility::power::{CALIBRATED, PowerCoeffs};
 use infersim::domain::facility::power_fit::{PowerFit, busy_power_w, fit_power};
+use infersim::domain::llm::Catalog;
 use infersim::domain::llm::calibrate::DEFAULT_DATA;
 use infersim::domain::llm::perf::{BatchShape, IterationModel};
-use infersim::domain::llm::Catalog;
 use std::sync::OnceLock;
 
 /// The power fit of the bundled data (done once for all tests of this file).
@@ -39,7 +39,13 @@ fn held_out_average_power_mape_is_bounded() {
     assert_eq!(f.groups.len(), 4);
     for g in &f.groups {
         assert!(g.rows_test > 0 && g.rows_train > 0, "{g:?}");
-        assert!(g.average_mape.test <= 0.13, "{} TP{}: {:?}", g.model, g.tp, g.average_mape);
+        assert!(
+            g.average_mape.test <= 0.13,
+            "{} TP{}: {:?}",
+            g.model,
+            g.tp,
+            g.average_mape
+        );
         // The predicted prefill power against the measured peak: within 20 % on average.
         assert!(g.peak_mape <= 0.20, "{} TP{}: peak {g:?}", g.model, g.tp);
     }

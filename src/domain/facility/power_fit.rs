@@ -234,12 +234,11 @@ fn model_for(
     Ok((gpu, im))
 }
 
+/// Usable A100 rows, their (model, TP) groups, rows excluded for power 0 and as outliers.
+type PowerObs = (Vec<Obs>, Vec<(String, u32)>, usize, usize);
+
 /// The usable A100 rows as observations, the (model, TP) groups and the exclusion counts.
-fn power_obs(
-    shown: &str,
-    rows: &[(u64, Row)],
-    catalog: &Catalog,
-) -> Result<(Vec<Obs>, Vec<(String, u32)>, usize, usize), String> {
+fn power_obs(shown: &str, rows: &[(u64, Row)], catalog: &Catalog) -> Result<PowerObs, String> {
     let a100: Vec<&(u64, Row)> = rows
         .iter()
         .filter(|(_, r)| r.hardware == POWER_HARDWARE)
@@ -666,3 +665,47 @@ impl PowerFit {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_csv(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    const HEADER: &str = "model,hardware,prompt_size,batch_size,token_size,peak_power,\
+                          average_power,prompt_time,token_time,e2e_time,tensor_parallel\n";
+
+    #[test]
+    fn bad_input_names_file_and_line() {
+        let cat = Catalog::builtin();
+        let f = write_csv(
+            "model,hardware,prompt_size,batch_size,token_size,prompt_time,token_time,tensor_parallel\n\
+             llama2-70b,a100-80gb,512,1,128,80.0,30.0,2\n",
+        );
+        let e = fit_power(f.path(), &cat).unwrap_err();
+        assert!(e.contains(":1: missing column peak_power"), "{e}");
+        let f = write_csv(&format!(
+            "{HEADER}llama2-70b,a100-80gb,512,1,128,1.0,0.7,196,55,7168,2\n\
+             llama2-70b,a100-80gb,512,1,128,1.0,-0.7,196,55,7168,2\n"
+        ));
+        let e = fit_power(f.path(), &cat).unwrap_err();
+        assert!(
+            e.contains(&format!("{}:3: average_power", f.path().display())),
+            "{e}"
+        );
+        let f = write_csv(&format!(
+            "{HEADER}llama2-70b,a100-80gb,512,1,128,1.0,0.7,196,55,100,2\n"
+        ));
+        let e = fit_power(f.path(), &cat).unwrap_err();
+        assert!(e.contains(":2: e2e_time"), "{e}");
+        // No H100 pair: the exponent cannot be fitted.
+        let f = write_csv(&format!(
+            "{HEADER}llama2-70b,a100-80gb,512,1,128,1.0,0.7,196,55,7168,2\n"
+        ));
+        let e = fit_power(f.path(), &cat).unwrap_err();
+        assert!(e.contains("no configuration measured on both"), "{e}");
+    }
+}
