@@ -1,14 +1,19 @@
 //! `infersim calibrate`: fit the iteration-time roofline on measured data, print the
-//! accuracy table, optionally write the coefficients (`catalog/calibration.toml`).
+//! accuracy table, optionally write the coefficients (`catalog/calibration.toml`); then fit
+//! the GPU power model on the same data and print its table (the power coefficients live in
+//! `src/domain/facility/power.rs`, not in the written file).
 
 use super::{CalibrateArgs, CliError, print};
+use crate::domain::facility::power_fit::fit_power;
 use crate::domain::llm::calibrate::{DEFAULT_DATA, calibrate as fit};
 use crate::report::{commit, staged_file};
 use std::io::Write;
 use std::path::Path;
 
-/// Runs the fit on `args.data`; prints the table; writes the TOML to `args.write` if given.
-/// A missing or malformed data file and an unwritable destination are bad input.
+/// Runs the fit on `args.data`; prints the table; writes the TOML to `args.write` if given;
+/// prints the power fit, or why it was not done (a file without the power columns still
+/// calibrates the iteration time). A missing or malformed data file and an unwritable
+/// destination are bad input.
 pub(super) fn calibrate(args: &CalibrateArgs) -> Result<(), CliError> {
     if !args.data.is_file() {
         return Err(CliError::BadInput(format!(
@@ -18,8 +23,8 @@ pub(super) fn calibrate(args: &CalibrateArgs) -> Result<(), CliError> {
             args.data.display()
         )));
     }
-    let cal =
-        fit(&args.data, &crate::domain::llm::Catalog::builtin()).map_err(CliError::BadInput)?;
+    let catalog = crate::domain::llm::Catalog::builtin();
+    let cal = fit(&args.data, &catalog).map_err(CliError::BadInput)?;
     if let Some(dest) = &args.write {
         write_atomically(dest, &cal.to_toml())
             .map_err(|e| CliError::BadInput(format!("cannot write {}: {e}", dest.display())))?;
@@ -27,6 +32,10 @@ pub(super) fn calibrate(args: &CalibrateArgs) -> Result<(), CliError> {
     print(&cal.table())?;
     if let Some(dest) = &args.write {
         print(&format!("\nWrote {}\n", dest.display()))?;
+    }
+    match fit_power(&args.data, &catalog) {
+        Ok(p) => print(&format!("\n{}", p.table()))?,
+        Err(e) => print(&format!("\nPower model fit not done: {e}\n"))?,
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ mod facility;
 mod llm;
 mod llm_errors;
 mod oracles;
+mod power;
 mod scenario_errors;
 mod support;
 mod workflow_errors;

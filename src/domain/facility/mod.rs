@@ -12,6 +12,7 @@ pub mod ambient;
 pub mod capping;
 pub mod cooling;
 pub mod power;
+pub mod power_fit;
 pub mod runtime;
 pub mod spec;
 

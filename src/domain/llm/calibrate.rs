@@ -155,17 +155,25 @@ pub struct Calibration {
     pub groups: Vec<GroupFit>,
 }
 
-/// One CSV row as read (extra columns are ignored).
+/// One CSV row as read (extra columns are ignored). Times in ms; the power columns are
+/// fractions of the GPUs' TDP, `None` when the file has no such column (they are required
+/// only by the power fit, [`crate::domain::facility::power_fit`]).
 #[derive(Debug, serde::Deserialize)]
-struct Row {
-    model: String,
-    hardware: String,
-    prompt_size: u64,
-    batch_size: u64,
-    token_size: u64,
-    prompt_time: f64,
-    token_time: f64,
-    tensor_parallel: u32,
+pub(crate) struct Row {
+    pub(crate) model: String,
+    pub(crate) hardware: String,
+    pub(crate) prompt_size: u64,
+    pub(crate) batch_size: u64,
+    pub(crate) token_size: u64,
+    pub(crate) prompt_time: f64,
+    pub(crate) token_time: f64,
+    pub(crate) tensor_parallel: u32,
+    #[serde(default)]
+    pub(crate) peak_power: Option<f64>,
+    #[serde(default)]
+    pub(crate) average_power: Option<f64>,
+    #[serde(default)]
+    pub(crate) e2e_time: Option<f64>,
 }
 
 /// One measured time with its shape.
@@ -394,7 +402,7 @@ fn nnls3(g: &[[f64; 3]; 3], r: &[f64; 3], s: f64) -> (f64, [f64; 3]) {
 
 /// Rounds to `digits` significant digits (through the decimal text, so the stored value is
 /// exactly the printed one).
-fn round_sig(x: f64, digits: usize) -> f64 {
+pub(crate) fn round_sig(x: f64, digits: usize) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
@@ -424,8 +432,16 @@ fn model_flops(m: &ModelSpec, s: &BatchShape) -> f64 {
         + m.attention_flops_per_token_ctx() * (s.prefill_attn + s.decode_ctx as f64)
 }
 
-/// Reads the CSV into rows with their line numbers.
-fn read_rows(csv_path: &Path) -> Result<(Vec<(u64, Row)>, String), String> {
+/// Reads the CSV into rows with their line numbers (1 is the header) and the file's
+/// SHA-256 (hex). Columns `extra` are required besides the time columns.
+///
+/// # Errors
+/// The file cannot be read; a column is missing; a row is malformed, out of range, or names
+/// an unknown hardware or model (the message names the file and line).
+pub(crate) fn read_rows(
+    csv_path: &Path,
+    extra: &[&str],
+) -> Result<(Vec<(u64, Row)>, String), String> {
     let shown = csv_path.display();
     let bytes = std::fs::read(csv_path).map_err(|e| format!("cannot read {shown}: {e}"))?;
     let sha = Sha256::digest(&bytes);
@@ -459,8 +475,11 @@ fn read_rows(csv_path: &Path) -> Result<(Vec<(u64, Row)>, String), String> {
         "prompt_time",
         "token_time",
         "tensor_parallel",
-    ] {
-        if !headers.iter().any(|h| h == col) {
+    ]
+    .iter()
+    .chain(extra)
+    {
+        if !headers.iter().any(|h| h == *col) {
             return Err(format!("{shown}:1: missing column {col}"));
         }
     }
@@ -518,6 +537,26 @@ fn read_rows(csv_path: &Path) -> Result<(Vec<(u64, Row)>, String), String> {
 const MAX_SIZE: u64 = 10_000_000;
 /// Largest batch of a measured row.
 const MAX_BATCH: u64 = 100_000;
+
+/// The iteration shapes of a measured row of `b` sequences of `p` prompt tokens generating
+/// `t` tokens each (see the [module documentation](self)): the prefill of the whole batch
+/// (`p·b` tokens, attention `b·p²/2`), and the mean decode iteration (`b` sequences at the
+/// mid-decode context `p + t/2` each). Sizes are bounded on reading, so nothing overflows.
+pub(crate) fn measured_shapes(p: u64, b: u64, t: u64) -> (BatchShape, BatchShape) {
+    let prompt = BatchShape {
+        prefill_tokens: p * b,
+        prefill_attn: b as f64 * (p * p) as f64 / 2.0,
+        decode_seqs: 0,
+        decode_ctx: 0,
+    };
+    let token = BatchShape {
+        prefill_tokens: 0,
+        prefill_attn: 0.0,
+        decode_seqs: b,
+        decode_ctx: b * (2 * p + t) / 2,
+    };
+    (prompt, token)
+}
 
 /// Builds the group of `(hardware, tp)` from its rows.
 fn build_group(
@@ -581,18 +620,7 @@ fn build_group(
         let index = configs.binary_search(&config(r)).expect("listed");
         let train = index % 3 != 2;
         let (p, b, t) = (r.prompt_size, r.batch_size, r.token_size);
-        let prompt = BatchShape {
-            prefill_tokens: p * b,
-            prefill_attn: b as f64 * (p * p) as f64 / 2.0,
-            decode_seqs: 0,
-            decode_ctx: 0,
-        };
-        let token = BatchShape {
-            prefill_tokens: 0,
-            prefill_attn: 0.0,
-            decode_seqs: b,
-            decode_ctx: b * (2 * p + t) / 2,
-        };
+        let (prompt, token) = measured_shapes(p, b, t);
         let (prompt_s, token_s) = (r.prompt_time / 1e3, r.token_time / 1e3);
         let implied = [
             ("prompt", model_flops(m, &prompt) / (peak * prompt_s)),
@@ -767,7 +795,7 @@ fn fit_hardware(groups: &[Group]) -> State {
 /// hardware or model (the message names the file and line); the catalog lacks a GPU or
 /// model the data needs; a group has no training rows left.
 pub fn calibrate(csv_path: &Path, catalog: &Catalog) -> Result<Calibration, String> {
-    let (rows, data_sha256) = read_rows(csv_path)?;
+    let (rows, data_sha256) = read_rows(csv_path, &[])?;
     // Groups by hardware (in HARDWARE order), then TP.
     let mut fits = Vec::new();
     for &(hardware, _, _) in &HARDWARE {
@@ -822,7 +850,8 @@ fn toml_float(x: f64) -> String {
     }
 }
 
-fn pct(x: f64) -> String {
+/// `x` [fraction] as a percentage with one decimal, e.g. `"5.2"`.
+pub(crate) fn pct(x: f64) -> String {
     format!("{:.1}", 100.0 * x)
 }
 
