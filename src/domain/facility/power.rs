@@ -6,14 +6,16 @@
 //! While a replica runs an iteration at full clock, each of its GPUs draws
 //!
 //! ```text
-//! P_busy = idle_w + (tdp_w − idle_w) · a,   a = min(1, compute · MFU + memory · MBU)
+//! P_busy = idle_w + (tdp_w − idle_w) · a,   a = min(1, compute · c + memory · m)
 //! ```
 //!
-//! where MFU and MBU are the iteration's model FLOPs and bytes at 100 % of peak
-//! ([`crate::domain::llm::perf::IterationModel::ideal_s`]) over its duration at full clock:
-//! dynamic energy per FLOP and per byte moved, the usual first-order model. Prefill is
-//! compute-bound (high MFU) and runs near TDP; a small decode batch is memory-bound and draws
-//! less; the level rises with the batch as MFU grows. An idle GPU draws `idle_w`.
+//! where `c` and `m` are the shares of the iteration's duration at full clock with the
+//! compute units and the memory system busy: the roofline's compute and memory terms over
+//! the duration ([`crate::domain::llm::perf::IterationModel::busy_shares`]). Dynamic power
+//! follows the activity of each unit, the usual first-order model; measuring it against the
+//! GPU's own calibrated roofline (not against the datasheet peak) lets one fit serve GPUs of
+//! different efficiency. Prefill is compute-bound and runs near TDP; a small decode batch is
+//! memory-bound and draws less. An idle GPU draws `idle_w`.
 //!
 //! Under a power limit the GPU lowers its clock to `f` (0 < f <= 1); its dynamic power falls
 //! as `f^dvfs_exponent` (frequency times voltage squared, voltage falling with frequency):
@@ -33,9 +35,9 @@
 /// Coefficients of the power model (dimensionless).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PowerCoeffs {
-    /// Share of the dynamic range (`tdp_w − idle_w`) per unit of MFU.
+    /// Share of the dynamic range (`tdp_w − idle_w`) per unit of compute busy share.
     pub compute: f64,
-    /// Share of the dynamic range per unit of MBU.
+    /// Share of the dynamic range per unit of memory busy share.
     pub memory: f64,
     /// Exponent of the dynamic power in the clock factor (> 0).
     pub dvfs_exponent: f64,
@@ -43,36 +45,33 @@ pub struct PowerCoeffs {
 
 /// The calibrated coefficients, fitted by [`super::power_fit::fit_power`] on the bundled
 /// Splitwise data (`catalog/calibration/splitwise/perf_model.csv`, MIT, Patel et al., ISCA
-/// 2024) and rounded to 3 significant digits; a test fails when they differ from a re-fit.
+/// 2024) and rounded to 3 significant digits; a test fails when they differ from a re-fit
+/// (`infersim calibrate` prints the fit).
 ///
-/// - `compute`, `memory`: least squares on the relative error of the average power (fraction
-///   of TDP) of 245 `a100-80gb` request rows (llama2-70b TP 2/4/8, bloom-176b TP 8), the
-///   prefill and the mid-decode iteration weighted by their measured durations, MFU and MBU
-///   from the calibrated A100 roofline. Excluded: 160 rows with power 0 (not measured) and
-///   15 llama2-70b rows with 8192-token prompts (outliers at ~0.17 of TDP, near idle).
-///   Every third configuration held out: MAPE 6.9 % train / 7.7 % held out over all; per
-///   (model, TP) held out 5.7 % (bloom TP 8), 10.0 / 1.7 / 10.9 % (llama TP 2 / 4 / 8). The
-///   predicted prefill power is 3.7 to 16.4 % below the measured `peak_power` per group.
+/// - `compute`, `memory`: least squares on the relative errors of the average power
+///   (fraction of TDP) of 245 `a100-80gb` request rows (llama2-70b TP 2/4/8, bloom-176b TP
+///   8; prefill and mid-decode weighted by their measured durations) and of their peak power
+///   taken as the prefill's power; busy shares from the calibrated A100 roofline. Excluded:
+///   160 rows with power 0 (not measured) and 15 llama2-70b rows with 8192-token prompts
+///   (outliers at ~0.17 of TDP). Every third configuration held out: average-power MAPE
+///   8.3 % train / 9.6 % held out (per model and TP 3.1 to 13.1 % held out); peak power
+///   within 3.7 to 9.3 % per group.
 /// - `dvfs_exponent`: least squared log error of the prefill slowdowns of 76 configurations
-///   on `h100-80gb-pcap` (70 % cap, 490 W per GPU) over `h100-80gb`, grid on [0.5, 4].
-///   Mean slowdown measured 1.300, model 1.095 (MAPE 17.5 %); decode measured 1.000, model
-///   1.000. KNOWN GAP: an exponent below 1 is unphysical (`P ∝ f·V²` gives 2 to 3); the fit
-///   is pulled down because the A100-fitted activity under-predicts the H100's prefill power
-///   (its calibrated prefill MFU is ~0.34, half the A100's), so the cap barely binds:
+///   on `h100-80gb-pcap` (70 % cap, 490 W per GPU) over `h100-80gb`. Mean prefill slowdown
+///   measured 1.300, model 1.146 (MAPE 14.2 %); decode 1.000 and 1.000. KNOWN GAP: the
+///   model puts an H100 prefill at ~610 W, not ~700 W, so a 490 W cap binds less than it
+///   did on the measured servers; the exponent is pulled to ~1 (P ∝ f·V² suggests 2–3).
 ///
-/// | llama-2-70b TP 4, per GPU  | idle | prefill 1 x 2048 | decode 8 x 1024 ctx |
-/// |----------------------------|------|------------------|---------------------|
-/// | A100 model (published)     | 63 (63) | 400 (~400)    | 231 (~250)          |
-/// | H100 model (published)     | 75 (75) | 508 (~700)    | 347 (~380)          |
+/// | llama-2-70b TP 4, per GPU [W] | idle | prefill 1 x 2048 | decode 8 x 1024 ctx |
+/// |-------------------------------|------|------------------|---------------------|
+/// | A100 model (published)        | 63 (63) | 400 (~400)    | 226 (~250)          |
+/// | H100 model (published)        | 75 (75) | 611 (~700)    | 385 (~380)          |
 ///
-/// (Published: Splitwise per-phase figures, `../shared/data/README.md`.) The H100's
-/// modelled decode power also falls with the batch (its fitted per-sequence time dilutes the
-/// MBU); on the A100 it rises up to 128 sequences. Both gaps are `#[ignore]`d tests in
-/// `tests/it/power.rs`.
+/// (Published: Splitwise per-phase figures, `../shared/data/README.md`.)
 pub const CALIBRATED: PowerCoeffs = PowerCoeffs {
-    compute: 1.83,
-    memory: 1.24,
-    dvfs_exponent: 0.949,
+    compute: 1.3,
+    memory: 1.2,
+    dvfs_exponent: 1.05,
 };
 
 /// Lowest clock factor a power limit can impose (estimate: an H100's lowest settable power
@@ -80,11 +79,12 @@ pub const CALIBRATED: PowerCoeffs = PowerCoeffs {
 pub const MIN_CLOCK: f64 = 0.3;
 
 impl PowerCoeffs {
-    /// The activity `a` in [0, 1] of an iteration with utilisations `mfu` and `mbu` (each
-    /// >= 0) at full clock.
+    /// The activity `a` in [0, 1] of an iteration whose compute units are busy for the
+    /// share `compute` and memory system for the share `memory` of its time (each in
+    /// [0, 1]) at full clock.
     #[inline]
-    pub fn activity(&self, mfu: f64, mbu: f64) -> f64 {
-        (self.compute * mfu + self.memory * mbu).clamp(0.0, 1.0)
+    pub fn activity(&self, compute: f64, memory: f64) -> f64 {
+        (self.compute * compute + self.memory * memory).clamp(0.0, 1.0)
     }
 
     /// Busy power of one GPU [W] at full clock for activity `a` in [0, 1].

@@ -22,7 +22,7 @@
 //!   So a held-out row was held out of the time fit too.
 //! - Fit: minimum sum of squared relative errors on the training rows, `compute` and
 //!   `memory` >= 0: a grid (steps 0.05) then a compass search down to steps of 1e-5.
-//! - The peak power is compared with the predicted prefill power (not fitted).
+//! - The peak power is fitted as the prefill phase's power, together with the average.
 //!
 //! # DVFS exponent on the power-capped H100 rows
 //! The `h100-80gb-pcap` server is capped at [`CAP_SHARE`] of its GPUs' TDP (490 W per H100).
@@ -306,11 +306,16 @@ fn power_obs(shown: &str, rows: &[(u64, Row)], catalog: &Catalog) -> Result<Powe
     Ok((obs, groups, zero, outliers))
 }
 
-/// Sum of squared relative errors of the average power on the training rows.
+/// Sum of squared relative errors on the training rows of the average power and of the
+/// peak power (taken as the prefill phase's power: the request's average alone is mostly
+/// decode and leaves the compute coefficient loose).
 fn objective(obs: &[Obs], c: &PowerCoeffs) -> f64 {
     obs.iter()
         .filter(|o| o.train)
-        .map(|o| ((o.average_model(c) - o.average) / o.average).powi(2))
+        .map(|o| {
+            ((o.average_model(c) - o.average) / o.average).powi(2)
+                + ((o.phase(c, o.prefill) - o.peak) / o.peak).powi(2)
+        })
         .sum()
 }
 
