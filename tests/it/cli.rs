@@ -146,7 +146,10 @@ fn a_good_run_writes_the_three_outputs() {
     assert!(summary.contains("ok,pool:p,wait_s,p999,"));
     let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     // 3 replications x 10 one-minute windows x 3 series of the pool
-    assert_eq!(ts.lines().filter(|l| l.contains(",pool:p,")).count(), 3 * 10 * 3);
+    assert_eq!(
+        ts.lines().filter(|l| l.contains(",pool:p,")).count(),
+        3 * 10 * 3
+    );
     // and the task-latency p99 of each window in which tasks ended
     assert!(ts.contains(",task_latency_p99_s,workflow:"));
     assert!(ts.contains("ok,2,540,utilization,pool:p,"));
