@@ -9,9 +9,9 @@ use crate::domain::Scenario;
 use crate::domain::facility::LevelsResult;
 
 /// µW·ns per kWh.
-const MW_NS_PER_KWH: f64 = 1e6 * 1e3 * 3600.0 * 1e9;
+const UW_NS_PER_KWH: f64 = 1e6 * 1e3 * 3600.0 * 1e9;
 /// µW·ns per kW·ns.
-const MW_PER_KW: f64 = 1e9;
+const UW_PER_KW: f64 = 1e9;
 
 fn level_obs<'a>(l: &LevelsResult, t_ns: f64) -> Vec<(Metric, Obs<'a>)> {
     let per_time = |x: i128| {
@@ -21,24 +21,24 @@ fn level_obs<'a>(l: &LevelsResult, t_ns: f64) -> Vec<(Metric, Obs<'a>)> {
             f64::NAN
         }
     };
-    let peak_kw = l.peak_it_mw as f64 / MW_PER_KW;
+    let peak_kw = l.peak_it_uw as f64 / UW_PER_KW;
     let mut v = vec![
         (
             Metric::ItPowerKw,
-            Obs::Level(per_time(l.it_integral) / MW_PER_KW),
+            Obs::Level(per_time(l.it_integral) / UW_PER_KW),
         ),
         (Metric::ItPowerKw, Obs::Peak(peak_kw)),
         (
             Metric::FacilityPowerKw,
-            Obs::Level(per_time(l.facility_integral) / MW_PER_KW),
+            Obs::Level(per_time(l.facility_integral) / UW_PER_KW),
         ),
         (
             Metric::EnergyKwh,
-            Obs::Total(l.it_integral as f64 / MW_NS_PER_KWH),
+            Obs::Total(l.it_integral as f64 / UW_NS_PER_KWH),
         ),
         (
             Metric::FacilityEnergyKwh,
-            Obs::Total(l.facility_integral as f64 / MW_NS_PER_KWH),
+            Obs::Total(l.facility_integral as f64 / UW_NS_PER_KWH),
         ),
         (
             Metric::Pue,
@@ -114,11 +114,11 @@ fn level_windows(
         let facility = at(&l.facility_windows, k);
         let busy = at(&l.busy_gpu_windows, k);
         let mut values = vec![
-            (Series::ItPowerKw, it / len / MW_PER_KW),
-            (Series::FacilityPowerKw, facility / len / MW_PER_KW),
+            (Series::ItPowerKw, it / len / UW_PER_KW),
+            (Series::FacilityPowerKw, facility / len / UW_PER_KW),
             (
                 Series::CoolingCapacityKw,
-                at(&l.capacity_windows, k) / len / MW_PER_KW,
+                at(&l.capacity_windows, k) / len / UW_PER_KW,
             ),
             (Series::Pue, if it > 0.0 { facility / it } else { f64::NAN }),
             (

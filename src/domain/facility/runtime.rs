@@ -32,7 +32,7 @@ use crate::metrics::WindowedLevel;
 
 /// Units of the power levels per watt: microwatts (so that rounding stays below 1e-10 of a
 /// rack's power).
-const MW_PER_W: f64 = 1e6;
+const UW_PER_W: f64 = 1e6;
 /// Units of a clock factor in the clock level (1e-6).
 const CLOCK_UNITS: f64 = 1e6;
 
@@ -45,16 +45,16 @@ struct Rep {
     idle_w: f64,
     tdp_w: f64,
     /// Host power its busy GPUs add to the server [µW].
-    host_mw: i64,
+    host_uw: i64,
     busy: bool,
     /// Full-clock dynamic GPU power of its batch, after a static GPU limit [µW].
-    demand_mw: i64,
-    /// Share of `demand_mw` it draws (set by the controller at its last batch).
+    demand_uw: i64,
+    /// Share of `demand_uw` it draws (set by the controller at its last batch).
     share: f64,
     /// Share left by a static GPU limit (1 without one).
     static_share: f64,
     /// Dynamic power drawn: `floor(share × demand)` [µW].
-    contrib_mw: i64,
+    contrib_uw: i64,
     /// Its clock factor now.
     clock: f64,
 }
@@ -63,30 +63,30 @@ struct Rep {
 #[derive(Debug, Clone, Default)]
 struct Budget {
     /// Power that clocks do not change: GPU idle power, host power [µW].
-    fixed_mw: i64,
+    fixed_uw: i64,
     /// Full-clock dynamic demand per class (high, low) [µW].
-    demand_mw: [i64; 2],
+    demand_uw: [i64; 2],
     /// Dynamic power drawn [µW].
-    actual_mw: i64,
+    actual_uw: i64,
     /// Enforced limit [µW], if any.
-    limit_mw: Option<i64>,
+    limit_uw: Option<i64>,
     /// Target shares per class.
     shares: [f64; 2],
 }
 
 impl Budget {
-    fn power_mw(&self) -> i64 {
-        self.fixed_mw + self.actual_mw
+    fn power_uw(&self) -> i64 {
+        self.fixed_uw + self.actual_uw
     }
 
     /// Recomputes the target shares; whether they changed.
     fn retarget(&mut self, threshold: f64, floor: f64) -> bool {
         let new = class_shares(
-            self.limit_mw.map(|l| l as f64),
+            self.limit_uw.map(|l| l as f64),
             threshold,
-            self.fixed_mw as f64,
-            self.demand_mw[0] as f64,
-            self.demand_mw[1] as f64,
+            self.fixed_uw as f64,
+            self.demand_uw[0] as f64,
+            self.demand_uw[1] as f64,
             floor,
         );
         let changed = new != self.shares;
@@ -98,9 +98,9 @@ impl Budget {
 /// Output levels of a rack or the site.
 #[derive(Debug, Clone)]
 struct Levels {
-    it_mw: WindowedLevel,
-    facility_mw: WindowedLevel,
-    capacity_mw: WindowedLevel,
+    it_uw: WindowedLevel,
+    facility_uw: WindowedLevel,
+    capacity_uw: WindowedLevel,
     /// 1 while some busy GPU runs below full clock.
     throttled: WindowedLevel,
     /// 1 while the full-clock demand exceeds the cooling capacity.
@@ -109,35 +109,35 @@ struct Levels {
     clock_busy: WindowedLevel,
     /// Σ busy GPUs.
     busy_gpus: WindowedLevel,
-    peak_it_mw: i64,
+    peak_it_uw: i64,
 }
 
 impl Levels {
     fn new(interval: SimDuration) -> Levels {
         Levels {
-            it_mw: WindowedLevel::new(interval),
-            facility_mw: WindowedLevel::new(interval),
-            capacity_mw: WindowedLevel::new(interval),
+            it_uw: WindowedLevel::new(interval),
+            facility_uw: WindowedLevel::new(interval),
+            capacity_uw: WindowedLevel::new(interval),
             throttled: WindowedLevel::new(interval),
             over_cooling: WindowedLevel::new(interval),
             clock_busy: WindowedLevel::new(interval),
             busy_gpus: WindowedLevel::new(interval),
-            peak_it_mw: 0,
+            peak_it_uw: 0,
         }
     }
 
-    fn set_it(&mut self, now: SimTime, mw: i64) {
-        let d = mw - self.it_mw.level();
+    fn set_it(&mut self, now: SimTime, uw: i64) {
+        let d = uw - self.it_uw.level();
         if d != 0 {
-            self.it_mw.add(now, d);
+            self.it_uw.add(now, d);
         }
-        self.peak_it_mw = self.peak_it_mw.max(mw);
+        self.peak_it_uw = self.peak_it_uw.max(uw);
     }
 
     fn finish(self, end: SimTime, cap_kw: Option<f64>) -> LevelsResult {
-        let (it_integral, it_windows) = self.it_mw.finish(end);
-        let (facility_integral, facility_windows) = self.facility_mw.finish(end);
-        let (_, capacity_windows) = self.capacity_mw.finish(end);
+        let (it_integral, it_windows) = self.it_uw.finish(end);
+        let (facility_integral, facility_windows) = self.facility_uw.finish(end);
+        let (_, capacity_windows) = self.capacity_uw.finish(end);
         let (throttled_integral, throttled_windows) = self.throttled.finish(end);
         let (over_cooling_integral, _) = self.over_cooling.finish(end);
         let (clock_integral, clock_windows) = self.clock_busy.finish(end);
@@ -155,7 +155,7 @@ impl Levels {
             clock_windows,
             busy_gpu_integral: busy_integral,
             busy_gpu_windows: busy_windows,
-            peak_it_mw: self.peak_it_mw,
+            peak_it_uw: self.peak_it_uw,
             cap_kw,
         }
     }
@@ -174,12 +174,12 @@ struct RackRt {
     budget: Budget,
     row: Option<u32>,
     /// Enforced cap [µW] (dynamic policy only).
-    cap_mw: Option<i64>,
+    cap_uw: Option<i64>,
     cap_kw: Option<f64>,
-    capacity_mw: i64,
+    capacity_uw: i64,
     /// Facility power per IT power (1 + losses + cooling), at the current ambient.
     facility_factor: f64,
-    facility_mw: i64,
+    facility_uw: i64,
     /// Flat indices of its replicas.
     reps: Vec<u32>,
     /// Busy replicas below full clock.
@@ -217,7 +217,7 @@ pub struct LevelsResult {
     /// Per window.
     pub busy_gpu_windows: Vec<i128>,
     /// Highest IT power [µW].
-    pub peak_it_mw: i64,
+    pub peak_it_uw: i64,
     /// Power cap [kW], if any.
     pub cap_kw: Option<f64>,
 }
@@ -244,7 +244,7 @@ pub struct FacilityRt {
     start: jiff::civil::DateTime,
     pue: Option<f64>,
     distribution_loss: f64,
-    fixed_mw: i64,
+    fixed_uw: i64,
     ambient: super::ambient::Ambient,
     ambient_step: SimDuration,
     racks: Vec<RackRt>,
@@ -285,7 +285,7 @@ impl FacilityRt {
             _ => 1.0,
         };
         let enforce_caps = matches!(spec.site.policy, PowerPolicy::Dynamic { .. });
-        let mw = |kw: Option<f64>| kw.map(|k| (k * 1e3 * MW_PER_W).floor() as i64);
+        let uw = |kw: Option<f64>| kw.map(|k| (k * 1e3 * UW_PER_W).floor() as i64);
         let mut racks: Vec<RackRt> = spec
             .racks
             .iter()
@@ -295,11 +295,11 @@ impl FacilityRt {
                     ..Budget::default()
                 },
                 row: r.row,
-                cap_mw: if enforce_caps { mw(r.cap_kw) } else { None },
+                cap_uw: if enforce_caps { uw(r.cap_kw) } else { None },
                 cap_kw: r.cap_kw,
-                capacity_mw: 0,
+                capacity_uw: 0,
                 facility_factor: 1.0,
-                facility_mw: 0,
+                facility_uw: 0,
                 reps: Vec::new(),
                 throttled_reps: 0,
                 over_cooling: false,
@@ -310,14 +310,14 @@ impl FacilityRt {
             .rows
             .iter()
             .map(|r| Budget {
-                limit_mw: if enforce_caps { mw(r.cap_kw) } else { None },
+                limit_uw: if enforce_caps { uw(r.cap_kw) } else { None },
                 shares: [1.0, 1.0],
                 ..Budget::default()
             })
             .collect();
         let site = Budget {
-            limit_mw: if enforce_caps {
-                mw(spec.site.cap_kw)
+            limit_uw: if enforce_caps {
+                uw(spec.site.cap_kw)
             } else {
                 None
             },
@@ -347,12 +347,12 @@ impl FacilityRt {
                     class: usize::from(place.low_priority),
                     idle_w: p.gpu.idle_w,
                     tdp_w: p.gpu.tdp_w,
-                    host_mw: (host_per_gpu_w * f64::from(tp) * MW_PER_W).round() as i64,
+                    host_uw: (host_per_gpu_w * f64::from(tp) * UW_PER_W).round() as i64,
                     busy: false,
-                    demand_mw: 0,
+                    demand_uw: 0,
                     share: 1.0,
                     static_share: 1.0,
-                    contrib_mw: 0,
+                    contrib_uw: 0,
                     clock: 1.0,
                 });
             }
@@ -365,7 +365,7 @@ impl FacilityRt {
             start: start.unwrap_or(DEFAULT_START),
             pue: spec.site.pue,
             distribution_loss: spec.site.distribution_loss,
-            fixed_mw: (spec.site.fixed_kw * 1e3 * MW_PER_W).round() as i64,
+            fixed_uw: (spec.site.fixed_kw * 1e3 * UW_PER_W).round() as i64,
             ambient: spec.site.ambient.clone(),
             ambient_step: spec.site.ambient_step,
             cooling: spec.racks.iter().map(|r| r.cooling_params).collect(),
@@ -383,15 +383,15 @@ impl FacilityRt {
             cuts: Vec::new(),
         };
         for (r, w) in fixed_w.iter().enumerate() {
-            let m = (w * MW_PER_W).round() as i64;
-            f.racks[r].budget.fixed_mw += m;
+            let m = (w * UW_PER_W).round() as i64;
+            f.racks[r].budget.fixed_uw += m;
             if let Some(row) = f.racks[r].row {
-                f.rows[row as usize].fixed_mw += m;
+                f.rows[row as usize].fixed_uw += m;
             }
-            f.site.fixed_mw += m;
+            f.site.fixed_uw += m;
         }
         // The fixed load is part of the site's facility power from time 0.
-        f.site_levels.facility_mw.add(SimTime::ZERO, f.fixed_mw);
+        f.site_levels.facility_uw.add(SimTime::ZERO, f.fixed_uw);
         f.set_ambient(SimTime::ZERO);
         f
     }
@@ -419,16 +419,16 @@ impl FacilityRt {
                 None => 1.0 + self.distribution_loss + 1.0 / params.cop(t),
             };
             let rack = &mut self.racks[r];
-            rack.capacity_mw = (cap_kw * 1e3 * MW_PER_W).floor() as i64;
-            capacity_sum += rack.capacity_mw;
+            rack.capacity_uw = (cap_kw * 1e3 * UW_PER_W).floor() as i64;
+            capacity_sum += rack.capacity_uw;
             rack.facility_factor = factor;
-            rack.budget.limit_mw = Some(match rack.cap_mw {
-                Some(c) => c.min(rack.capacity_mw),
-                None => rack.capacity_mw,
+            rack.budget.limit_uw = Some(match rack.cap_uw {
+                Some(c) => c.min(rack.capacity_uw),
+                None => rack.capacity_uw,
             });
-            set(&mut rack.levels.capacity_mw, now, rack.capacity_mw);
+            set(&mut rack.levels.capacity_uw, now, rack.capacity_uw);
         }
-        set(&mut self.site_levels.capacity_mw, now, capacity_sum);
+        set(&mut self.site_levels.capacity_uw, now, capacity_sum);
         self.retarget_all();
         for r in 0..self.racks.len() {
             self.retune_rack(now, r, u32::MAX);
@@ -476,7 +476,7 @@ impl FacilityRt {
         let r = rep.rack as usize;
         let row = self.racks[r].row.map(|w| w as usize);
         // The replica's new full-clock demand.
-        let (demand_mw, static_share, host_mw) = if busy {
+        let (demand_uw, static_share, host_uw) = if busy {
             let a = self.coeffs.activity(mfu, mbu);
             let p = PowerCoeffs::busy_w(rep.idle_w, rep.tdp_w, a);
             let s = match self.policy {
@@ -486,19 +486,19 @@ impl FacilityRt {
                 }
                 _ => 1.0,
             };
-            let d = (f64::from(rep.gpus) * (p - rep.idle_w) * s * MW_PER_W).floor() as i64;
-            (d, s, rep.host_mw)
+            let d = (f64::from(rep.gpus) * (p - rep.idle_w) * s * UW_PER_W).floor() as i64;
+            (d, s, rep.host_uw)
         } else {
             (0, 1.0, 0)
         };
-        let dh = host_mw - if rep.busy { rep.host_mw } else { 0 };
-        let dd = demand_mw - rep.demand_mw;
+        let dh = host_uw - if rep.busy { rep.host_uw } else { 0 };
+        let dd = demand_uw - rep.demand_uw;
         self.for_levels(r, |b| {
-            b.fixed_mw += dh;
-            b.demand_mw[rep.class] += dd;
+            b.fixed_uw += dh;
+            b.demand_uw[rep.class] += dd;
         });
         self.reps[id].busy = busy;
-        self.reps[id].demand_mw = demand_mw;
+        self.reps[id].demand_uw = demand_uw;
         self.reps[id].static_share = static_share;
         let (th, fl) = (self.threshold, self.floor);
         let rack_changed = self.racks[r].budget.retarget(th, fl);
@@ -544,15 +544,15 @@ impl FacilityRt {
     /// budgets' dynamic power, its clock, the clock and throttling levels.
     fn set_share(&mut self, now: SimTime, id: usize, share: f64, old: &Rep) {
         let rep = &self.reps[id];
-        let contrib = (share * rep.demand_mw as f64).floor() as i64;
+        let contrib = (share * rep.demand_uw as f64).floor() as i64;
         let clock = if rep.busy {
             self.coeffs.clock_for_share(rep.static_share * share)
         } else {
             1.0
         };
         let (busy, gpus, r) = (rep.busy, i64::from(rep.gpus), rep.rack as usize);
-        let dc = contrib - old.contrib_mw;
-        self.for_levels(r, |b| b.actual_mw += dc);
+        let dc = contrib - old.contrib_uw;
+        self.for_levels(r, |b| b.actual_uw += dc);
         let units = |b: bool, c: f64| {
             if b {
                 gpus * (c * CLOCK_UNITS).round() as i64
@@ -576,7 +576,7 @@ impl FacilityRt {
         rack.throttled_reps = rack.throttled_reps + u32::from(is) - u32::from(was);
         let rep = &mut self.reps[id];
         rep.share = share;
-        rep.contrib_mw = contrib;
+        rep.contrib_uw = contrib;
         rep.clock = clock;
     }
 
@@ -604,13 +604,13 @@ impl FacilityRt {
     /// Updates rack `r`'s output levels from its budget at `now`.
     fn refresh_rack(&mut self, now: SimTime, r: usize) {
         let rack = &mut self.racks[r];
-        let it = rack.budget.power_mw();
-        let old_it = rack.levels.it_mw.level();
+        let it = rack.budget.power_uw();
+        let old_it = rack.levels.it_uw.level();
         rack.levels.set_it(now, it);
         let facility = (it as f64 * rack.facility_factor).round() as i64;
-        let d_fac = facility - rack.facility_mw;
-        rack.facility_mw = facility;
-        set(&mut rack.levels.facility_mw, now, facility);
+        let d_fac = facility - rack.facility_uw;
+        rack.facility_uw = facility;
+        set(&mut rack.levels.facility_uw, now, facility);
         let throttled = rack.throttled_reps > 0;
         let was = rack.levels.throttled.level() > 0;
         if throttled != was {
@@ -623,8 +623,8 @@ impl FacilityRt {
                 self.throttled_racks -= 1;
             }
         }
-        let demand = rack.budget.fixed_mw + rack.budget.demand_mw[0] + rack.budget.demand_mw[1];
-        let over = demand > rack.capacity_mw;
+        let demand = rack.budget.fixed_uw + rack.budget.demand_uw[0] + rack.budget.demand_uw[1];
+        let over = demand > rack.capacity_uw;
         if over != rack.over_cooling {
             rack.over_cooling = over;
             rack.levels.over_cooling.add(now, if over { 1 } else { -1 });
@@ -635,10 +635,10 @@ impl FacilityRt {
             }
         }
         // The site's sums move by the rack's deltas.
-        let site_it = self.site_levels.it_mw.level() + (it - old_it);
+        let site_it = self.site_levels.it_uw.level() + (it - old_it);
         self.site_levels.set_it(now, site_it);
-        let site_fac = self.site_levels.facility_mw.level() + d_fac;
-        set(&mut self.site_levels.facility_mw, now, site_fac);
+        let site_fac = self.site_levels.facility_uw.level() + d_fac;
+        set(&mut self.site_levels.facility_uw, now, site_fac);
     }
 
     /// Updates the site's indicator levels at `now`.
