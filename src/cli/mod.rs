@@ -4,6 +4,7 @@
 
 mod args;
 mod calibrate;
+mod facility_text;
 mod progress;
 mod report_text;
 

@@ -197,6 +197,7 @@ pub fn describe(spec: &Scenario) -> String {
             p.perf_source
         );
     }
+    s.push_str(&super::facility_text::describe(spec));
     s
 }
 
@@ -283,6 +284,7 @@ pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &P
             find(rows, &g, Metric::Preemptions, "total"),
         );
     }
+    s.push_str(&super::facility_text::summary(spec, rows));
     let requests = if spec.record_calls {
         ", requests.csv"
     } else {

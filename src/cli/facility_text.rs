@@ -1,0 +1,137 @@
+//! The facility's lines in what `validate` and `run` print.
+
+use crate::domain::Scenario;
+use crate::domain::facility::PowerPolicy;
+use crate::domain::facility::ambient::Ambient;
+use crate::metrics::{Metric, SummaryRow};
+use std::fmt::Write;
+
+fn value(rows: &[SummaryRow], group: &str, metric: Metric, stat: &str) -> Option<f64> {
+    rows.iter()
+        .find(|r| r.group == group && r.metric == metric && r.stat == stat)
+        .and_then(|r| r.value)
+}
+
+fn ambient(a: &Ambient) -> String {
+    match a {
+        Ambient::Constant { c } => format!("{c} °C"),
+        Ambient::Curve {
+            mean_c,
+            diurnal_amplitude_c,
+            peak_hour,
+            seasonal_amplitude_c,
+            peak_day_of_year,
+        } => format!(
+            "{mean_c} °C ± {diurnal_amplitude_c} daily (peak {peak_hour} h) ± {seasonal_amplitude_c} yearly (peak day {peak_day_of_year})"
+        ),
+        Ambient::Series(points) => format!("a series of {} points", points.len()),
+    }
+}
+
+fn kw(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".into(), |v| format!("{v:.1} kW"))
+}
+
+/// `validate`: the site, its policy and weather, and each rack with what is placed in it,
+/// its idle and full-load power against its cap and cooling.
+pub fn describe(spec: &Scenario) -> String {
+    let mut s = String::new();
+    let Some(f) = &spec.facility else {
+        return s;
+    };
+    let policy = match f.site.policy {
+        PowerPolicy::Uncapped => "caps reported, not enforced".to_string(),
+        PowerPolicy::StaticGpuLimit { fraction } => {
+            format!("every GPU limited to {:.0} % of TDP", fraction * 100.0)
+        }
+        PowerPolicy::Dynamic {
+            low_priority_threshold,
+        } => format!(
+            "caps enforced by GPU clocks (low priority above {:.0} % of a limit)",
+            low_priority_threshold * 100.0
+        ),
+    };
+    let pue = f
+        .site
+        .pue
+        .map_or("PUE from the cooling model".to_string(), |p| {
+            format!("fixed PUE {p}")
+        });
+    let _ = writeln!(
+        s,
+        "  site: cap {}, {policy}, {pue}, ambient {} read every {} s",
+        kw(f.site.cap_kw),
+        ambient(&f.site.ambient),
+        f.site.ambient_step.as_secs_f64()
+    );
+    let mut idle = vec![0.0; f.racks.len()];
+    let mut full = vec![0.0; f.racks.len()];
+    let mut placed: Vec<Vec<String>> = vec![Vec::new(); f.racks.len()];
+    for (p, place) in spec.gpu_pools.iter().zip(&f.pools) {
+        let g = f64::from(place.gpus_per_server);
+        let mut count = vec![0u32; f.racks.len()];
+        for &r in &place.servers {
+            idle[r as usize] += place.host_idle_w + g * p.gpu.idle_w;
+            full[r as usize] += place.host_busy_w + g * p.gpu.tdp_w;
+            count[r as usize] += 1;
+        }
+        for (r, n) in count.iter().enumerate() {
+            if *n > 0 {
+                placed[r].push(format!("{n} x {} ({})", p.name, p.gpu_name));
+            }
+        }
+    }
+    for (k, r) in f.racks.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "  rack.{}: {} of {} server slots ({}), idle {:.1} kW, all GPUs at TDP {:.1} kW, cap {}, {} cooling {:.1} kW",
+            r.name,
+            f.pools
+                .iter()
+                .map(|p| p.servers.iter().filter(|&&x| x as usize == k).count())
+                .sum::<usize>(),
+            r.slots,
+            if placed[k].is_empty() {
+                "empty".to_string()
+            } else {
+                placed[k].join(", ")
+            },
+            idle[k] / 1e3,
+            full[k] / 1e3,
+            kw(r.cap_kw),
+            r.cooling.name(),
+            r.cooling_kw
+        );
+    }
+    s
+}
+
+/// `run`: power, energy, PUE and throttling of the site and each rack.
+pub fn summary(spec: &Scenario, rows: &[SummaryRow]) -> String {
+    let mut s = String::new();
+    let Some(f) = &spec.facility else {
+        return s;
+    };
+    let groups = std::iter::once(("site".to_string(), "site".to_string())).chain(
+        f.racks
+            .iter()
+            .map(|r| (format!("rack:{}", r.name), format!("rack {}", r.name))),
+    );
+    for (g, label) in groups {
+        let v = |m: Metric, stat: &str| value(rows, &g, m, stat);
+        let _ = writeln!(
+            s,
+            "  {label:<25} IT power mean {}  peak {} (cap {})  energy {:.1} kWh  facility {:.1} kWh  PUE {:.3}  throttled {:.0} s  over cooling limit {:.0} s  clock {:.3}",
+            kw(v(Metric::ItPowerKw, "mean")),
+            kw(v(Metric::ItPowerKw, "max")),
+            kw(v(Metric::PowerCapKw, "mean")),
+            v(Metric::EnergyKwh, "total").unwrap_or(f64::NAN),
+            v(Metric::FacilityEnergyKwh, "total").unwrap_or(f64::NAN),
+            v(Metric::Pue, "mean").unwrap_or(f64::NAN),
+            v(Metric::ThrottledS, "total").unwrap_or(0.0),
+            v(Metric::OverCoolingLimitS, "total").unwrap_or(0.0),
+            v(Metric::ThrottleFactor, "mean").unwrap_or(1.0),
+        );
+    }
+    s
+}
