@@ -353,5 +353,58 @@ fn an_unsorted_temperature_series_is_rejected_with_its_file_and_line() {
     let ps = super::support::problems_in(&src, &file);
     let p = find(&ps, "site.ambient.csv");
     assert!(p.message.contains("weather.csv:4:"), "{}", p.message);
-    let _ = repo("scenarios");
+}
+
+#[test]
+fn low_priority_pools_are_capped_first() {
+    // tests/data/facility/priorities.toml: both pools at full clock would need ~16 kW of a
+    // 13.5 kW row; the high-priority pool alone fits under 0.9 x 13.5 kW. So the batch pool
+    // runs at the lowest clock and the interactive one at full clock; the row holds.
+    let s = scenario("tests/data/facility/priorities.toml");
+    let rows = summary(&s);
+    let clock = |g: &str| stat(&rows, g, Metric::ThrottleFactor, "mean").0;
+    assert!(
+        (clock("rack:r1") - 1.0).abs() < 1e-12,
+        "high priority {}",
+        clock("rack:r1")
+    );
+    assert_eq!(stat(&rows, "rack:r1", Metric::ThrottledS, "total").0, 0.0);
+    assert!(clock("rack:r2") < 0.35, "low priority {}", clock("rack:r2"));
+    let (peak, _) = stat(&rows, "site", Metric::ItPowerKw, "max");
+    assert!(peak <= 13.5, "row peak {peak} kW above its 13.5 kW cap");
+    let done = |p: &str| stat(&rows, &format!("pool:{p}"), Metric::CallsCompleted, "total").0;
+    assert!(done("batch") < 0.5 * done("interactive"));
+}
+
+#[test]
+fn a_facility_run_is_byte_identical_on_one_and_two_threads() {
+    use assert_cmd::Command;
+    let tmp = tempfile::tempdir().unwrap();
+    let run_with = |threads: &str| {
+        let out = tmp.path().join(threads);
+        Command::cargo_bin("infersim")
+            .unwrap()
+            .args([
+                "run",
+                "tests/data/facility/priorities.toml",
+                "--quiet",
+                "--threads",
+                threads,
+            ])
+            .arg("--out")
+            .arg(&out)
+            .current_dir(repo(""))
+            .assert()
+            .success();
+        out
+    };
+    let (a, b) = (run_with("1"), run_with("2"));
+    for f in ["summary.csv", "timeseries.csv"] {
+        let x = std::fs::read(a.join(f)).unwrap();
+        assert!(
+            String::from_utf8_lossy(&x).contains("rack:r2"),
+            "{f} has the racks"
+        );
+        assert_eq!(x, std::fs::read(b.join(f)).unwrap(), "{f} differs");
+    }
 }
