@@ -118,5 +118,31 @@ fn agentic(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernel, mmc_model, conv_trace, agentic);
+/// The facility's cost: three afternoon hours (12:00-15:00) of `hot-afternoon.toml`, when
+/// the air-cooled racks throttle, with the facility and with it removed (the same serving
+/// model and arrivals); events and time per LLM call.
+fn facility(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/hot-afternoon.toml");
+    let mut spec = infersim::scenario::load(&path).expect("bundled scenario is valid");
+    spec.replications = 1;
+    spec.start = Some(jiff::civil::date(2026, 7, 15).at(12, 0, 0, 0));
+    spec.horizon = Some(infersim::engine::SimDuration::from_secs(3 * 3600));
+    let mut bare = spec.clone();
+    bare.facility = None;
+    let mut g = c.benchmark_group("facility");
+    g.sample_size(10);
+    for (name, s) in [
+        ("hot_afternoon_3h", &spec),
+        ("same_without_facility", &bare),
+    ] {
+        let r = run_replication(s, 0, &NoProgress).unwrap();
+        g.throughput(Throughput::Elements(r.gpu_pools[0].calls.completed));
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(run_replication(s, 0, &NoProgress).unwrap().events))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, kernel, mmc_model, conv_trace, agentic, facility);
 criterion_main!(benches);

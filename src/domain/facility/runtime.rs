@@ -23,7 +23,7 @@
 //! ([`super::power::MIN_CLOCK`]) is exceeded: validation rejects such caps, and a cooling
 //! capacity that falls that low is counted as time over the cooling limit.
 
-use super::capping::class_shares;
+use super::capping::{SHARE_STEPS, class_shares, quantize};
 use super::power::{MIN_CLOCK, PowerCoeffs};
 use super::{FacilitySpec, PowerPolicy};
 use crate::domain::spec::GpuPoolSpec;
@@ -57,6 +57,8 @@ struct Rep {
     contrib_uw: i64,
     /// Its clock factor now.
     clock: f64,
+    /// The same in 1e-6 units.
+    clock_units: i64,
 }
 
 /// One budget level: a rack, a row or the site.
@@ -241,6 +243,8 @@ pub struct FacilityRt {
     threshold: f64,
     /// Lowest share of dynamic power (at the lowest clock).
     floor: f64,
+    /// Clock factor and its 1e-6 units for each share step `k / SHARE_STEPS`.
+    clocks: Vec<(f64, i64)>,
     start: jiff::civil::DateTime,
     pue: Option<f64>,
     distribution_loss: f64,
@@ -354,6 +358,7 @@ impl FacilityRt {
                     static_share: 1.0,
                     contrib_uw: 0,
                     clock: 1.0,
+                    clock_units: CLOCK_UNITS as i64,
                 });
             }
         }
@@ -362,6 +367,13 @@ impl FacilityRt {
             policy: spec.site.policy,
             threshold,
             floor: coeffs.dynamic_share(MIN_CLOCK),
+            clocks: (0..=SHARE_STEPS as usize)
+                .map(|k| {
+                    let c = coeffs.clock_for_share(k as f64 / SHARE_STEPS);
+                    let units = (c * CLOCK_UNITS).round() as i64;
+                    (units as f64 / CLOCK_UNITS, units)
+                })
+                .collect(),
             start: start.unwrap_or(DEFAULT_START),
             pue: spec.site.pue,
             distribution_loss: spec.site.distribution_loss,
@@ -545,22 +557,19 @@ impl FacilityRt {
     fn set_share(&mut self, now: SimTime, id: usize, share: f64, old: &Rep) {
         let rep = &self.reps[id];
         let contrib = (share * rep.demand_uw as f64).floor() as i64;
-        let clock = if rep.busy {
-            self.coeffs.clock_for_share(rep.static_share * share)
+        // Shares are on the grid of 1/SHARE_STEPS; a static limit's share times the
+        // controller's is rounded down onto it (a slightly lower clock, never more power).
+        let step = if rep.busy {
+            (quantize(rep.static_share * share, 0.0) * SHARE_STEPS) as usize
         } else {
-            1.0
+            SHARE_STEPS as usize
         };
+        let (clock, clock_units) = self.clocks[step];
         let (busy, gpus, r) = (rep.busy, i64::from(rep.gpus), rep.rack as usize);
         let dc = contrib - old.contrib_uw;
         self.for_levels(r, |b| b.actual_uw += dc);
-        let units = |b: bool, c: f64| {
-            if b {
-                gpus * (c * CLOCK_UNITS).round() as i64
-            } else {
-                0
-            }
-        };
-        let d_clock = units(busy, clock) - units(old.busy, old.clock);
+        let units = |b: bool, u: i64| if b { gpus * u } else { 0 };
+        let d_clock = units(busy, clock_units) - units(old.busy, old.clock_units);
         let d_busy = gpus * (i64::from(busy) - i64::from(old.busy));
         let rack = &mut self.racks[r];
         if d_busy != 0 {
@@ -578,6 +587,7 @@ impl FacilityRt {
         rep.share = share;
         rep.contrib_uw = contrib;
         rep.clock = clock;
+        rep.clock_units = clock_units;
     }
 
     /// Moves every busy replica of rack `r` but `except` to its target share, queues a cut
@@ -653,6 +663,11 @@ impl FacilityRt {
             now,
             i64::from(self.over_cooling_racks > 0),
         );
+    }
+
+    /// The clock factor replica `replica` of pool `pool` runs at now.
+    pub fn clock(&self, pool: u32, replica: u32) -> f64 {
+        self.reps[(self.pool_offset[pool as usize] + replica) as usize].clock
     }
 
     /// The replicas queued to be cut since the last call, as (pool, replica).

@@ -251,6 +251,12 @@ impl GpuPool {
 }
 
 impl GpuPool {
+    /// Replica `replica`'s GPU clock changed to `clock` at `now`: the event to schedule if
+    /// its run must be cut ([`Replica::retime`]).
+    pub fn retime(&mut self, now: SimTime, replica: u32, clock: f64) -> Option<Wake> {
+        self.replicas[replica as usize].retime(now, &self.model, clock)
+    }
+
     /// Ends the run at `end`: see [`Replica::settle`].
     pub fn settle(&mut self, end: SimTime) {
         for r in &mut self.replicas {

@@ -342,6 +342,8 @@ pub struct Replica {
     /// Shape of the segment's first iteration (a decode run's contexts grow by one token
     /// per sequence per iteration).
     shape: BatchShape,
+    /// The GPU clock factor the segment's iterations were timed at.
+    seg_clock: f64,
     /// Its levels (their areas go to the pool's [`PoolLevels`]).
     pub levels: ReplicaLevels,
     /// Σ model FLOPs of its iterations at peak [s], and Σ bytes at full bandwidth [s]: kept
@@ -367,6 +369,7 @@ impl Replica {
             decode_run: false,
             shape: BatchShape::default(),
             seg_start: SimTime::ZERO,
+            seg_clock: 1.0,
             levels: ReplicaLevels::default(),
             ideal_s: (0.0, 0.0),
         }
@@ -460,6 +463,34 @@ impl Replica {
         }
         self.planned = m + 1;
         Some(self.bump(self.ends[m]))
+    }
+
+    /// The GPU clock changed to `clock` at `now`: cuts the segment in flight (see
+    /// [`Replica::cut`]) unless its remaining iterations take the same time at the new clock
+    /// as at the one they were timed at (a memory-bound decode run: the compute term stays
+    /// under the memory term at both clocks, checked on its first and last iterations, the
+    /// compute-to-memory ratio moving monotonically in between).
+    pub fn retime<M: IterationTime>(
+        &mut self,
+        now: SimTime,
+        model: &M,
+        clock: f64,
+    ) -> Option<Wake> {
+        if self.phase != Phase::Running || self.planned <= 1 || clock == self.seg_clock {
+            return None;
+        }
+        if self.decode_run {
+            let first = self.shape;
+            let mut last = self.shape;
+            last.decode_ctx += (self.planned as u64 - 1) * last.decode_seqs;
+            let same = |sh: &BatchShape| {
+                model.time_ns_at(sh, self.seg_clock) == model.time_ns_at(sh, clock)
+            };
+            if same(&first) && same(&last) {
+                return None;
+            }
+        }
+        self.cut(now)
     }
 
     fn bump(&mut self, at: SimTime) -> Wake {
@@ -753,6 +784,7 @@ impl Replica {
         } else {
             1.0
         };
+        self.seg_clock = clock;
         let mut t = now;
         for j in 0..iterations as u64 {
             let mut sh = shape;

@@ -38,7 +38,11 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         f.take_cuts(&mut cuts);
         let now = sched.now();
         for &(pool, replica) in &cuts {
-            if let Some(w) = self.gpu_pools[pool as usize].replicas[replica as usize].cut(now) {
+            let clock = self
+                .facility
+                .as_ref()
+                .map_or(1.0, |f| f.clock(pool, replica));
+            if let Some(w) = self.gpu_pools[pool as usize].retime(now, replica, clock) {
                 let global = self.replica_base[pool as usize] + replica;
                 self.wake(sched, global, w)?;
             }
