@@ -54,24 +54,24 @@ pub struct PowerCoeffs {
 ///   taken as the prefill's power; busy shares from the calibrated A100 roofline. Excluded:
 ///   160 rows with power 0 (not measured) and 15 llama2-70b rows with 8192-token prompts
 ///   (outliers at ~0.17 of TDP). Every third configuration held out: average-power MAPE
-///   8.3 % train / 9.6 % held out (per model and TP 3.1 to 13.1 % held out); peak power
-///   within 3.7 to 9.3 % per group.
+///   8.8 % train / 8.9 % held out (per model and TP 6.3 to 15.0 % held out); peak power
+///   within 3.7 to 9.8 % per group.
 /// - `dvfs_exponent`: least squared log error of the prefill slowdowns of 76 configurations
 ///   on `h100-80gb-pcap` (70 % cap, 490 W per GPU) over `h100-80gb`. Mean prefill slowdown
-///   measured 1.300, model 1.146 (MAPE 14.2 %); decode 1.000 and 1.000. KNOWN GAP: the
-///   model puts an H100 prefill at ~610 W, not ~700 W, so a 490 W cap binds less than it
+///   measured 1.300, model 1.142 (MAPE 14.3 %); decode 1.000 and 1.000. KNOWN GAP: the
+///   model puts an H100 prefill at ~605 W, not ~700 W, so a 490 W cap binds less than it
 ///   did on the measured servers; the exponent is pulled to ~1 (P ∝ f·V² suggests 2–3).
 ///
 /// | llama-2-70b TP 4, per GPU [W] | idle | prefill 1 x 2048 | decode 8 x 1024 ctx |
 /// |-------------------------------|------|------------------|---------------------|
-/// | A100 model (published)        | 63 (63) | 400 (~400)    | 226 (~250)          |
-/// | H100 model (published)        | 75 (75) | 611 (~700)    | 385 (~380)          |
+/// | A100 model (published)        | 63 (63) | 400 (~400)    | 223 (~250)          |
+/// | H100 model (published)        | 75 (75) | 606 (~700)    | 380 (~380)          |
 ///
 /// (Published: Splitwise per-phase figures, `../shared/data/README.md`.)
 pub const CALIBRATED: PowerCoeffs = PowerCoeffs {
-    compute: 1.3,
-    memory: 1.2,
-    dvfs_exponent: 1.05,
+    compute: 1.29,
+    memory: 1.18,
+    dvfs_exponent: 1.06,
 };
 
 /// Lowest clock factor a power limit can impose (estimate: an H100's lowest settable power

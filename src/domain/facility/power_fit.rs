@@ -285,7 +285,9 @@ fn power_obs(shown: &str, rows: &[(u64, Row)], catalog: &Catalog) -> Result<Powe
                 groups.len() - 1
             }
         };
-        let index = configs.binary_search(&config(r)).unwrap_or(0);
+        // Index among the configurations of the same TP, as in the time fit.
+        let first = configs.partition_point(|c| c.0 < r.tensor_parallel);
+        let index = configs.partition_point(|c| *c < config(r)) - first;
         let (prompt, token) = measured_shapes(r.prompt_size, r.batch_size, r.token_size);
         obs.push(Obs {
             group,
