@@ -75,16 +75,47 @@ pub fn describe(spec: &Scenario) -> String {
             full[r as usize] += place.host_busy_w + g * p.gpu.tdp_w;
             count[r as usize] += 1;
         }
+        // The pool's last server may be partly empty (its GPUs idle all along).
+        let used = u64::from(p.replicas) * u64::from(p.tensor_parallel.max(1));
+        let unused = place.servers.len() as u64 * u64::from(place.gpus_per_server) - used;
+        let last = place.servers.last().copied();
         for (r, n) in count.iter().enumerate() {
             if *n > 0 {
-                placed[r].push(format!("{n} x {} ({})", p.name, p.gpu_name));
+                let spare = if last == Some(r as u32) && unused > 0 {
+                    format!(", {unused} GPUs unused")
+                } else {
+                    String::new()
+                };
+                placed[r].push(format!(
+                    "{n} x {} server(s) of {} x {}{spare}",
+                    p.name, place.gpus_per_server, p.gpu_name
+                ));
             }
         }
+    }
+    for (w, row) in f.rows.iter().enumerate() {
+        let members: Vec<usize> = (0..f.racks.len())
+            .filter(|&k| f.racks[k].row == Some(w as u32))
+            .collect();
+        let names: Vec<&str> = members.iter().map(|&k| f.racks[k].name.as_str()).collect();
+        let _ = writeln!(
+            s,
+            "  row.{}: racks {}, idle {:.1} kW, all GPUs at TDP {:.1} kW, cap {}",
+            row.name,
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            },
+            members.iter().map(|&k| idle[k]).sum::<f64>() / 1e3,
+            members.iter().map(|&k| full[k]).sum::<f64>() / 1e3,
+            kw(row.cap_kw)
+        );
     }
     for (k, r) in f.racks.iter().enumerate() {
         let _ = writeln!(
             s,
-            "  rack.{}: {} of {} server slots ({}), idle {:.1} kW, all GPUs at TDP {:.1} kW, cap {}, {} cooling {:.1} kW",
+            "  rack.{}: {} of {} server slots used ({}), idle {:.1} kW, all GPUs at TDP {:.1} kW, cap {}, {} cooling {:.1} kW",
             r.name,
             f.pools
                 .iter()
@@ -112,16 +143,22 @@ pub fn summary(spec: &Scenario, rows: &[SummaryRow]) -> String {
     let Some(f) = &spec.facility else {
         return s;
     };
-    let groups = std::iter::once(("site".to_string(), "site".to_string())).chain(
-        f.racks
-            .iter()
-            .map(|r| (format!("rack:{}", r.name), format!("rack {}", r.name))),
-    );
+    let groups = std::iter::once(("site".to_string(), "site".to_string()))
+        .chain(
+            f.rows
+                .iter()
+                .map(|r| (format!("row:{}", r.name), format!("row {}", r.name))),
+        )
+        .chain(
+            f.racks
+                .iter()
+                .map(|r| (format!("rack:{}", r.name), format!("rack {}", r.name))),
+        );
     for (g, label) in groups {
         let v = |m: Metric, stat: &str| value(rows, &g, m, stat);
         let _ = writeln!(
             s,
-            "  {label:<25} IT power mean {}  peak {} (cap {})  energy {:.1} kWh  facility {:.1} kWh  PUE {:.3}  throttled {:.0} s  over cooling limit {:.0} s  clock {:.3}",
+            "  {label:<25} IT power mean {}  peak {} (cap {})  energy {:.1} kWh  facility {:.1} kWh  PUE {:.3}  throttled {:.0} s (by caps {:.0} s, over the cooling limit {:.0} s)  clock {:.3}",
             kw(v(Metric::ItPowerKw, "mean")),
             kw(v(Metric::ItPowerKw, "max")),
             kw(v(Metric::PowerCapKw, "mean")),
@@ -129,6 +166,7 @@ pub fn summary(spec: &Scenario, rows: &[SummaryRow]) -> String {
             v(Metric::FacilityEnergyKwh, "total").unwrap_or(f64::NAN),
             v(Metric::Pue, "mean").unwrap_or(f64::NAN),
             v(Metric::ThrottledS, "total").unwrap_or(0.0),
+            v(Metric::PowerCappedS, "total").unwrap_or(0.0),
             v(Metric::OverCoolingLimitS, "total").unwrap_or(0.0),
             v(Metric::ThrottleFactor, "mean").unwrap_or(1.0),
         );

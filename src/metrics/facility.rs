@@ -1,5 +1,5 @@
-//! Summary and time-series rows of the facility: per rack (`rack:NAME`) and for the site
-//! (`site`). Powers are exact window averages of the piecewise-constant levels kept by
+//! Summary and time-series rows of the facility: per rack (`rack:NAME`), per row
+//! (`row:NAME`) and for the site (`site`). Powers are exact window averages of the piecewise-constant levels kept by
 //! `domain::facility::runtime` (µW·ns integrals); energy is their total.
 
 use super::summary::{Obs, SeriesRow, at};
@@ -64,6 +64,10 @@ fn level_obs<'a>(l: &LevelsResult, t_ns: f64) -> Vec<(Metric, Obs<'a>)> {
             Metric::OverCoolingLimitS,
             Obs::Total(l.over_cooling_integral as f64 / 1e9),
         ),
+        (
+            Metric::PowerCappedS,
+            Obs::Total(l.capped_integral as f64 / 1e9),
+        ),
     ];
     if let Some(cap) = l.cap_kw {
         v.push((Metric::PowerCapKw, Obs::Point(cap)));
@@ -72,7 +76,7 @@ fn level_obs<'a>(l: &LevelsResult, t_ns: f64) -> Vec<(Metric, Obs<'a>)> {
     v
 }
 
-/// The summary entries of the facility: the site, then each rack (sorted names).
+/// The summary entries of the facility: the site, each row, then each rack (sorted names).
 pub(super) fn observations<'a>(
     spec: &Scenario,
     r: &'a ReplicationResult,
@@ -85,8 +89,18 @@ pub(super) fn observations<'a>(
         .into_iter()
         .map(|(m, o)| ("site".to_string(), m, o))
         .collect();
-    for (rack, l) in f.racks.iter().zip(&fr.racks) {
-        let g = format!("rack:{}", rack.name);
+    let named = f
+        .rows
+        .iter()
+        .map(|r| format!("row:{}", r.name))
+        .zip(&fr.rows)
+        .chain(
+            f.racks
+                .iter()
+                .map(|r| format!("rack:{}", r.name))
+                .zip(&fr.racks),
+        );
+    for (g, l) in named {
         out.extend(
             level_obs(l, t_ns)
                 .into_iter()
@@ -152,13 +166,16 @@ fn level_windows(
     }
 }
 
-/// Appends the facility's `timeseries.csv` rows of one replication: the site, then each
-/// rack.
+/// Appends the facility's `timeseries.csv` rows of one replication: the site, each row,
+/// then each rack.
 pub(super) fn series_rows(rows: &mut Vec<SeriesRow>, spec: &Scenario, r: &ReplicationResult) {
     let (Some(f), Some(fr)) = (&spec.facility, &r.facility) else {
         return;
     };
     level_windows(rows, spec, r, "site", &fr.site, Some(&fr.ambient_windows));
+    for (row, l) in f.rows.iter().zip(&fr.rows) {
+        level_windows(rows, spec, r, &format!("row:{}", row.name), l, None);
+    }
     for (rack, l) in f.racks.iter().zip(&fr.racks) {
         level_windows(rows, spec, r, &format!("rack:{}", rack.name), l, None);
     }

@@ -131,6 +131,9 @@ pub enum Metric {
     ThrottledS,
     /// Time with the full-clock demand above the cooling capacity.
     OverCoolingLimitS,
+    /// Time with some busy GPU below full clock while within the cooling capacity: held
+    /// back by a power cap or a static GPU limit.
+    PowerCappedS,
     /// Power cap minus peak IT power [kW]: capacity paid for and never drawn.
     StrandedPowerKw,
     /// The power cap [kW] (from the scenario).
@@ -211,6 +214,7 @@ impl Metric {
             Metric::Pue => "pue",
             Metric::ThrottledS => "throttled_s",
             Metric::OverCoolingLimitS => "over_cooling_limit_s",
+            Metric::PowerCappedS => "power_capped_s",
             Metric::StrandedPowerKw => "stranded_power_kw",
             Metric::PowerCapKw => "power_cap_kw",
             Metric::ThrottleFactor => "throttle_factor",
@@ -268,7 +272,7 @@ impl Metric {
             | Metric::PowerCapKw => "kW",
             Metric::EnergyKwh | Metric::FacilityEnergyKwh => "kWh",
             Metric::Pue | Metric::ThrottleFactor => "ratio",
-            Metric::ThrottledS | Metric::OverCoolingLimitS => "s",
+            Metric::ThrottledS | Metric::OverCoolingLimitS | Metric::PowerCappedS => "s",
             Metric::GpuSecondsPerTask => "GPU-s/task",
             Metric::CpuSecondsPerTask => "s/task",
             Metric::TokensPerTask | Metric::InputTokensPerTask | Metric::OutputTokensPerTask => {

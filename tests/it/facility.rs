@@ -370,8 +370,11 @@ fn low_priority_pools_are_capped_first() {
     );
     assert_eq!(stat(&rows, "rack:r1", Metric::ThrottledS, "total").0, 0.0);
     assert!(clock("rack:r2") < 0.35, "low priority {}", clock("rack:r2"));
-    let (peak, _) = stat(&rows, "site", Metric::ItPowerKw, "max");
+    let (peak, _) = stat(&rows, "row:a", Metric::ItPowerKw, "max");
     assert!(peak <= 13.5, "row peak {peak} kW above its 13.5 kW cap");
+    assert!(stat(&rows, "row:a", Metric::StrandedPowerKw, "mean").0 >= 0.0);
+    let capped = stat(&rows, "rack:r2", Metric::PowerCappedS, "total").0;
+    assert_eq!(capped, 120.0, "throttled by the row cap, not by heat");
     let done = |p: &str| stat(&rows, &format!("pool:{p}"), Metric::CallsCompleted, "total").0;
     assert!(done("batch") < 0.5 * done("interactive"));
 }
@@ -407,4 +410,24 @@ fn a_facility_run_is_byte_identical_on_one_and_two_threads() {
         );
         assert_eq!(x, std::fs::read(b.join(f)).unwrap(), "{f} differs");
     }
+}
+
+#[test]
+fn a_site_cap_over_two_racks_is_never_exceeded() {
+    // 16 saturated H100s in two racks (one server each) under a 10 kW site cap: every
+    // change moves both racks, and no instant (not even between the two) is above the cap.
+    let src = edit(&base("800", "1m"), "replicas = 8", "replicas = 16");
+    let src = edit(&src, "racks = [\"r1\"]", "racks = [\"r1\", \"r2\"]");
+    let src = edit(
+        &src,
+        "policy = \"none\"",
+        "policy = \"dynamic\"\npower_cap_kw = 10",
+    );
+    let src = format!("{src}\n[rack.r2]\nservers = 1\ncooling_capacity_kw = 20\n");
+    let rows = summary(&scenario_from_str(&src));
+    let (peak, _) = stat(&rows, "site", Metric::ItPowerKw, "max");
+    assert!(peak <= 10.0, "site peak {peak} kW above its 10 kW cap");
+    assert!(peak > 9.5, "the cap is used: {peak}");
+    assert!(stat(&rows, "site", Metric::StrandedPowerKw, "mean").0 >= 0.0);
+    assert!(stat(&rows, "site", Metric::PowerCappedS, "total").0 > 50.0);
 }

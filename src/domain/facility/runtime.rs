@@ -107,6 +107,9 @@ struct Levels {
     throttled: WindowedLevel,
     /// 1 while the full-clock demand exceeds the cooling capacity.
     over_cooling: WindowedLevel,
+    /// 1 while some busy GPU runs below full clock within the cooling capacity (a power
+    /// cap, not the heat, holds it back).
+    capped: WindowedLevel,
     /// Σ busy GPUs × clock [1e-6].
     clock_busy: WindowedLevel,
     /// Σ busy GPUs.
@@ -122,6 +125,7 @@ impl Levels {
             capacity_uw: WindowedLevel::new(interval),
             throttled: WindowedLevel::new(interval),
             over_cooling: WindowedLevel::new(interval),
+            capped: WindowedLevel::new(interval),
             clock_busy: WindowedLevel::new(interval),
             busy_gpus: WindowedLevel::new(interval),
             peak_it_uw: 0,
@@ -136,12 +140,27 @@ impl Levels {
         self.peak_it_uw = self.peak_it_uw.max(uw);
     }
 
+    /// Sets the indicator levels from the counts of racks in each state, and the peak from
+    /// the IT level (after every rack of a change is done: sums that last no time are not
+    /// peaks).
+    fn settle(&mut self, now: SimTime, counts: &RackCounts) {
+        set(&mut self.throttled, now, i64::from(counts.throttled > 0));
+        set(
+            &mut self.over_cooling,
+            now,
+            i64::from(counts.over_cooling > 0),
+        );
+        set(&mut self.capped, now, i64::from(counts.capped > 0));
+        self.peak_it_uw = self.peak_it_uw.max(self.it_uw.level());
+    }
+
     fn finish(self, end: SimTime, cap_kw: Option<f64>) -> LevelsResult {
         let (it_integral, it_windows) = self.it_uw.finish(end);
         let (facility_integral, facility_windows) = self.facility_uw.finish(end);
         let (_, capacity_windows) = self.capacity_uw.finish(end);
         let (throttled_integral, throttled_windows) = self.throttled.finish(end);
         let (over_cooling_integral, _) = self.over_cooling.finish(end);
+        let (capped_integral, _) = self.capped.finish(end);
         let (clock_integral, clock_windows) = self.clock_busy.finish(end);
         let (busy_integral, busy_windows) = self.busy_gpus.finish(end);
         LevelsResult {
@@ -153,6 +172,7 @@ impl Levels {
             throttled_integral,
             throttled_windows,
             over_cooling_integral,
+            capped_integral,
             clock_integral,
             clock_windows,
             busy_gpu_integral: busy_integral,
@@ -161,6 +181,29 @@ impl Levels {
             cap_kw,
         }
     }
+}
+
+/// How many racks of a row or the site are in each state.
+#[derive(Debug, Clone, Copy, Default)]
+struct RackCounts {
+    throttled: u32,
+    over_cooling: u32,
+    capped: u32,
+}
+
+impl RackCounts {
+    fn apply(&mut self, d: [i32; 3]) {
+        self.throttled = self.throttled.wrapping_add_signed(d[0]);
+        self.over_cooling = self.over_cooling.wrapping_add_signed(d[1]);
+        self.capped = self.capped.wrapping_add_signed(d[2]);
+    }
+}
+
+/// A row or the site: the sum of its racks' levels.
+#[derive(Debug, Clone)]
+struct Agg {
+    levels: Levels,
+    counts: RackCounts,
 }
 
 fn set(level: &mut WindowedLevel, now: SimTime, value: i64) {
@@ -187,6 +230,8 @@ struct RackRt {
     /// Busy replicas below full clock.
     throttled_reps: u32,
     over_cooling: bool,
+    throttled: bool,
+    capped: bool,
     levels: Levels,
 }
 
@@ -210,6 +255,9 @@ pub struct LevelsResult {
     pub throttled_windows: Vec<i128>,
     /// Time with the full-clock demand above the cooling capacity [ns].
     pub over_cooling_integral: i128,
+    /// Time with some busy GPU below full clock while the demand is within the cooling
+    /// capacity: held back by a power cap [ns].
+    pub capped_integral: i128,
     /// ∫ Σ busy GPUs × clock dt [1e-6 GPU·ns].
     pub clock_integral: i128,
     /// Per window.
@@ -229,6 +277,8 @@ pub struct LevelsResult {
 pub struct FacilityResult {
     /// Per rack, in `FacilitySpec::racks` order.
     pub racks: Vec<LevelsResult>,
+    /// Per row, in `FacilitySpec::rows` order.
+    pub rows: Vec<LevelsResult>,
     /// The site.
     pub site: LevelsResult,
     /// ∫ ambient temperature dt per window [m°C·ns].
@@ -256,11 +306,11 @@ pub struct FacilityRt {
     rated_kw: Vec<f64>,
     rows: Vec<Budget>,
     site: Budget,
-    site_levels: Levels,
+    site_agg: Agg,
+    row_aggs: Vec<Agg>,
+    row_caps_kw: Vec<Option<f64>>,
     site_cap_kw: Option<f64>,
     ambient_level: WindowedLevel,
-    throttled_racks: u32,
-    over_cooling_racks: u32,
     /// Per pool, the flat index of its first replica.
     pool_offset: Vec<u32>,
     reps: Vec<Rep>,
@@ -307,6 +357,8 @@ impl FacilityRt {
                 reps: Vec::new(),
                 throttled_reps: 0,
                 over_cooling: false,
+                throttled: false,
+                capped: false,
                 levels: Levels::new(interval),
             })
             .collect();
@@ -385,11 +437,21 @@ impl FacilityRt {
             racks,
             rows,
             site,
-            site_levels: Levels::new(interval),
+            site_agg: Agg {
+                levels: Levels::new(interval),
+                counts: RackCounts::default(),
+            },
+            row_aggs: spec
+                .rows
+                .iter()
+                .map(|_| Agg {
+                    levels: Levels::new(interval),
+                    counts: RackCounts::default(),
+                })
+                .collect(),
+            row_caps_kw: spec.rows.iter().map(|r| r.cap_kw).collect(),
             site_cap_kw: spec.site.cap_kw,
             ambient_level: WindowedLevel::new(interval),
-            throttled_racks: 0,
-            over_cooling_racks: 0,
             pool_offset,
             reps,
             cuts: Vec::new(),
@@ -403,7 +465,7 @@ impl FacilityRt {
             f.site.fixed_uw += m;
         }
         // The fixed load is part of the site's facility power from time 0.
-        f.site_levels.facility_uw.add(SimTime::ZERO, f.fixed_uw);
+        f.site_agg.levels.facility_uw.add(SimTime::ZERO, f.fixed_uw);
         f.set_ambient(SimTime::ZERO);
         f
     }
@@ -440,7 +502,16 @@ impl FacilityRt {
             });
             set(&mut rack.levels.capacity_uw, now, rack.capacity_uw);
         }
-        set(&mut self.site_levels.capacity_uw, now, capacity_sum);
+        set(&mut self.site_agg.levels.capacity_uw, now, capacity_sum);
+        for (w, agg) in self.row_aggs.iter_mut().enumerate() {
+            let sum = self
+                .racks
+                .iter()
+                .filter(|r| r.row == Some(w as u32))
+                .map(|r| r.capacity_uw)
+                .sum();
+            set(&mut agg.levels.capacity_uw, now, sum);
+        }
         self.retarget_all();
         for r in 0..self.racks.len() {
             self.retune_rack(now, r, u32::MAX);
@@ -572,13 +643,18 @@ impl FacilityRt {
         let d_clock = units(busy, clock_units) - units(old.busy, old.clock_units);
         let d_busy = gpus * (i64::from(busy) - i64::from(old.busy));
         let rack = &mut self.racks[r];
-        if d_busy != 0 {
-            rack.levels.busy_gpus.add(now, d_busy);
-            self.site_levels.busy_gpus.add(now, d_busy);
-        }
-        if d_clock != 0 {
-            rack.levels.clock_busy.add(now, d_clock);
-            self.site_levels.clock_busy.add(now, d_clock);
+        let row = rack.row.map(|w| w as usize);
+        for levels in [Some(&mut rack.levels), Some(&mut self.site_agg.levels)]
+            .into_iter()
+            .chain(std::iter::once(row.map(|w| &mut self.row_aggs[w].levels)))
+            .flatten()
+        {
+            if d_busy != 0 {
+                levels.busy_gpus.add(now, d_busy);
+            }
+            if d_clock != 0 {
+                levels.clock_busy.add(now, d_clock);
+            }
         }
         let was = old.busy && old.clock < 1.0;
         let is = busy && clock < 1.0;
@@ -611,58 +687,57 @@ impl FacilityRt {
         self.refresh_rack(now, r);
     }
 
-    /// Updates rack `r`'s output levels from its budget at `now`.
+    /// Updates rack `r`'s output levels from its budget at `now`, and its row's and the
+    /// site's sums by the rack's changes.
     fn refresh_rack(&mut self, now: SimTime, r: usize) {
         let rack = &mut self.racks[r];
         let it = rack.budget.power_uw();
-        let old_it = rack.levels.it_uw.level();
+        let d_it = it - rack.levels.it_uw.level();
         rack.levels.set_it(now, it);
         let facility = (it as f64 * rack.facility_factor).round() as i64;
         let d_fac = facility - rack.facility_uw;
         rack.facility_uw = facility;
         set(&mut rack.levels.facility_uw, now, facility);
-        let throttled = rack.throttled_reps > 0;
-        let was = rack.levels.throttled.level() > 0;
-        if throttled != was {
-            rack.levels
-                .throttled
-                .add(now, i64::from(throttled) - i64::from(was));
-            if throttled {
-                self.throttled_racks += 1;
-            } else {
-                self.throttled_racks -= 1;
-            }
-        }
         let demand = rack.budget.fixed_uw + rack.budget.demand_uw[0] + rack.budget.demand_uw[1];
         let over = demand > rack.capacity_uw;
-        if over != rack.over_cooling {
-            rack.over_cooling = over;
-            rack.levels.over_cooling.add(now, if over { 1 } else { -1 });
-            if over {
-                self.over_cooling_racks += 1;
-            } else {
-                self.over_cooling_racks -= 1;
+        let throttled = rack.throttled_reps > 0;
+        let capped = throttled && !over;
+        let flip = |new: bool, old: bool| i32::from(new) - i32::from(old);
+        let d = [
+            flip(throttled, rack.throttled),
+            flip(over, rack.over_cooling),
+            flip(capped, rack.capped),
+        ];
+        rack.throttled = throttled;
+        rack.over_cooling = over;
+        rack.capped = capped;
+        let mine = RackCounts {
+            throttled: u32::from(throttled),
+            over_cooling: u32::from(over),
+            capped: u32::from(capped),
+        };
+        rack.levels.settle(now, &mine);
+        let row = rack.row.map(|w| w as usize);
+        for agg in std::iter::once(&mut self.site_agg).chain(row.map(|w| &mut self.row_aggs[w])) {
+            if d_it != 0 {
+                agg.levels.it_uw.add(now, d_it);
             }
+            if d_fac != 0 {
+                agg.levels.facility_uw.add(now, d_fac);
+            }
+            agg.counts.apply(d);
         }
-        // The site's sums move by the rack's deltas.
-        let site_it = self.site_levels.it_uw.level() + (it - old_it);
-        self.site_levels.set_it(now, site_it);
-        let site_fac = self.site_levels.facility_uw.level() + d_fac;
-        set(&mut self.site_levels.facility_uw, now, site_fac);
     }
 
-    /// Updates the site's indicator levels at `now`.
+    /// Sets the site's and rows' indicator levels and peaks at `now`, once every rack of a
+    /// change is refreshed.
     fn refresh_site(&mut self, now: SimTime) {
-        set(
-            &mut self.site_levels.throttled,
-            now,
-            i64::from(self.throttled_racks > 0),
-        );
-        set(
-            &mut self.site_levels.over_cooling,
-            now,
-            i64::from(self.over_cooling_racks > 0),
-        );
+        let counts = self.site_agg.counts;
+        self.site_agg.levels.settle(now, &counts);
+        for agg in &mut self.row_aggs {
+            let counts = agg.counts;
+            agg.levels.settle(now, &counts);
+        }
     }
 
     /// The clock factor replica `replica` of pool `pool` runs at now.
@@ -682,10 +757,17 @@ impl FacilityRt {
             .into_iter()
             .map(|r| r.levels.finish(end, r.cap_kw))
             .collect();
+        let rows = self
+            .row_aggs
+            .into_iter()
+            .zip(self.row_caps_kw)
+            .map(|(a, cap)| a.levels.finish(end, cap))
+            .collect();
         let (_, ambient_windows) = self.ambient_level.finish(end);
         FacilityResult {
             racks,
-            site: self.site_levels.finish(end, self.site_cap_kw),
+            rows,
+            site: self.site_agg.levels.finish(end, self.site_cap_kw),
             ambient_windows,
         }
     }
