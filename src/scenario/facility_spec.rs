@@ -293,6 +293,26 @@ fn ambient(
         Ambient::Constant { c }
     } else if let Some(file) = &a.csv {
         let path = ctx.base_dir.join(file);
+        // Only a regular file of bounded size: a device or pipe could be endless.
+        let kind = match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => Some("it is a folder".to_string()),
+            Ok(m) if !m.is_file() => {
+                Some("it is not a regular file (a device, pipe or socket)".to_string())
+            }
+            Ok(m) if m.len() > super::dist_spec::MAX_DATA_BYTES => Some(format!(
+                "it has {} bytes; at most {} are read",
+                m.len(),
+                super::dist_spec::MAX_DATA_BYTES
+            )),
+            _ => None,
+        };
+        if let Some(why) = kind {
+            ctx.err(
+                "site.ambient.csv",
+                format!("{}: cannot read the file: {why}", path.display()),
+            );
+            return None;
+        }
         match read_ambient_csv(
             &path,
             start.unwrap_or(crate::domain::facility::runtime::DEFAULT_START),
