@@ -42,6 +42,9 @@ pub enum ScheduleError {
 /// comparison gives the total order.
 /// Bit of the sequence number that orders an event after the ordinary ones at its instant.
 const LATE: u64 = 1 << 63;
+/// Marks a background event (bit 62 of the sequence number; see
+/// [`Scheduler::schedule_background_at`]).
+const BACKGROUND: u64 = 1 << 62;
 
 struct Entry<E> {
     key: u128,
@@ -79,6 +82,8 @@ pub struct Scheduler<E> {
     heap: BinaryHeap<Entry<E>>,
     now: SimTime,
     next_seq: u64,
+    /// Background events pending.
+    background: usize,
 }
 
 impl<E> Default for Scheduler<E> {
@@ -94,6 +99,7 @@ impl<E> Scheduler<E> {
             heap: BinaryHeap::new(),
             now: SimTime::ZERO,
             next_seq: 0,
+            background: 0,
         }
     }
 
@@ -151,6 +157,27 @@ impl<E> Scheduler<E> {
         Ok(())
     }
 
+    /// Schedules a *background* event at `at`: one that keeps nothing alive. A run without
+    /// a horizon ends when only background events are left (a periodic reading of the
+    /// weather must not stretch a drained run); with a horizon they run like any other.
+    ///
+    /// # Errors
+    /// [`ScheduleError::InThePast`] when `at` is before now.
+    pub fn schedule_background_at(&mut self, at: SimTime, event: E) -> Result<(), ScheduleError> {
+        if at < self.now {
+            return Err(ScheduleError::InThePast { now: self.now, at });
+        }
+        self.background += 1;
+        self.push_keyed(at, BACKGROUND, event);
+        Ok(())
+    }
+
+    /// Whether every pending event is a background event (true when none is pending).
+    #[inline]
+    pub fn only_background(&self) -> bool {
+        self.heap.len() == self.background
+    }
+
     #[inline]
     fn push(&mut self, at: SimTime, event: E) {
         self.push_keyed(at, 0, event);
@@ -158,7 +185,8 @@ impl<E> Scheduler<E> {
 
     #[inline]
     fn push_keyed(&mut self, at: SimTime, class: u64, event: E) {
-        // `seq` counts events; it cannot reach 2^63, so bit 63 is free for the class.
+        // `seq` counts events; it cannot reach 2^62, so bits 63 and 62 are free for the
+        // classes.
         let seq = self.next_seq | class;
         self.next_seq += 1;
         self.heap.push(Entry {
@@ -187,6 +215,9 @@ impl<E> Scheduler<E> {
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<E> {
         let entry = self.heap.pop()?;
+        if entry.key as u64 & BACKGROUND != 0 {
+            self.background -= 1;
+        }
         debug_assert!(
             entry.time() >= self.now.0,
             "heap order guarantees monotone time"

@@ -98,6 +98,10 @@ impl<M: Model> Simulation<M> {
         // STALL_EVENTS events, it never will.
         let (mut check_time, mut check_events) = (self.sched.now(), self.events);
         loop {
+            if horizon.is_none() && self.sched.only_background() {
+                // Nothing but background events (the weather): the work is over.
+                return Ok(StopReason::Exhausted);
+            }
             match self.sched.peek_time() {
                 None => {
                     // A horizon is a length of observation: the clock reaches it even when
@@ -181,6 +185,41 @@ mod tests {
             }
             other => panic!("expected a stall, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn background_events_keep_nothing_alive_without_a_horizon() {
+        // A background ticker every 10 ns forever, and one ordinary event at 25.
+        struct Bg(Vec<u64>);
+        impl Model for Bg {
+            type Event = bool; // true: background
+            type Error = ScheduleError;
+            fn handle(&mut self, s: &mut Scheduler<bool>, e: bool) -> Result<(), ScheduleError> {
+                self.0.push(s.now().0);
+                if e {
+                    s.schedule_background_at(SimTime(s.now().0 + 10), true)?;
+                }
+                Ok(())
+            }
+        }
+        let mut sim = Simulation::new(Bg(vec![]));
+        sim.scheduler_mut()
+            .schedule_background_at(SimTime(0), true)
+            .unwrap();
+        sim.scheduler_mut().schedule_at(SimTime(25), false).unwrap();
+        assert_eq!(sim.run(None, |_, _| {}).unwrap(), StopReason::Exhausted);
+        assert_eq!(sim.model.0, vec![0, 10, 20, 25]);
+        assert_eq!(sim.now(), SimTime(25));
+        // With a horizon they run up to it.
+        let mut sim = Simulation::new(Bg(vec![]));
+        sim.scheduler_mut()
+            .schedule_background_at(SimTime(0), true)
+            .unwrap();
+        assert_eq!(
+            sim.run(Some(SimTime(35)), |_, _| {}).unwrap(),
+            StopReason::Horizon
+        );
+        assert_eq!(sim.model.0, vec![0, 10, 20, 30]);
     }
 
     #[test]

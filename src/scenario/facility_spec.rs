@@ -74,6 +74,21 @@ pub(super) fn facility(
             None => ok = false,
         }
     }
+    for name in raw.rows.keys() {
+        if !raw
+            .racks
+            .values()
+            .any(|r| r.row.as_deref() == Some(name.as_str()))
+        {
+            ctx.err(
+                &format!("row.{name}"),
+                format!(
+                    "no rack stands in row {name}: give racks `row = \"{name}\"` or remove the row"
+                ),
+            );
+            ok = false;
+        }
+    }
     if raw.racks.is_empty() {
         ctx.err(
             "site",
@@ -253,6 +268,25 @@ fn site(
             PowerPolicy::Uncapped
         }
     };
+    if pue.is_some() && (s.distribution_loss.is_some() || s.fixed_kw.is_some()) {
+        let field = if s.fixed_kw.is_some() {
+            "site.fixed_kw"
+        } else {
+            "site.distribution_loss"
+        };
+        ctx.err(
+            field,
+            "a fixed `pue` already covers losses and fixed loads (facility = PUE x IT): remove this field or the pue",
+        );
+        ok = false;
+    }
+    if s.low_priority_threshold.is_some() && !matches!(policy, PowerPolicy::Dynamic { .. }) && ok {
+        ctx.err(
+            "site.low_priority_threshold",
+            "only used with policy = \"dynamic\"; remove it or set the policy",
+        );
+        ok = false;
+    }
     if s.gpu_power_limit.is_some() && !matches!(policy, PowerPolicy::StaticGpuLimit { .. }) && ok {
         ctx.err(
             "site.gpu_power_limit",
@@ -453,6 +487,12 @@ fn rack(
     })
 }
 
+/// A number for a message, to three decimals, without trailing zeros.
+fn kw3(x: f64) -> String {
+    let t = format!("{x:.3}");
+    t.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 fn names(m: &BTreeMap<&str, u32>) -> String {
     if m.is_empty() {
         "none defined".to_string()
@@ -586,7 +626,7 @@ fn placement(
         ctx.err(
             &p("racks"),
             format!(
-                "{} replicas x {tp} GPUs need {needed} servers of {gps} GPUs, but the listed racks have {} free slots left: add racks or slots (rack.NAME.servers)",
+                "{} replicas x {tp} GPUs need {needed} servers of {gps} GPUs, but the listed racks have {} free slot(s) left: add racks or slots (rack.NAME.servers)",
                 pool.replicas,
                 servers.len()
             ),
@@ -619,6 +659,18 @@ fn check_power(ctx: &mut Ctx<'_>, spec: &FacilitySpec, pools: &[GpuPoolSpec]) ->
                 place.host_busy_w + g * (p.gpu.idle_w + (p.gpu.tdp_w - p.gpu.idle_w) * min_share);
         }
     }
+    if let PowerPolicy::StaticGpuLimit { fraction } = spec.site.policy {
+        for p in pools {
+            let lowest = p.gpu.idle_w + (p.gpu.tdp_w - p.gpu.idle_w) * min_share;
+            if fraction * p.gpu.tdp_w < lowest {
+                ctx.err(
+                    "site.gpu_power_limit",
+                    format!("{} x {} W = {} W is below what a busy {} draws at its lowest clock ({} W): expected at least {}", fraction, fmt_num(p.gpu.tdp_w), kw3(fraction * p.gpu.tdp_w), p.gpu_name, kw3(lowest), kw3(lowest / p.gpu.tdp_w)),
+                );
+                return false;
+            }
+        }
+    }
     let dynamic = matches!(spec.site.policy, PowerPolicy::Dynamic { .. });
     let mut fits = true;
     let mut check = |ctx: &mut Ctx<'_>,
@@ -630,13 +682,13 @@ fn check_power(ctx: &mut Ctx<'_>, spec: &FacilitySpec, pools: &[GpuPoolSpec]) ->
         if idle_w > cap_kw * 1e3 {
             ctx.err(
                 &path,
-                format!("the servers placed in {what} draw {} kW with every GPU idle, above its limit of {} kW: move servers or raise the limit", fmt_num(idle_w / 1e3), fmt_num(cap_kw)),
+                format!("the servers placed in {what} draw {} kW with every GPU idle, above its limit of {} kW: move servers or raise the limit", kw3(idle_w / 1e3), fmt_num(cap_kw)),
             );
             fits = false;
         } else if dynamic && floor_w > cap_kw * 1e3 {
             ctx.err(
                 &path,
-                format!("the servers placed in {what} can draw {} kW busy even at the lowest GPU clock ({MIN_CLOCK} of full), above its cap of {} kW, so the cap cannot be enforced: move servers or raise the cap", fmt_num(floor_w / 1e3), fmt_num(cap_kw)),
+                format!("the servers placed in {what} can draw {} kW busy even at the lowest GPU clock ({MIN_CLOCK} of full), above its cap of {} kW, so the cap cannot be enforced: move servers or raise the cap", kw3(floor_w / 1e3), fmt_num(cap_kw)),
             );
             fits = false;
         }
@@ -656,7 +708,13 @@ fn check_power(ctx: &mut Ctx<'_>, spec: &FacilitySpec, pools: &[GpuPoolSpec]) ->
         if idle[k] > r.cooling_kw * 1e3 {
             ctx.err(
                 &format!("rack.{}.cooling_capacity_kw", r.name),
-                format!("the servers placed in rack {} give off {} kW with every GPU idle, above its cooling capacity of {} kW", r.name, fmt_num(idle[k] / 1e3), fmt_num(r.cooling_kw)),
+                format!("the servers placed in rack {} give off {} kW with every GPU idle, above its cooling capacity of {} kW", r.name, kw3(idle[k] / 1e3), fmt_num(r.cooling_kw)),
+            );
+            ok = false;
+        } else if floor[k] > r.cooling_kw * 1e3 {
+            ctx.err(
+                &format!("rack.{}.cooling_capacity_kw", r.name),
+                format!("the servers placed in rack {} can give off {} kW busy even at the lowest GPU clock ({MIN_CLOCK} of full), above its cooling capacity of {} kW, so thermal throttling cannot hold it: move servers or add cooling", r.name, kw3(floor[k] / 1e3), fmt_num(r.cooling_kw)),
             );
             ok = false;
         }

@@ -88,7 +88,10 @@ impl Ambient {
     /// The first problem, naming the field and what was expected.
     pub fn check(&self) -> Result<(), String> {
         match self {
-            Ambient::Constant { c } => finite("c", *c),
+            Ambient::Constant { c } => {
+                finite("constant_c", *c)?;
+                in_range("constant_c", *c)
+            }
             Ambient::Curve {
                 mean_c,
                 diurnal_amplitude_c,
@@ -106,10 +109,12 @@ impl Ambient {
                 }
                 if !(1.0..=366.0).contains(peak_day_of_year) {
                     return Err(format!(
-                        "peak_day_of_year: expected a day of the year in [1, 366], found {peak_day_of_year}"
+                        "peak_day: expected a day of the year in [1, 366], found {peak_day_of_year}"
                     ));
                 }
-                Ok(())
+                let swing = diurnal_amplitude_c + seasonal_amplitude_c;
+                in_range("mean_c - amplitudes", mean_c - swing)?;
+                in_range("mean_c + amplitudes", mean_c + swing)
             }
             Ambient::Series(points) => {
                 if points.is_empty() {
@@ -144,6 +149,17 @@ fn finite(name: &str, v: f64) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("{name}: expected a finite number, found {v}"))
+    }
+}
+
+/// `value` within [`MIN_AMBIENT_C`]..=[`MAX_AMBIENT_C`].
+fn in_range(name: &str, value: f64) -> Result<(), String> {
+    if (MIN_AMBIENT_C..=MAX_AMBIENT_C).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name}: expected an outdoor temperature from {MIN_AMBIENT_C} to {MAX_AMBIENT_C} °C, found {value}"
+        ))
     }
 }
 

@@ -17,7 +17,7 @@
 //! floor is exceeded (the caller counts that time).
 
 /// Steps of a share in (0, 1].
-pub const SHARE_STEPS: f64 = 1024.0;
+pub const SHARE_STEPS: f64 = 64.0;
 
 /// `x` rounded down to a step of 1/[`SHARE_STEPS`], clamped to `[floor, 1]`.
 #[inline]
@@ -90,7 +90,7 @@ mod tests {
         // (100 - 20 - 10) / 100 = 0.7.
         let [h, l] = class_shares(Some(100.0), 0.9, 20.0, 100.0, 40.0, 0.25);
         assert_eq!(l, 0.25);
-        assert_eq!(h, 716.0 / 1024.0, "0.7 rounded down to a step of 1/1024");
+        assert_eq!(h, 44.0 / 64.0, "0.7 rounded down to a step of 1/64");
         let p = 20.0 + 100.0 * h + 40.0 * l;
         assert!(p <= 100.0, "{p}");
     }

@@ -59,22 +59,19 @@ impl<T: Tracer> ScenarioModel<'_, T> {
             .as_ref()
             .and_then(|f| f.next_tick(sched.now()))
         {
-            sched.schedule_at(at, Event::FacilityTick)?;
+            sched.schedule_background_at(at, Event::FacilityTick)?;
         }
         Ok(())
     }
 
-    /// The ambient step: new temperature, capacities and limits. The next tick is scheduled
-    /// only while other events are pending, so that a drained run still ends.
+    /// The ambient step: new temperature, capacities and limits. Ticks are background
+    /// events: a run without a horizon ends with its work, not at the next tick.
     pub(super) fn on_facility_tick(&mut self, sched: &mut Scheduler<Event>) -> Res {
         let now = sched.now();
         if let Some(f) = &mut self.facility {
             f.set_ambient(now);
         }
         self.apply_cuts(sched)?;
-        if !sched.is_empty() {
-            self.schedule_tick(sched)?;
-        }
-        Ok(())
+        self.schedule_tick(sched)
     }
 }
