@@ -61,7 +61,10 @@ fn scen(horizon: &str, drain: bool, ff: bool, ambient: &str) -> String {
 fn the_reported_site_peak_never_exceeds_an_enforced_cap() {
     let rows = summary(&scenario_from_str(&scen("30m", false, false, "")));
     let (max, _) = stat(&rows, "site", Metric::ItPowerKw, "max");
-    assert!(max <= 26.0 * (1.0 + 1e-9), "site IT power max {max} kW > cap 26 kW");
+    assert!(
+        max <= 26.0 * (1.0 + 1e-9),
+        "site IT power max {max} kW > cap 26 kW"
+    );
 }
 
 /// fast_forward = false is documented to give the same timings; under throttling it does not.
