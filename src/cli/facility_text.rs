@@ -173,3 +173,30 @@ pub fn summary(spec: &Scenario, rows: &[SummaryRow]) -> String {
     }
     s
 }
+
+/// Warnings about the facility and the window series of a run (stderr, even with `--quiet`).
+pub fn warnings(spec: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    let end_s = spec.expected_end_s();
+    if let (Some(f), Some(end_s)) = (&spec.facility, end_s)
+        && let Ambient::Series(points) = &f.site.ambient
+        && let (Some(first), Some(last)) = (points.first(), points.last())
+        && (first.0 > 0.0 || last.0 < end_s)
+    {
+        out.push(format!(
+            "warning: site.ambient.csv covers {:.0} s to {:.0} s from the scenario start, but the run lasts {:.0} s: outside the series the temperature is held at its first or last value ({} °C, {} °C); check `[scenario] start`",
+            first.0, last.0, end_s, first.1, last.1
+        ));
+    }
+    if let Some(end_s) = end_s {
+        let windows = end_s / spec.interval.as_secs_f64();
+        if windows > crate::metrics::MAX_QUANTILE_WINDOWS as f64 {
+            out.push(format!(
+                "note: ttft_p99_s and task_latency_p99_s are kept for the first {} windows only ({:.0} s at this interval); a longer `--interval` covers the whole run",
+                crate::metrics::MAX_QUANTILE_WINDOWS,
+                crate::metrics::MAX_QUANTILE_WINDOWS as f64 * spec.interval.as_secs_f64()
+            ));
+        }
+    }
+    out
+}

@@ -300,7 +300,7 @@ pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &P
 
 /// Warnings about a finished run (printed to stderr, even with `--quiet`).
 pub fn run_warnings(spec: &Scenario, rows: &[SummaryRow]) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = super::facility_text::warnings(spec);
     for p in &spec.gpu_pools {
         let g = format!("pool:{}", p.name);
         if !p.perf_source.starts_with("calibrated ") {

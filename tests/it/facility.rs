@@ -218,7 +218,8 @@ fn a_static_gpu_limit_of_70_percent_slows_prefill_about_1_3x() {
     // Splitwise (../shared/data/README.md): prefill ~1.3x slower at a 70 % cap.
     assert!((1.15..=1.45).contains(&ratio), "prefill slowdown {ratio}");
     // Every busy GPU draws at most 490 W: the peak is the idle fleet plus n busy GPUs,
-    // each adding its host share (1.3 kW / 8) and at most 490 - 75 W (n = 1 or 2 overlap).
+    // each adding its host share (1.3 kW / 8) and at most 490 - 75 W (n = 1 or 2 overlap),
+    // at least that less a share step (1/64 of the dynamic power: < 10 W).
     let (peak, _) = capped_peak(&capped);
     let per_busy = 1.3 / 8.0 + 0.415;
     let n = ((peak - 1.8) / per_busy).ceil();
@@ -228,7 +229,7 @@ fn a_static_gpu_limit_of_70_percent_slows_prefill_about_1_3x() {
         "peak {peak} kW: a GPU above 490 W"
     );
     assert!(
-        peak >= 1.8 + n * per_busy - 0.005,
+        peak >= 1.8 + n * per_busy - n * 0.01,
         "peak {peak} kW: the limit binds"
     );
 }
@@ -374,7 +375,10 @@ fn low_priority_pools_are_capped_first() {
     assert!(peak <= 13.5, "row peak {peak} kW above its 13.5 kW cap");
     assert!(stat(&rows, "row:a", Metric::StrandedPowerKw, "mean").0 >= 0.0);
     let capped = stat(&rows, "rack:r2", Metric::PowerCappedS, "total").0;
-    assert_eq!(capped, 120.0, "throttled by the row cap, not by heat");
+    assert!(
+        capped > 119.9,
+        "throttled by the row cap, not by heat: {capped} s"
+    );
     let done = |p: &str| stat(&rows, &format!("pool:{p}"), Metric::CallsCompleted, "total").0;
     assert!(done("batch") < 0.5 * done("interactive"));
 }
@@ -430,4 +434,62 @@ fn a_site_cap_over_two_racks_is_never_exceeded() {
     assert!(peak > 9.5, "the cap is used: {peak}");
     assert!(stat(&rows, "site", Metric::StrandedPowerKw, "mean").0 >= 0.0);
     assert!(stat(&rows, "site", Metric::PowerCappedS, "total").0 > 50.0);
+}
+
+#[test]
+fn impossible_temperatures_limits_and_leftover_fields_are_rejected() {
+    let ps = problems(&edit(
+        &base("1", "1m"),
+        "constant_c = 20",
+        "constant_c = 1000",
+    ));
+    assert!(find(&ps, "site.ambient").message.contains("from -60 to 70"));
+    // 0.1 x 700 W is below a busy H100 at its lowest clock.
+    let src = edit(
+        &base("1", "1m"),
+        "policy = \"none\"",
+        "policy = \"static\"\ngpu_power_limit = 0.1",
+    );
+    let p = find(&problems(&src), "site.gpu_power_limit")
+        .message
+        .clone();
+    assert!(p.contains("lowest clock"), "{p}");
+    // Cooling for 3 kW: the idle 1.8 kW fits, busy at the lowest clock does not.
+    let p = find(
+        &problems(&edit(
+            &base("1", "1m"),
+            "cooling_capacity_kw = 20",
+            "cooling_capacity_kw = 3",
+        )),
+        "rack.r1.cooling_capacity_kw",
+    )
+    .message
+    .clone();
+    assert!(p.contains("thermal throttling cannot hold it"), "{p}");
+    let src = edit(
+        &base("1", "1m"),
+        "policy = \"none\"",
+        "policy = \"none\"\npue = 1.2\nfixed_kw = 5",
+    );
+    assert!(
+        find(&problems(&src), "site.fixed_kw")
+            .message
+            .contains("fixed `pue`")
+    );
+    let src = edit(
+        &base("1", "1m"),
+        "policy = \"none\"",
+        "policy = \"none\"\nlow_priority_threshold = 0.8",
+    );
+    assert!(
+        find(&problems(&src), "site.low_priority_threshold")
+            .message
+            .contains("dynamic")
+    );
+    let src = format!("{}\n[row.east]\npower_cap_kw = 30\n", base("1", "1m"));
+    assert!(
+        find(&problems(&src), "row.east")
+            .message
+            .contains("no rack stands in row east")
+    );
 }

@@ -6,7 +6,7 @@ mod cli;
 mod determinism;
 mod exact;
 mod facility;
-mod facility_break;
+mod facility_review;
 mod llm;
 mod llm_errors;
 mod oracles;
