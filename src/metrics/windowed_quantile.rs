@@ -7,11 +7,13 @@ use hdrhistogram::Histogram;
 /// Significant digits of a window's histogram: percentiles within 1 % (HdrHistogram's
 /// guarantee), at about a tenth of the memory of the 3-digit run-wide distributions.
 const DIGITS: u8 = 2;
-/// Smallest value told apart [ns]: 1 µs (smaller values are recorded as 1 µs).
+/// Smallest value told apart [ns]: 1 µs (smaller values are recorded as 1 µs). With 2
+/// digits and values up to minutes a window's histogram takes about 12 KB.
 const LOWEST_NS: u64 = 1_000;
 /// Most windows kept; later observations are dropped from the window series only (the
 /// run-wide distributions keep them).
-pub const MAX_QUANTILE_WINDOWS: u64 = 20_000;
+/// (5,000 windows of ~12 KB: at most ~60 MB per series and replication.)
+pub const MAX_QUANTILE_WINDOWS: u64 = 5_000;
 
 /// Durations observed per window [ns]; disabled (records nothing) when built by `default`.
 #[derive(Debug, Clone, Default)]
@@ -82,10 +84,14 @@ mod tests {
         for i in 1..=100u64 {
             w.record(SimTime(30_000_000_000), i * 10_000_000); // 10 ms .. 1 s, window 0
         }
+        w.record(SimTime(90_000_000_000), 5); // 5 ns in window 1: recorded as 1 µs
+        assert_eq!(w.count(1), 1);
+        let q = w.quantile_s(1, 0.5).unwrap();
+        assert!(q >= 1e-6 && q <= 1.1e-6, "{q}");
         w.record(SimTime(150_000_000_000), 5_000_000_000); // 5 s in window 2
         assert_eq!(w.count(0), 100);
-        assert_eq!(w.count(1), 0);
-        assert_eq!(w.quantile_s(1, 0.99), None);
+        assert_eq!(w.count(3), 0);
+        assert_eq!(w.quantile_s(3, 0.99), None);
         let p99 = w.quantile_s(0, 0.99).unwrap();
         assert!((p99 - 0.99).abs() <= 0.0099, "{p99}");
         let p = w.quantile_s(2, 0.5).unwrap();
