@@ -131,8 +131,8 @@ pub enum Metric {
     ThrottledS,
     /// Time with the full-clock demand above the cooling capacity.
     OverCoolingLimitS,
-    /// Time with some busy GPU below full clock while within the cooling capacity: held
-    /// back by a power cap or a static GPU limit.
+    /// Time with some busy GPU below full clock and a power cap (rack, row, site or a static
+    /// GPU limit) setting the clock; may overlap `OverCoolingLimitS`.
     PowerCappedS,
     /// Power cap minus peak IT power [kW]: capacity paid for and never drawn.
     StrandedPowerKw,

@@ -493,3 +493,33 @@ fn impossible_temperatures_limits_and_leftover_fields_are_rejected() {
             .contains("no rack stands in row east")
     );
 }
+
+#[test]
+fn a_binding_cap_counts_as_power_capped_even_over_the_cooling_limit() {
+    // Saturated prefill wants 8.1 kW; cooling removes 5 kW and the rack's cap is 4.5 kW:
+    // the cap sets the clock while the heat is also above the cooling capacity.
+    let src = edit(
+        &base("400", "2m"),
+        "policy = \"none\"",
+        "policy = \"dynamic\"",
+    );
+    let src = edit(&src, "power_cap_kw = 20", "power_cap_kw = 4.5");
+    let src = edit(&src, "cooling_capacity_kw = 20", "cooling_capacity_kw = 5");
+    let rows = summary(&scenario_from_str(&src));
+    let t = |m: Metric| stat(&rows, "rack:r1", m, "total").0;
+    assert!(
+        t(Metric::PowerCappedS) > 119.0,
+        "{}",
+        t(Metric::PowerCappedS)
+    );
+    assert!(t(Metric::OverCoolingLimitS) > 119.0);
+    assert!(stat(&rows, "rack:r1", Metric::ItPowerKw, "max").0 <= 4.5);
+    // Thermal throttling alone is not a cap.
+    let src = edit(
+        &base("400", "2m"),
+        "cooling_capacity_kw = 20",
+        "cooling_capacity_kw = 5",
+    );
+    let rows = summary(&scenario_from_str(&src));
+    assert_eq!(stat(&rows, "rack:r1", Metric::PowerCappedS, "total").0, 0.0);
+}

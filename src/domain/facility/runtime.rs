@@ -107,8 +107,8 @@ struct Levels {
     throttled: WindowedLevel,
     /// 1 while the full-clock demand exceeds the cooling capacity.
     over_cooling: WindowedLevel,
-    /// 1 while some busy GPU runs below full clock within the cooling capacity (a power
-    /// cap, not the heat, holds it back).
+    /// 1 while some busy GPU runs below full clock and a power cap (rack, row, site or a
+    /// static GPU limit) sets the clock.
     capped: WindowedLevel,
     /// Σ busy GPUs × clock [1e-6].
     clock_busy: WindowedLevel,
@@ -255,8 +255,8 @@ pub struct LevelsResult {
     pub throttled_windows: Vec<i128>,
     /// Time with the full-clock demand above the cooling capacity [ns].
     pub over_cooling_integral: i128,
-    /// Time with some busy GPU below full clock while the demand is within the cooling
-    /// capacity: held back by a power cap [ns].
+    /// Time with some busy GPU below full clock and a power cap (rack, row, site or a static
+    /// GPU limit) setting the clock [ns]; it may overlap the time over the cooling limit.
     pub capped_integral: i128,
     /// ∫ Σ busy GPUs × clock dt [1e-6 GPU·ns].
     pub clock_integral: i128,
@@ -690,6 +690,16 @@ impl FacilityRt {
     /// Updates rack `r`'s output levels from its budget at `now`, and its row's and the
     /// site's sums by the rack's changes.
     fn refresh_rack(&mut self, now: SimTime, r: usize) {
+        // Whether a power cap sets the rack's clocks: a row's or the site's target below
+        // the rack's own, the rack's own cap below its cooling capacity while it binds, or a
+        // static GPU limit.
+        let own = self.racks[r].budget.shares;
+        let by_levels = (0..2).any(|c| self.target(r, c) < own[c]);
+        let by_own_cap = self.racks[r]
+            .cap_uw
+            .is_some_and(|c| c < self.racks[r].capacity_uw)
+            && own.iter().any(|&g| g < 1.0);
+        let by_static = matches!(self.policy, PowerPolicy::StaticGpuLimit { .. });
         let rack = &mut self.racks[r];
         let it = rack.budget.power_uw();
         let d_it = it - rack.levels.it_uw.level();
@@ -701,7 +711,7 @@ impl FacilityRt {
         let demand = rack.budget.fixed_uw + rack.budget.demand_uw[0] + rack.budget.demand_uw[1];
         let over = demand > rack.capacity_uw;
         let throttled = rack.throttled_reps > 0;
-        let capped = throttled && !over;
+        let capped = throttled && (by_levels || by_own_cap || (by_static && !over));
         let flip = |new: bool, old: bool| i32::from(new) - i32::from(old);
         let d = [
             flip(throttled, rack.throttled),
