@@ -87,7 +87,7 @@ mod tests {
         w.record(SimTime(90_000_000_000), 5); // 5 ns in window 1: recorded as 1 µs
         assert_eq!(w.count(1), 1);
         let q = w.quantile_s(1, 0.5).unwrap();
-        assert!(q >= 1e-6 && q <= 1.1e-6, "{q}");
+        assert!((1e-6..=1.1e-6).contains(&q), "{q}");
         w.record(SimTime(150_000_000_000), 5_000_000_000); // 5 s in window 2
         assert_eq!(w.count(0), 100);
         assert_eq!(w.count(3), 0);
