@@ -42,9 +42,6 @@ pub(super) fn facility(
 ) -> Option<FacilitySpec> {
     let placed = raw.gpu_pools.values().any(|g| g.racks.is_some());
     if raw.site.is_none() && raw.racks.is_empty() && raw.rows.is_empty() && !placed {
-        if raw.broken.facility {
-            return None;
-        }
         return None;
     }
     let mut ok = !raw.broken.facility;
@@ -123,7 +120,7 @@ pub(super) fn facility(
         } else {
             None
         };
-        match placement(ctx, pname, rg, pool, &rack_ids, &racks, &mut free) {
+        match placement(ctx, pname, rg, pool, &rack_ids, &mut free) {
             Some(p) => placements.push(p),
             None => ok = false,
         }
@@ -501,14 +498,12 @@ fn names(m: &BTreeMap<&str, u32>) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn placement(
     ctx: &mut Ctx<'_>,
     pname: &str,
     rg: &RawGpuPool,
     pool: Option<&GpuPoolSpec>,
     rack_ids: &BTreeMap<&str, u32>,
-    racks: &[RackSpec],
     free: &mut [u32],
 ) -> Option<PoolPlacement> {
     let p = |f: &str| format!("gpu_pool.{pname}.{f}");
@@ -633,7 +628,6 @@ fn placement(
         );
         return None;
     }
-    let _ = racks;
     Some(PoolPlacement {
         gpus_per_server: gps,
         host_idle_w: idle,
