@@ -1,16 +1,11 @@
 //! The facility's lines in what `validate` and `run` print.
 
+use super::report_text::value;
 use crate::domain::Scenario;
 use crate::domain::facility::PowerPolicy;
 use crate::domain::facility::ambient::Ambient;
 use crate::metrics::{Metric, SummaryRow};
 use std::fmt::Write;
-
-fn value(rows: &[SummaryRow], group: &str, metric: Metric, stat: &str) -> Option<f64> {
-    rows.iter()
-        .find(|r| r.group == group && r.metric == metric && r.stat == stat)
-        .and_then(|r| r.value)
-}
 
 fn ambient(a: &Ambient) -> String {
     match a {

@@ -6,20 +6,24 @@ use crate::report::RunInfo;
 use std::fmt::Write;
 use std::path::Path;
 
-fn find(rows: &[SummaryRow], group: &str, metric: Metric, stat: &str) -> String {
+/// The value of a summary row, if there is one.
+pub(super) fn value(rows: &[SummaryRow], group: &str, metric: Metric, stat: &str) -> Option<f64> {
     rows.iter()
         .find(|r| r.group == group && r.metric == metric && r.stat == stat)
         .and_then(|r| r.value)
-        .map_or_else(
-            || "-".into(),
-            |v| match stat {
-                // Totals are means over replications: keep a fraction when there is one, so
-                // that a rare outcome is not rounded away.
-                "total" if v.fract() != 0.0 => format!("{v:.2}"),
-                "total" | "count" => format!("{v:.0}"),
-                _ => format!("{v:.4}"),
-            },
-        )
+}
+
+fn find(rows: &[SummaryRow], group: &str, metric: Metric, stat: &str) -> String {
+    value(rows, group, metric, stat).map_or_else(
+        || "-".into(),
+        |v| match stat {
+            // Totals are means over replications: keep a fraction when there is one, so
+            // that a rare outcome is not rounded away.
+            "total" if v.fract() != 0.0 => format!("{v:.2}"),
+            "total" | "count" => format!("{v:.0}"),
+            _ => format!("{v:.4}"),
+        },
+    )
 }
 
 /// What `validate` prints: the scenario's parts and each pool's offered load.
@@ -311,15 +315,9 @@ pub fn run_warnings(spec: &Scenario, rows: &[SummaryRow]) -> Vec<String> {
         }
         // Saturation: more calls wait, on average or at the end, than all batches can hold.
         let slots = f64::from(p.replicas) * f64::from(p.max_num_seqs);
-        let value = |m: Metric, stat: &str| {
-            rows.iter()
-                .find(|r| r.group == g && r.metric == m && r.stat == stat)
-                .and_then(|r| r.value)
-                .unwrap_or(0.0)
-        };
         let (queue, at_end) = (
-            value(Metric::QueueLength, "mean"),
-            value(Metric::CallsWaitingAtEnd, "total"),
+            value(rows, &g, Metric::QueueLength, "mean").unwrap_or(0.0),
+            value(rows, &g, Metric::CallsWaitingAtEnd, "total").unwrap_or(0.0),
         );
         if queue >= slots || at_end >= slots {
             out.push(format!(

@@ -132,14 +132,6 @@ impl Levels {
         }
     }
 
-    fn set_it(&mut self, now: SimTime, uw: i64) {
-        let d = uw - self.it_uw.level();
-        if d != 0 {
-            self.it_uw.add(now, d);
-        }
-        self.peak_it_uw = self.peak_it_uw.max(uw);
-    }
-
     /// Sets the indicator levels from the counts of racks in each state, and the peak from
     /// the IT level (after every rack of a change is done: sums that last no time are not
     /// peaks).
@@ -603,10 +595,9 @@ impl FacilityRt {
                     self.retune_rack(now, k, id as u32);
                 }
             }
+        } else if rack_changed {
+            self.retune_rack(now, r, id as u32);
         } else {
-            if rack_changed {
-                self.retune_rack(now, r, id as u32);
-            }
             self.refresh_rack(now, r);
         }
         self.refresh_site(now);
@@ -703,7 +694,7 @@ impl FacilityRt {
         let rack = &mut self.racks[r];
         let it = rack.budget.power_uw();
         let d_it = it - rack.levels.it_uw.level();
-        rack.levels.set_it(now, it);
+        set(&mut rack.levels.it_uw, now, it);
         let facility = (it as f64 * rack.facility_factor).round() as i64;
         let d_fac = facility - rack.facility_uw;
         rack.facility_uw = facility;
