@@ -72,7 +72,8 @@ pub fn describe(spec: &Scenario) -> String {
         }
         // The pool's last server may be partly empty (its GPUs idle all along).
         let used = u64::from(p.replicas) * u64::from(p.tensor_parallel.max(1));
-        let unused = place.servers.len() as u64 * u64::from(place.gpus_per_server) - used;
+        let unused =
+            (place.servers.len() as u64 * u64::from(place.gpus_per_server)).saturating_sub(used);
         let last = place.servers.last().copied();
         for (r, n) in count.iter().enumerate() {
             if *n > 0 {

@@ -4,6 +4,7 @@
 
 mod args;
 mod calibrate;
+mod cost_text;
 mod facility_text;
 mod progress;
 mod report_text;

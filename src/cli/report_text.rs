@@ -202,6 +202,7 @@ pub fn describe(spec: &Scenario) -> String {
         );
     }
     s.push_str(&super::facility_text::describe(spec));
+    s.push_str(&super::cost_text::describe(spec));
     s
 }
 
@@ -289,6 +290,7 @@ pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &P
         );
     }
     s.push_str(&super::facility_text::summary(spec, rows));
+    s.push_str(&super::cost_text::summary(spec, rows));
     let requests = if spec.record_calls {
         ", requests.csv"
     } else {

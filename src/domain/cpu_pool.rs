@@ -33,6 +33,8 @@ pub struct CpuPool {
     pub queued: WindowedLevel,
     /// Jobs reaching the pool.
     pub arrivals: WindowedCount,
+    /// Jobs starting service (reviews are priced when they start).
+    pub started: WindowedCount,
     /// Arrival at the pool -> start of service [ns].
     pub wait: LatencyHist,
     /// Arrival at the pool -> end of service [ns].
@@ -58,6 +60,7 @@ impl CpuPool {
             busy: WindowedLevel::new(interval),
             queued: WindowedLevel::new(interval),
             arrivals: WindowedCount::new(interval),
+            started: WindowedCount::new(interval),
             wait: LatencyHist::new(),
             sojourn: LatencyHist::new(),
         }
@@ -83,6 +86,7 @@ impl CpuPool {
     #[inline(always)]
     fn start(&mut self, now: SimTime, slot: u32, job: Job) {
         self.wait.record(now.saturating_since(job.enqueued).0);
+        self.started.incr(now);
         self.busy.add(now, 1);
         self.in_service[slot as usize] = job;
     }

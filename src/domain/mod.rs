@@ -9,12 +9,15 @@ pub use count::CountDist;
 pub use dist::{Dist, Sampler};
 pub use spec::{
     ArrivalProcess, ArrivalSpec, Budget, CpuPoolSpec, Fanout, GpuPoolId, GpuPoolSpec, HumanPoolId,
-    HumanPoolSpec, Join, MAX_SERIES_ROWS, MAX_WINDOWS, OnFailure, PoolId, RetrySpec, Route,
-    Scenario, StepKind, StepSpec, TokenSource, TraceReplay, TraceRequest, WorkflowId, WorkflowSpec,
-    WorkingHours,
+    HumanPoolSpec, Join, MAX_SERIES_ROWS, MAX_WINDOWS, OnFailure, Overflow, PoolId, RetrySpec,
+    Route, Scenario, StepKind, StepSpec, TokenSource, TraceReplay, TraceRequest, WorkflowId,
+    WorkflowSpec, WorkingHours,
 };
 pub mod cpu_pool;
+pub mod economics;
+pub mod epochs;
 pub mod facility;
+pub mod fleet;
 pub mod llm;
 pub mod model;
 pub mod tasks;

@@ -286,6 +286,8 @@ struct WorkflowRt {
     in_system: TimeWeighted,
     /// What the finished tasks used, summed.
     usage: super::tasks::Usage,
+    /// The work its tasks did per pool.
+    work: crate::metrics::WorkShares,
     /// Tasks whose records were released (ended, with no work left running).
     finished: u64,
     /// Ended tasks that succeeded.
@@ -501,6 +503,11 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 completed: 0,
                 in_system: TimeWeighted::default(),
                 usage: super::tasks::Usage::default(),
+                work: crate::metrics::WorkShares::new(
+                    spec.gpu_pools.len(),
+                    spec.cpu_pools.len(),
+                    spec.human_pools.len(),
+                ),
                 finished: 0,
                 succeeded: 0,
                 failed: [0; 3],
@@ -543,6 +550,10 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                     &spec.gpu_pools,
                     spec.start,
                     spec.interval,
+                    spec.cost
+                        .energy
+                        .as_ref()
+                        .map(|t| (t, spec.week_offset_s() * 1_000_000_000)),
                 )
             }),
             cuts: Vec::new(),
@@ -684,7 +695,10 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
             let (busy_integral, busy_windows) = p.busy.finish(end);
             let (queue_integral, queue_windows) = p.queued.finish(end);
             let (arrivals, arrival_windows) = p.arrivals.finish(end);
+            let (started, started_windows) = p.started.finish(end);
             PoolResult {
+                started,
+                started_windows,
                 wait: p.wait,
                 sojourn: p.sojourn,
                 busy_integral,
@@ -724,6 +738,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                     in_flight_at_end: n,
                     in_flight_age: ages,
                     usage: w.usage,
+                    work: w.work,
                     finished: w.finished,
                     succeeded: w.succeeded,
                     failed: w.failed,

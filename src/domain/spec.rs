@@ -56,6 +56,17 @@ pub struct Scenario {
     pub workflows: Vec<WorkflowSpec>,
     /// Racks, power and cooling; `None`: no facility is modelled.
     pub facility: Option<super::facility::FacilitySpec>,
+    /// Prices (all 0 when the scenario gives none).
+    pub cost: super::economics::CostSpec,
+    /// The calendar origin: `[scenario] start` as written (or the default Monday). Fleet
+    /// dates and growth are measured from it; an epoch's run moves `start`, not this.
+    pub origin: jiff::civil::DateTime,
+    /// GPU replicas over time (`replicas` at the origin, then `[[fleet]]`).
+    pub fleet: super::fleet::Fleet,
+    /// Long-horizon plan; `None`: one run over the horizon.
+    pub epochs: Option<super::epochs::EpochPlan>,
+    /// Task SLO attainment the plan must keep (`runway_days`).
+    pub slo_target: Option<f64>,
     /// Keep one record per LLM call for `requests.csv` (set by `run --requests-csv`; memory
     /// grows with the calls).
     pub record_calls: bool,
@@ -165,6 +176,18 @@ pub struct GpuPoolSpec {
     /// in the replica's prefix cache, in [0, 1]: those tokens are not prefilled again (their
     /// KV blocks are still held). New prompt tokens always miss. Default 0.
     pub prefix_cache_hit: f64,
+    /// Where calls go when this pool is saturated (a cloud burst pool, or newer hardware).
+    pub overflow: Option<Overflow>,
+}
+
+/// A GPU pool's overflow rule: a call that finds every replica of its pool with at least
+/// `queue` calls waiting goes to pool `to` instead (the same model), if `to` has replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow {
+    /// The pool taking the overflow (index into `Scenario::gpu_pools`).
+    pub to: u32,
+    /// Calls waiting at every replica that make the pool saturated, >= 1.
+    pub queue: u32,
 }
 
 /// A token count of an `llm` step: from the task's trace row, or drawn.

@@ -1,6 +1,7 @@
 //! Statistics: streaming distributions, windowed exact integrals, per-replication results and
 //! their aggregation over replications.
 
+pub mod economics;
 mod facility;
 mod latency;
 mod names;
@@ -11,7 +12,9 @@ mod windowed_quantile;
 
 pub use latency::{LatencyHist, QUANTILES, SIGNIFICANT_DIGITS};
 pub use names::{Metric, Series};
-pub use replication::{GpuPoolResult, PoolResult, ReplicationResult, StepResult, WorkflowResult};
+pub use replication::{
+    GpuPoolResult, PoolResult, ReplicationResult, StepResult, WorkShares, WorkflowResult,
+};
 pub use summary::{
     Aggregate, SeriesRow, SummaryRow, ci95_half_width, series, series_rows, summarize,
 };

@@ -1,6 +1,8 @@
 //! Metric and series names with their units: one list, so output columns stay stable.
 //! Definitions are in `docs/METRICS.md`.
 
+use crate::domain::economics::Component;
+
 /// A metric of `summary.csv`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Metric {
@@ -145,6 +147,15 @@ pub enum Metric {
     /// Succeeded / tasks that should have finished: completed ones plus those still in flight
     /// at the end and older than the deadline.
     SloAttainment,
+    /// Spend [USD]: all components (`None`) or one.
+    Spend(Option<Component>),
+    /// Spend / succeeded tasks [USD]: all components (`None`) or one. For a workflow, the
+    /// spend allocated to it (see `domain::economics::spend`).
+    CostPerSuccessfulTask(Option<Component>),
+    /// Spend per million tokens (prompt + output) of the finished LLM calls [USD].
+    CostPerMillionTokensUsd,
+    /// Provisioned IT power the facility price applies to [kW].
+    ProvisionedPowerKw,
 }
 
 impl Metric {
@@ -220,6 +231,28 @@ impl Metric {
             Metric::ThrottleFactor => "throttle_factor",
             Metric::TaskSuccessRate => "task_success_rate",
             Metric::SloAttainment => "slo_attainment",
+            Metric::Spend(c) => match c {
+                None => "spend_usd",
+                Some(Component::Capex) => "spend_capex_usd",
+                Some(Component::Licence) => "spend_licence_usd",
+                Some(Component::Facility) => "spend_facility_usd",
+                Some(Component::Energy) => "spend_energy_usd",
+                Some(Component::Cloud) => "spend_cloud_usd",
+                Some(Component::Cpu) => "spend_cpu_usd",
+                Some(Component::Human) => "spend_human_usd",
+            },
+            Metric::CostPerSuccessfulTask(c) => match c {
+                None => "cost_per_successful_task_usd",
+                Some(Component::Capex) => "cost_per_successful_task_capex_usd",
+                Some(Component::Licence) => "cost_per_successful_task_licence_usd",
+                Some(Component::Facility) => "cost_per_successful_task_facility_usd",
+                Some(Component::Energy) => "cost_per_successful_task_energy_usd",
+                Some(Component::Cloud) => "cost_per_successful_task_cloud_usd",
+                Some(Component::Cpu) => "cost_per_successful_task_cpu_usd",
+                Some(Component::Human) => "cost_per_successful_task_human_usd",
+            },
+            Metric::CostPerMillionTokensUsd => "cost_per_million_tokens_usd",
+            Metric::ProvisionedPowerKw => "provisioned_power_kw",
         }
     }
 
@@ -288,6 +321,10 @@ impl Metric {
             | Metric::TasksInSystem
             | Metric::TasksInFlightAtEnd => "tasks",
             Metric::Events => "events",
+            Metric::Spend(_) => "USD",
+            Metric::CostPerSuccessfulTask(_) => "USD/task",
+            Metric::CostPerMillionTokensUsd => "USD/Mtoken",
+            Metric::ProvisionedPowerKw => "kW",
         }
     }
 }
@@ -323,6 +360,10 @@ pub enum Series {
     ThrottleFactor,
     /// Share of the window with some busy GPU below full clock.
     Throttled,
+    /// Spend in the window [USD] (group `all` or `component:NAME`).
+    SpendUsd,
+    /// Spend from the start to the window's end [USD].
+    SpendCumulativeUsd,
 }
 
 impl Series {
@@ -343,6 +384,8 @@ impl Series {
             Series::Pue => "pue",
             Series::ThrottleFactor => "throttle_factor",
             Series::Throttled => "throttled",
+            Series::SpendUsd => "spend_usd",
+            Series::SpendCumulativeUsd => "spend_cumulative_usd",
         }
     }
 
@@ -359,6 +402,7 @@ impl Series {
             Series::AmbientC => "degC",
             Series::TtftP99S | Series::TaskLatencyP99S => "s",
             Series::Pue | Series::ThrottleFactor | Series::Throttled => "ratio",
+            Series::SpendUsd | Series::SpendCumulativeUsd => "USD",
         }
     }
 }

@@ -48,6 +48,10 @@ pub struct PoolResult {
     pub arrivals: u64,
     /// The same per window.
     pub arrival_windows: Vec<u64>,
+    /// Jobs that started service.
+    pub started: u64,
+    /// The same per window.
+    pub started_windows: Vec<u64>,
     /// Jobs waiting at the end.
     pub queue_at_end: u64,
     /// Jobs in service at the end.
@@ -73,6 +77,8 @@ pub struct WorkflowResult {
     pub in_flight_age: LatencyHist,
     /// What the finished tasks used, summed.
     pub usage: crate::domain::tasks::Usage,
+    /// The work its tasks did per pool, finished or not (for the cost allocation).
+    pub work: WorkShares,
     /// Tasks whose work is all over (ended, and nothing of theirs still running): the
     /// tasks `usage` covers.
     pub finished: u64,
@@ -84,6 +90,29 @@ pub struct WorkflowResult {
     pub overdue_in_flight: u64,
     /// Per step, in `WorkflowSpec::steps` order.
     pub steps: Vec<StepResult>,
+}
+
+/// The work one workflow's tasks did on each pool, attributed when done (a call when it
+/// finishes, a CPU job or a review when it starts), tasks still in flight included.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkShares {
+    /// Per GPU pool: GPU time of its calls [GPU·s].
+    pub gpu_s: Vec<f64>,
+    /// Per CPU pool: service time of its jobs [s].
+    pub cpu_s: Vec<f64>,
+    /// Per human pool: reviews started.
+    pub reviews: Vec<u64>,
+}
+
+impl WorkShares {
+    /// No work yet on `gpu`, `cpu` and `human` pools.
+    pub fn new(gpu: usize, cpu: usize, human: usize) -> WorkShares {
+        WorkShares {
+            gpu_s: vec![0.0; gpu],
+            cpu_s: vec![0.0; cpu],
+            reviews: vec![0; human],
+        }
+    }
 }
 
 /// One step of a workflow over one replication (over every frame that ran it: tasks and

@@ -341,6 +341,7 @@ fn observations<'a>(spec: &Scenario, r: &'a ReplicationResult) -> Vec<(String, M
         );
     }
     out.extend(super::facility::observations(spec, r));
+    out.extend(super::economics::observations(spec, r));
     out
 }
 
@@ -626,6 +627,7 @@ pub fn series_rows(spec: &Scenario, r: &ReplicationResult) -> Vec<SeriesRow> {
         }
     }
     super::facility::series_rows(&mut rows, spec, r);
+    super::economics::series_rows(&mut rows, spec, r);
     rows
 }
 

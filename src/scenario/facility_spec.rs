@@ -120,6 +120,24 @@ pub(super) fn facility(
         } else {
             None
         };
+        // A rented (cloud) pool without racks runs elsewhere: no power in this site.
+        let cloud = raw
+            .cost
+            .as_ref()
+            .and_then(|c| c.gpu_pool.as_ref())
+            .and_then(|m| m.get(pname))
+            .is_some_and(|p| p.cloud_usd_per_gpu_hour.is_some());
+        if cloud && rg.racks.is_none() {
+            placements.push(PoolPlacement {
+                gpus_per_server: DEFAULT_GPUS_PER_SERVER,
+                host_idle_w: 0.0,
+                host_busy_w: 0.0,
+                low_priority: false,
+                servers: Vec::new(),
+                off_site: true,
+            });
+            continue;
+        }
         match placement(ctx, pname, rg, pool, &rack_ids, &mut free) {
             Some(p) => placements.push(p),
             None => ok = false,
@@ -634,6 +652,7 @@ fn placement(
         host_busy_w: busy,
         low_priority: low,
         servers,
+        off_site: false,
     })
 }
 

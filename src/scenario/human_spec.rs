@@ -95,41 +95,7 @@ fn working_hours(ctx: &mut Ctx<'_>, path: &str, h: &RawWorkingHours) -> Option<W
     };
     let days = match &h.days {
         None => Some([true; 7]),
-        Some(list) => {
-            let mut days = [false; 7];
-            let mut ok = true;
-            for (i, d) in list.iter().enumerate() {
-                let lower = d.trim().to_ascii_lowercase();
-                match DAYS.iter().position(|n| *n == lower) {
-                    Some(k) if days[k] => {
-                        ctx.err(
-                            &format!("{path}.days[{i}]"),
-                            format!("day {d:?} is listed twice"),
-                        );
-                        ok = false;
-                    }
-                    Some(k) => days[k] = true,
-                    None => {
-                        ctx.err(
-                            &format!("{path}.days[{i}]"),
-                            format!("unknown day {d:?}, expected one of: {}", DAYS.join(", ")),
-                        );
-                        ok = false;
-                    }
-                }
-            }
-            if ok && list.is_empty() {
-                ctx.err(
-                    &p("days"),
-                    format!(
-                        "expected at least one working day (one of: {}), found none: reviews would never start",
-                        DAYS.join(", ")
-                    ),
-                );
-                ok = false;
-            }
-            ok.then_some(days)
-        }
+        Some(list) => week_days(ctx, path, list, "reviews would never start"),
     };
     let (from_s, to_s) = (from?, to?);
     if from_s >= to_s {
@@ -150,8 +116,52 @@ fn working_hours(ctx: &mut Ctx<'_>, path: &str, h: &RawWorkingHours) -> Option<W
     })
 }
 
+/// Day names (`"mon"` … `"sun"`) at `path.days` -> a Monday-first mask; `None` (reported)
+/// for an unknown or repeated day, or an empty list (`never` says what would then happen).
+pub(super) fn week_days(
+    ctx: &mut Ctx<'_>,
+    path: &str,
+    list: &[String],
+    never: &str,
+) -> Option<[bool; 7]> {
+    let p = |f: &str| format!("{path}.{f}");
+    let mut days = [false; 7];
+    let mut ok = true;
+    for (i, d) in list.iter().enumerate() {
+        let lower = d.trim().to_ascii_lowercase();
+        match DAYS.iter().position(|n| *n == lower) {
+            Some(k) if days[k] => {
+                ctx.err(
+                    &format!("{path}.days[{i}]"),
+                    format!("day {d:?} is listed twice"),
+                );
+                ok = false;
+            }
+            Some(k) => days[k] = true,
+            None => {
+                ctx.err(
+                    &format!("{path}.days[{i}]"),
+                    format!("unknown day {d:?}, expected one of: {}", DAYS.join(", ")),
+                );
+                ok = false;
+            }
+        }
+    }
+    if ok && list.is_empty() {
+        ctx.err(
+            &p("days"),
+            format!(
+                "expected at least one day (one of: {}), found none: {never}",
+                DAYS.join(", ")
+            ),
+        );
+        ok = false;
+    }
+    ok.then_some(days)
+}
+
 /// `"HH:MM"` -> seconds after midnight; `"24:00"` only when `closing`.
-fn time_of_day(ctx: &mut Ctx<'_>, path: &str, t: &str, closing: bool) -> Option<u32> {
+pub(super) fn time_of_day(ctx: &mut Ctx<'_>, path: &str, t: &str, closing: bool) -> Option<u32> {
     let parsed = t.split_once(':').and_then(|(h, m)| {
         let digits = |s: &str, max_len: usize| {
             (1..=max_len).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())

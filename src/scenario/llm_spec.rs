@@ -73,7 +73,7 @@ pub(super) fn gpu_pool(
         &p("replicas"),
         rp.replicas,
         1,
-        (1, MAX_REPLICAS),
+        (0, MAX_REPLICAS),
         "a number of replicas",
     ) as u32;
     let max_num_seqs = whole(
@@ -275,6 +275,8 @@ pub(super) fn gpu_pool(
         routing,
         fast_forward: rp.fast_forward.unwrap_or(true),
         prefix_cache_hit,
+        // Resolved with the other pools (`plan_spec::overflow`).
+        overflow: None,
     })
 }
 

@@ -20,7 +20,7 @@ use toml::de::{DeArray, DeString, DeTable, DeValue, ValueDeserializer};
 use toml::map::Map;
 
 /// The top-level sections a scenario may have.
-pub const SECTIONS: [&str; 11] = [
+pub const SECTIONS: [&str; 14] = [
     "scenario",
     "arrivals",
     "cpu_pool",
@@ -32,6 +32,9 @@ pub const SECTIONS: [&str; 11] = [
     "site",
     "row",
     "rack",
+    "cost",
+    "fleet",
+    "epochs",
 ];
 
 /// The raw sections of a file, each entry deserialized independently (absent when it failed).
@@ -53,6 +56,12 @@ pub struct RawSections {
     pub rows: BTreeMap<String, RawRow>,
     /// `[rack.NAME]`.
     pub racks: BTreeMap<String, RawRack>,
+    /// `[cost]`, when present.
+    pub cost: Option<super::raw::RawCost>,
+    /// `[[fleet]]` changes, in file order.
+    pub fleet: Vec<super::raw::RawFleetChange>,
+    /// `[epochs]`, when present.
+    pub epochs: Option<super::raw::RawEpochs>,
     /// What failed to deserialize (already reported), so that validation does not report
     /// follow-on problems ("unknown pool" for a pool that exists but is malformed…).
     pub broken: Broken,
@@ -77,6 +86,10 @@ pub struct Broken {
     pub workflows: BTreeSet<String>,
     /// Facility entries (`site`, rows, racks) that failed.
     pub facility: bool,
+    /// `[cost]` failed.
+    pub cost: bool,
+    /// `[[fleet]]` or `[epochs]` failed.
+    pub plan: bool,
 }
 
 /// Fields whose value must be a table, at any depth, with an example for the message.
@@ -558,6 +571,25 @@ pub fn parse_str(src: &str, file: &Path) -> Result<Scenario, ScenarioErrors> {
             "site" => match ctx.de_table::<RawSite>("site", value, "the site") {
                 Some(site) => raw.site = Some(site),
                 None => raw.broken.facility = true,
+            },
+            "fleet" => {
+                let mut one = Map::new();
+                one.insert(Spanned::new(0..0, DeString::from("fleet")), value);
+                let wrapped = Spanned::new(0..0, DeValue::Table(one));
+                match ctx.de_table::<super::raw::RawFleetSection>("", wrapped, "the fleet plan") {
+                    Some(f) => raw.fleet = f.fleet.unwrap_or_default(),
+                    None => raw.broken.plan = true,
+                }
+            }
+            "epochs" => {
+                match ctx.de_table::<super::raw::RawEpochs>("epochs", value, "the epoch plan") {
+                    Some(e) => raw.epochs = Some(e),
+                    None => raw.broken.plan = true,
+                }
+            }
+            "cost" => match ctx.de_table::<super::raw::RawCost>("cost", value, "the prices") {
+                Some(c) => raw.cost = Some(c),
+                None => raw.broken.cost = true,
             },
             "row" => {
                 let mut broken = BTreeSet::new();

@@ -4,6 +4,7 @@
 //! file, field path, line and column, what was expected and what was found.
 
 mod call_graph;
+mod cost_spec;
 mod count_spec;
 mod diagnostics;
 mod dist_spec;
@@ -12,6 +13,7 @@ mod facility_spec;
 mod human_spec;
 mod llm_spec;
 mod load;
+pub mod plan_spec;
 mod raw;
 mod source_map;
 mod step_spec;

@@ -29,6 +29,8 @@ pub struct RawScenarioMeta {
     /// Local date and time at simulated time 0 (`"2026-03-02T09:00"`); default Monday
     /// 00:00. Working hours are read on this clock.
     pub start: Option<String>,
+    /// The task SLO attainment the plan must keep (for `runway_days`), in (0, 1].
+    pub slo_target: Option<f64>,
 }
 
 /// A duration: a string with a unit (`"90s"`, `"15m"`, `"24h"`, `"1h 30m"`, `"250ms"`) or a
@@ -131,6 +133,10 @@ pub struct RawGpuPool {
     pub host_busy_w: Option<f64>,
     /// `"high"` (default) or `"low"`: low-priority pools are power-capped first.
     pub priority: Option<String>,
+    /// A pool serving the same model that takes this pool's calls when it is saturated.
+    pub overflow_to: Option<String>,
+    /// Saturated: every replica has at least this many calls waiting; default 1.
+    pub overflow_queue: Option<i64>,
 }
 
 /// A token count as written: a whole number, `"trace"`, or a distribution table.
@@ -578,4 +584,98 @@ pub struct RawRack {
     pub cooling: Option<String>,
     /// Heat-removal capacity at or below the rated ambient [kW]; default the power cap.
     pub cooling_capacity_kw: Option<f64>,
+}
+
+/// `[cost]`: prices (see `scenarios/README.md`, "Costs"). Every price is optional (0).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCost {
+    /// Energy price [USD/kWh]: flat, or the base price outside the `energy_tou` periods.
+    pub energy_usd_per_kwh: Option<f64>,
+    /// Time-of-use periods with their own price.
+    pub energy_tou: Option<Vec<RawTouPeriod>>,
+    /// Facility price per provisioned kW and month [USD].
+    pub facility_usd_per_kw_month: Option<f64>,
+    /// Facility build cost per MW of provisioned IT load [USD], amortised.
+    pub facility_build_usd_per_mw: Option<f64>,
+    /// Amortisation period of the facility build [years]; default 15.
+    pub facility_life_years: Option<f64>,
+    /// Prices per GPU pool.
+    pub gpu_pool: Option<BTreeMap<String, RawGpuPoolPrice>>,
+    /// Prices per CPU pool.
+    pub cpu_pool: Option<BTreeMap<String, RawCpuPoolPrice>>,
+}
+
+/// `cost.energy_tou[i]`: a time-of-use period.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTouPeriod {
+    /// Days it starts on (`"mon"` … `"sun"`); default every day.
+    pub days: Option<Vec<String>>,
+    /// Start, `"HH:MM"`.
+    pub from: Option<String>,
+    /// End, `"HH:MM"` (`"24:00"` for midnight); before `from`: the next day.
+    pub to: Option<String>,
+    /// Price [USD/kWh].
+    pub usd_per_kwh: Option<f64>,
+}
+
+/// `cost.gpu_pool.NAME`: what one GPU pool costs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGpuPoolPrice {
+    /// Purchase price per GPU [USD].
+    pub capex_usd_per_gpu: Option<f64>,
+    /// Purchase price per server without GPUs [USD].
+    pub capex_usd_per_server: Option<f64>,
+    /// Amortisation period [years]; default 5.
+    pub life_years: Option<f64>,
+    /// Software licences per GPU and year [USD].
+    pub licence_usd_per_gpu_year: Option<f64>,
+    /// Rental per GPU-hour [USD] (a cloud pool).
+    pub cloud_usd_per_gpu_hour: Option<f64>,
+}
+
+/// `cost.cpu_pool.NAME`: what one CPU pool costs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCpuPoolPrice {
+    /// Price per server-hour [USD].
+    pub usd_per_server_hour: Option<f64>,
+}
+
+/// The top-level `[[fleet]]` array, wrapped for deserialization.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFleetSection {
+    /// The changes, in file order.
+    pub fleet: Option<Vec<RawFleetChange>>,
+}
+
+/// `[[fleet]]`: a purchase or a retirement of a GPU pool's replicas.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFleetChange {
+    /// The GPU pool.
+    pub pool: Option<String>,
+    /// Order date (purchases) or retirement date, `"YYYY-MM-DD"` or with a time.
+    pub date: Option<String>,
+    /// Order to service; default 0.
+    pub lead_time: Option<RawDuration>,
+    /// Replicas bought.
+    pub add: Option<i64>,
+    /// Replicas retired.
+    pub retire: Option<i64>,
+}
+
+/// `[epochs]`: simulate a long horizon as one window per period.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEpochs {
+    /// Period each epoch stands for (`"7d"`).
+    pub every: Option<RawDuration>,
+    /// Simulated window per period (`"24h"`).
+    pub length: Option<RawDuration>,
+    /// Start of the window within its period; default 0.
+    pub offset: Option<RawDuration>,
 }

@@ -156,7 +156,19 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
             }
         }
     }
-    let facility = super::facility_spec::facility(ctx, raw, &gpu_pools, start);
+    super::plan_spec::overflow(ctx, raw, &mut gpu_pools);
+    let origin = start.unwrap_or(crate::domain::facility::runtime::DEFAULT_START);
+    let fleet = super::plan_spec::fleet(ctx, &raw.fleet, &raw.broken.gpu_pools, &gpu_pools, origin);
+    // Racks hold the largest fleet the plan ever has; each run places the fleet it has.
+    let largest: Vec<crate::domain::GpuPoolSpec> = gpu_pools
+        .iter()
+        .enumerate()
+        .map(|(k, p)| crate::domain::GpuPoolSpec {
+            replicas: fleet.range(k).1,
+            ..p.clone()
+        })
+        .collect();
+    let facility = super::facility_spec::facility(ctx, raw, &largest, start);
     let mut human_pools = Vec::new();
     let mut human_ids = BTreeMap::new();
     for (hname, rh) in &raw.human_pools {
@@ -280,6 +292,45 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
 
     let digest = Sha256::digest(bytes);
     let source_sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let cost = super::cost_spec::cost(ctx, raw, &gpu_pools, &pools, facility.as_ref());
+    let workflows: Vec<crate::domain::WorkflowSpec> =
+        validated.into_iter().flatten().map(|v| v.spec).collect();
+    super::plan_spec::check_empty_pools(ctx, &gpu_pools, &fleet, &workflows);
+    let horizon_s = horizon.map(|h| h.as_secs_f64());
+    let epochs = raw
+        .epochs
+        .as_ref()
+        .and_then(|e| super::plan_spec::epochs(ctx, e, horizon_s, meta.drain.unwrap_or(false)));
+    if raw.epochs.is_none()
+        && let Some(h) = horizon_s
+        && let Some(c) = fleet
+            .changes
+            .iter()
+            .find(|c| c.effective_s > 0.0 && c.effective_s < h)
+    {
+        ctx.err(
+            "fleet",
+            format!(
+                "a change of pool {:?} takes effect {} days into the run: a run's fleet is fixed, so changes need [epochs] (each epoch runs the fleet in service at its start)",
+                gpu_pools[c.pool as usize].name,
+                super::dist_spec::fmt_num((c.effective_s / 864.0).round() / 100.0)
+            ),
+        );
+    }
+    let slo_target = match meta.slo_target {
+        None => None,
+        Some(t) if t > 0.0 && t <= 1.0 => Some(t),
+        Some(t) => {
+            ctx.err(
+                "scenario.slo_target",
+                format!(
+                    "expected the task SLO attainment to keep, a number in (0, 1], found {}",
+                    super::dist_spec::fmt_num(t)
+                ),
+            );
+            None
+        }
+    };
     let scenario = Scenario {
         name,
         description: meta.description.clone(),
@@ -296,7 +347,12 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         gpu_pools,
         human_pools,
         // Complete when there is no problem (the scenario is only used then).
-        workflows: validated.into_iter().flatten().map(|v| v.spec).collect(),
+        workflows,
+        origin,
+        fleet,
+        epochs,
+        slo_target,
+        cost,
         facility,
         record_calls: false,
     };

@@ -210,7 +210,7 @@ fn trace_fields_need_a_trace_process() {
 fn pool_limits_are_checked() {
     let ps = problems(&scenario(
         &format!(
-            "{POOL}\nreplicas = 0\nmax_num_seqs = 0\ngpu_memory_utilization = 1.5\nrouting = \"random\""
+            "{POOL}\nreplicas = -1\nmax_num_seqs = 0\ngpu_memory_utilization = 1.5\nrouting = \"random\""
         ),
         TOKENS,
         "rate_per_s = 1",

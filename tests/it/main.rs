@@ -3,6 +3,7 @@
 
 mod calibration;
 mod cli;
+mod cost;
 mod determinism;
 mod exact;
 mod facility;

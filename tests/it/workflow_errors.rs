@@ -646,7 +646,7 @@ fn misplaced_and_malformed_fields() {
         (
             edit("days = [\"mon\", \"tue\"]", "days = []"),
             "human_pool.h.working_hours.days",
-            "at least one working day",
+            "at least one day (one of",
         ),
         (
             edit("working_hours = { from", "working_hours = \"9-5\"\n#"),

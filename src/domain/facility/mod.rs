@@ -4,11 +4,13 @@
 //! - [`spec`]: the validated facility (built by `scenario::facility_spec`);
 //! - [`power`]: a GPU's power by iteration and its clock under a power limit;
 //! - [`ambient`], [`cooling`]: outdoor temperature over time; cooling capacity and COP;
+//! - [`billing`]: the site's energy meter per tariff band (exact time-of-use bills);
 //! - [`capping`]: the power controller's arithmetic (shares per priority class);
 //! - [`runtime`]: every replica's power, racks, rows and site against their limits, exact
 //!   integrals.
 
 pub mod ambient;
+pub mod billing;
 pub mod capping;
 pub mod cooling;
 pub mod power;

@@ -275,6 +275,8 @@ pub struct FacilityResult {
     pub site: LevelsResult,
     /// ∫ ambient temperature dt per window [m°C·ns].
     pub ambient_windows: Vec<i128>,
+    /// The site's facility energy per tariff band (empty when energy is not priced).
+    pub billed: Vec<super::billing::BandResult>,
 }
 
 /// The facility at run time.
@@ -303,8 +305,12 @@ pub struct FacilityRt {
     row_caps_kw: Vec<Option<f64>>,
     site_cap_kw: Option<f64>,
     ambient_level: WindowedLevel,
+    /// The site's energy meter by tariff band, when energy is priced.
+    meter: Option<super::billing::BillingMeter>,
     /// Per pool, the flat index of its first replica.
     pool_offset: Vec<u32>,
+    /// Per pool, whether it is off-site (a cloud pool: no replica here).
+    off_site: Vec<bool>,
     reps: Vec<Rep>,
     /// Replicas (pool, replica) whose share no longer matches their target: the caller
     /// cuts their runs ([`FacilityRt::take_cuts`]).
@@ -316,12 +322,15 @@ pub const DEFAULT_START: jiff::civil::DateTime = jiff::civil::date(2026, 1, 5).a
 
 impl FacilityRt {
     /// The facility of `spec` for `pools` (the scenario's GPU pools), at time 0 with every
-    /// GPU idle; windows of `interval`. `start` is the calendar time of simulated time 0.
+    /// GPU idle; windows of `interval`. `start` is the calendar time of simulated time 0;
+    /// with a `tariff`, the site's energy is metered per band (`week_offset_ns`: simulated
+    /// time 0 after the Monday 00:00 before it).
     pub fn new(
         spec: &FacilitySpec,
         pools: &[GpuPoolSpec],
         start: Option<jiff::civil::DateTime>,
         interval: SimDuration,
+        tariff: Option<(&crate::domain::economics::Tariff, u64)>,
     ) -> FacilityRt {
         let coeffs = super::power::CALIBRATED;
         let threshold = match spec.site.policy {
@@ -374,9 +383,14 @@ impl FacilityRt {
         };
         let mut reps = Vec::new();
         let mut pool_offset = Vec::new();
+        let mut off_site = Vec::new();
         let mut fixed_w = vec![0.0f64; racks.len()];
         for (p, place) in pools.iter().zip(&spec.pools) {
             pool_offset.push(reps.len() as u32);
+            off_site.push(place.off_site);
+            if place.off_site {
+                continue;
+            }
             let tp = p.tensor_parallel.max(1);
             for &rack in &place.servers {
                 fixed_w[rack as usize] +=
@@ -444,7 +458,9 @@ impl FacilityRt {
             row_caps_kw: spec.rows.iter().map(|r| r.cap_kw).collect(),
             site_cap_kw: spec.site.cap_kw,
             ambient_level: WindowedLevel::new(interval),
+            meter: tariff.map(|(t, offset)| super::billing::BillingMeter::new(t, offset, interval)),
             pool_offset,
+            off_site,
             reps,
             cuts: Vec::new(),
         };
@@ -458,17 +474,43 @@ impl FacilityRt {
         }
         // The fixed load is part of the site's facility power from time 0.
         f.site_agg.levels.facility_uw.add(SimTime::ZERO, f.fixed_uw);
+        if let Some(m) = &mut f.meter {
+            m.add(SimTime::ZERO, f.fixed_uw);
+        }
         f.set_ambient(SimTime::ZERO);
         f
     }
 
     /// Time of the next ambient update after `now`, if the ambient changes at all.
-    pub fn next_tick(&self, now: SimTime) -> Option<SimTime> {
+    fn next_ambient(&self, now: SimTime) -> Option<SimTime> {
         if matches!(self.ambient, super::ambient::Ambient::Constant { .. }) {
             return None;
         }
         let step = self.ambient_step.0.max(1);
         Some(SimTime((now.0 / step + 1).saturating_mul(step)))
+    }
+
+    /// Time of the next tick after `now`: an ambient update or a change of energy price.
+    pub fn next_tick(&self, now: SimTime) -> Option<SimTime> {
+        let price = self.meter.as_ref().and_then(|m| m.next_change(now));
+        match (self.next_ambient(now), price) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// A tick at `now`: the energy meter moves to the price in force, and at an ambient step
+    /// the temperature is read again.
+    pub fn tick(&mut self, now: SimTime) {
+        if let Some(m) = &mut self.meter {
+            m.switch(now);
+        }
+        let step = self.ambient_step.0.max(1);
+        if !matches!(self.ambient, super::ambient::Ambient::Constant { .. })
+            && now.0.is_multiple_of(step)
+        {
+            self.set_ambient(now);
+        }
     }
 
     /// Reads the ambient temperature at `now` (a multiple of the ambient step): cooling
@@ -728,6 +770,11 @@ impl FacilityRt {
             }
             agg.counts.apply(d);
         }
+        if d_fac != 0
+            && let Some(m) = &mut self.meter
+        {
+            m.add(now, d_fac);
+        }
     }
 
     /// Sets the site's and rows' indicator levels and peaks at `now`, once every rack of a
@@ -739,6 +786,12 @@ impl FacilityRt {
             let counts = agg.counts;
             agg.levels.settle(now, &counts);
         }
+    }
+
+    /// Whether pool `pool`'s replicas are in the site (a cloud pool is not: full clock, no
+    /// power here).
+    pub fn on_site(&self, pool: u32) -> bool {
+        !self.off_site[pool as usize]
     }
 
     /// The clock factor replica `replica` of pool `pool` runs at now.
@@ -770,6 +823,7 @@ impl FacilityRt {
             rows,
             site: self.site_agg.levels.finish(end, self.site_cap_kw),
             ambient_windows,
+            billed: self.meter.map(|m| m.finish(end)).unwrap_or_default(),
         }
     }
 }

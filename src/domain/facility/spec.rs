@@ -86,6 +86,8 @@ pub struct PoolPlacement {
     /// Rack (index into [`FacilitySpec::racks`]) of each server, in server order; replica
     /// `k` is on server `k × tp / gpus_per_server`.
     pub servers: Vec<u32>,
+    /// A rented (cloud) pool without racks: outside the site, drawing none of its power.
+    pub off_site: bool,
 }
 
 /// The facility.

@@ -151,6 +151,20 @@ impl GpuPool {
         }
     }
 
+    /// Number of replicas (0 for an overflow pool without hardware yet).
+    pub fn replica_count(&self) -> usize {
+        self.replicas.len()
+    }
+
+    /// Whether every replica has at least `queue` calls waiting (none: not saturated).
+    pub fn saturated(&self, queue: u32) -> bool {
+        !self.replicas.is_empty()
+            && self
+                .replicas
+                .iter()
+                .all(|r| r.waiting_len() >= queue as usize)
+    }
+
     /// Routes a call of `prompt` tokens in and `output` out (both >= 1) for step copy
     /// (`task`, `step`), with tag 0 and no cached prefix: see [`GpuPool::submit_call`].
     pub fn submit(

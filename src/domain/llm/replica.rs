@@ -385,6 +385,11 @@ impl Replica {
         self.blocks_for(Seq::peak_kv_tokens(prompt, output)) <= self.cfg.kv_blocks
     }
 
+    /// Calls queued, not yet in the batch.
+    pub fn waiting_len(&self) -> usize {
+        self.waiting.len()
+    }
+
     /// Calls queued or in the batch.
     pub fn outstanding(&self) -> usize {
         self.waiting.len() + self.running.len()

@@ -349,6 +349,17 @@ impl<T: Tracer> ScenarioModel<'_, T> {
                             .map_or(0, |(_, p)| p.0)
                     }
                 };
+                // A saturated pool sends the call to its overflow pool, if that has
+                // replicas (a cloud burst pool, or hardware bought later).
+                let pool = match self.spec.gpu_pools[pool as usize].overflow {
+                    Some(o)
+                        if self.gpu_pools[pool as usize].saturated(o.queue)
+                            && self.gpu_pools[o.to as usize].replica_count() > 0 =>
+                    {
+                        o.to
+                    }
+                    _ => pool,
+                };
                 let g = &self.spec.gpu_pools[pool as usize];
                 // Context beyond the model's window is dropped (oldest first), as an
                 // agent compacting its history would.
@@ -433,9 +444,11 @@ impl<T: Tracer> ScenarioModel<'_, T> {
     ) -> Res {
         let service = self.serve(sched, job, Event::ReviewDone { pool, slot })?;
         let task = self.frames.get(job.task).task;
-        let usage = &mut self.tasks.get_mut(task).usage;
-        usage.review_s += service.as_secs_f64();
-        usage.reviews += 1;
+        let t = self.tasks.get_mut(task);
+        t.usage.review_s += service.as_secs_f64();
+        t.usage.reviews += 1;
+        let w = t.workflow as usize;
+        self.workflows[w].work.reviews[pool as usize] += 1;
         Ok(())
     }
 
@@ -492,9 +505,12 @@ impl<T: Tracer> ScenarioModel<'_, T> {
     ) -> Res {
         let service = self.serve(sched, job, Event::JobDone { pool, slot })?;
         let task = self.frames.get(job.task).task;
-        let usage = &mut self.tasks.get_mut(task).usage;
-        usage.cpu_s += service.as_secs_f64();
-        usage.tool_calls += 1;
+        let t = self.tasks.get_mut(task);
+        let cpu_s = service.as_secs_f64();
+        t.usage.cpu_s += cpu_s;
+        t.usage.tool_calls += 1;
+        let w = t.workflow as usize;
+        self.workflows[w].work.cpu_s[pool as usize] += cpu_s;
         if T::ENABLED {
             let local = self.steps[job.step as usize].local;
             self.trace(sched.now(), job.task, |serial| TraceEvent::JobStarted {
@@ -577,8 +593,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         let (pool, local) = self.replica_owner[replica as usize];
         let mut finished = std::mem::take(&mut self.finished);
         let wake = match &mut self.facility {
-            None => self.gpu_pools[pool as usize].on_event(now, local, generation, &mut finished),
-            Some(f) => {
+            Some(f) if f.on_site(pool) => {
                 let mut clock = FacilityClock {
                     facility: f,
                     now,
@@ -593,6 +608,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
                     &mut clock,
                 )
             }
+            _ => self.gpu_pools[pool as usize].on_event(now, local, generation, &mut finished),
         };
         if let Some(w) = wake {
             self.wake(sched, replica, w)?;
@@ -601,12 +617,16 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         let tp = f64::from(self.spec.gpu_pools[pool as usize].tensor_parallel);
         for s in finished.drain(..) {
             let task = self.frames.get(s.task).task;
-            let usage = &mut self.tasks.get_mut(task).usage;
-            usage.gpu_s += s.replica_time_share as f64 / SHARE_SCALE as f64 * 1e-9 * tp;
+            let t = self.tasks.get_mut(task);
+            let gpu_s = s.replica_time_share as f64 / SHARE_SCALE as f64 * 1e-9 * tp;
+            let usage = &mut t.usage;
+            usage.gpu_s += gpu_s;
             usage.llm_calls += 1;
             usage.input_tokens += u64::from(s.prompt);
             usage.cached_tokens += u64::from(s.cached);
             usage.output_tokens += u64::from(s.output);
+            let w = t.workflow as usize;
+            self.workflows[w].work.gpu_s[pool as usize] += gpu_s;
             let local = self.steps[s.step as usize].local;
             if !self.is_stale(s.task, local, s.tag) {
                 self.frames.get_mut(s.task).context += u64::from(s.output);

@@ -52,7 +52,7 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         Ok(())
     }
 
-    /// Schedules the facility's next ambient update, if the ambient changes.
+    /// Schedules the facility's next tick (ambient update or energy price change), if any.
     pub(super) fn schedule_tick(&mut self, sched: &mut Scheduler<Event>) -> Res {
         if let Some(at) = self
             .facility
@@ -64,12 +64,13 @@ impl<T: Tracer> ScenarioModel<'_, T> {
         Ok(())
     }
 
-    /// The ambient step: new temperature, capacities and limits. Ticks are background
+    /// The tick: the energy price in force, or at an ambient step a new temperature,
+    /// capacities and limits. Ticks are background
     /// events: a run without a horizon ends with its work, not at the next tick.
     pub(super) fn on_facility_tick(&mut self, sched: &mut Scheduler<Event>) -> Res {
         let now = sched.now();
         if let Some(f) = &mut self.facility {
-            f.set_ambient(now);
+            f.tick(now);
         }
         self.apply_cuts(sched)?;
         self.schedule_tick(sched)

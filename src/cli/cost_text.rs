@@ -1,0 +1,138 @@
+//! The money in the texts of `validate` (prices and what is unpriced) and `run` (spend by
+//! component, cost per successful task and per million tokens).
+
+use super::report_text::value;
+use crate::domain::economics::{COMPONENTS, FacilityPrice, YEAR_S};
+use crate::domain::{Scenario, WorkflowId};
+use crate::metrics::economics::priced;
+use crate::metrics::{Metric, SummaryRow};
+use std::fmt::Write;
+
+/// `validate`: each pool's price and spend rate, the facility and energy prices, and what
+/// has no price.
+pub fn describe(spec: &Scenario) -> String {
+    let mut s = String::new();
+    if !priced(spec) {
+        let _ = writeln!(
+            s,
+            "costs: nothing is priced (add a [cost] section for spend and cost per successful task)"
+        );
+        return s;
+    }
+    let c = &spec.cost;
+    let mut unpriced = Vec::new();
+    for (p, price) in spec.gpu_pools.iter().zip(&c.gpu_pools) {
+        let gpus = u64::from(p.replicas) * u64::from(p.tensor_parallel);
+        let (capex, licence, cloud) = price.rates_usd_per_s(gpus);
+        if price.is_cloud() {
+            let _ = writeln!(
+                s,
+                "  cost gpu pool {:<14} cloud: {gpus} GPUs x {} USD/GPU-hour = {:.0} USD/day",
+                p.name,
+                price.cloud_usd_per_gpu_hour,
+                cloud * 86_400.0
+            );
+        } else if capex + licence > 0.0 {
+            let _ = writeln!(
+                s,
+                "  cost gpu pool {:<14} owned: {gpus} GPUs in {} servers, capex {:.0} USD over {} years = {:.0} USD/day; licences {:.0} USD/day",
+                p.name,
+                price.servers(gpus),
+                price.capex_usd(gpus),
+                price.life_years,
+                capex * 86_400.0,
+                licence * 86_400.0
+            );
+        } else {
+            unpriced.push(format!("gpu pool {}", p.name));
+        }
+    }
+    for (p, usd) in spec.cpu_pools.iter().zip(&c.cpu_usd_per_server_hour) {
+        if *usd > 0.0 {
+            let _ = writeln!(
+                s,
+                "  cost cpu pool {:<14} {} servers x {usd} USD/server-hour = {:.0} USD/day",
+                p.name,
+                p.servers,
+                f64::from(p.servers) * usd * 24.0
+            );
+        } else {
+            unpriced.push(format!("cpu pool {}", p.name));
+        }
+    }
+    for h in spec
+        .human_pools
+        .iter()
+        .filter(|h| h.cost_per_review_usd == 0.0)
+    {
+        unpriced.push(format!("human pool {}", h.name));
+    }
+    match c.facility {
+        FacilityPrice::None => unpriced.push("facility".into()),
+        _ => {
+            let _ = writeln!(
+                s,
+                "  cost facility               {:.0} kW provisioned = {:.0} USD/day ({:.0} USD/year)",
+                c.provisioned_kw,
+                c.facility_usd_per_s() * 86_400.0,
+                c.facility_usd_per_s() * YEAR_S
+            );
+        }
+    }
+    match &c.energy {
+        None => unpriced.push("energy".into()),
+        Some(t) => {
+            let prices: Vec<String> = t.prices().iter().map(|p| format!("{p}")).collect();
+            let _ = writeln!(
+                s,
+                "  cost energy                 {} USD/kWh{}",
+                prices.join(" / "),
+                if t.is_flat() { "" } else { " by time of use" }
+            );
+        }
+    }
+    if !unpriced.is_empty() {
+        let _ = writeln!(s, "  unpriced (cost 0):          {}", unpriced.join(", "));
+    }
+    s
+}
+
+/// `run`: spend by component, and cost per successful task overall and per workflow.
+pub fn summary(spec: &Scenario, rows: &[SummaryRow]) -> String {
+    let mut s = String::new();
+    if !priced(spec) {
+        return s;
+    }
+    let v = |g: &str, m: Metric, stat: &str| value(rows, g, m, stat);
+    let parts: Vec<String> = COMPONENTS
+        .iter()
+        .filter_map(|&c| {
+            v("all", Metric::Spend(Some(c)), "total")
+                .filter(|x| *x != 0.0)
+                .map(|x| format!("{} {x:.2}", c.name()))
+        })
+        .collect();
+    let fmt = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |x| format!("{x:.4} USD"));
+    let _ = writeln!(
+        s,
+        "  spend                     {:.2} USD ({})  per successful task {}  per million tokens {}",
+        v("all", Metric::Spend(None), "total").unwrap_or(0.0),
+        parts.join(", "),
+        fmt(v("all", Metric::CostPerSuccessfulTask(None), "mean")),
+        fmt(v("all", Metric::CostPerMillionTokensUsd, "mean")),
+    );
+    for (i, w) in spec.workflows.iter().enumerate() {
+        if !spec.starts_tasks(WorkflowId(i as u32)) {
+            continue;
+        }
+        let g = format!("workflow:{}", w.name);
+        let _ = writeln!(
+            s,
+            "  cost workflow {:<11} {:.2} USD allocated, per successful task {}",
+            w.name,
+            v(&g, Metric::Spend(None), "total").unwrap_or(0.0),
+            fmt(v(&g, Metric::CostPerSuccessfulTask(None), "mean")),
+        );
+    }
+    s
+}

@@ -1,0 +1,392 @@
+//! Validation of what changes over calendar time: `[[fleet]]` purchases and retirements,
+//! `[epochs]` (long horizons), `[scenario] slo_target`, and GPU pools' overflow rules
+//! (`overflow_to`, `overflow_queue`).
+
+use super::dist_spec::fmt_num;
+use super::duration::parse_duration;
+use super::load::{Ctx, RawSections};
+use super::raw::{RawEpochs, RawFleetChange};
+use crate::domain::epochs::EpochPlan;
+use crate::domain::fleet::{Fleet, FleetChange};
+use crate::domain::{GpuPoolSpec, Overflow, Route, StepKind, WorkflowSpec};
+use jiff::civil::DateTime;
+
+/// Most epochs of a plan.
+pub const MAX_EPOCHS: usize = 20_000;
+
+/// A calendar date `"YYYY-MM-DD"` or date and time `"YYYY-MM-DDTHH:MM"` at `path`.
+pub(super) fn date(ctx: &mut Ctx<'_>, path: &str, raw: &str) -> Option<DateTime> {
+    match raw.trim().parse::<DateTime>() {
+        Ok(dt) => Some(dt),
+        Err(e) => {
+            ctx.err(
+                path,
+                format!("expected a date \"YYYY-MM-DD\" or a date and time \"YYYY-MM-DDTHH:MM\", found {raw:?} ({e})"),
+            );
+            None
+        }
+    }
+}
+
+/// Seconds from `origin` to `at` (negative before it).
+pub fn seconds_between(origin: DateTime, at: DateTime) -> f64 {
+    let span = origin.duration_until(at);
+    span.as_secs_f64()
+}
+
+/// Resolves the pools' `overflow_to` / `overflow_queue` in place.
+pub(super) fn overflow(ctx: &mut Ctx<'_>, raw: &RawSections, pools: &mut [GpuPoolSpec]) {
+    let names: Vec<String> = pools.iter().map(|p| p.name.clone()).collect();
+    for i in 0..pools.len() {
+        let Some(rp) = raw.gpu_pools.get(&names[i]) else {
+            continue;
+        };
+        let base = format!("gpu_pool.{}", names[i]);
+        let queue = match rp.overflow_queue {
+            None => 1,
+            Some(q) if (1..=1_000_000).contains(&q) => q as u32,
+            Some(q) => {
+                ctx.err(
+                    &format!("{base}.overflow_queue"),
+                    format!("expected the calls waiting at every replica that make the pool saturated, a whole number from 1 to 1000000, found {q}"),
+                );
+                continue;
+            }
+        };
+        let Some(to) = &rp.overflow_to else {
+            if rp.overflow_queue.is_some() {
+                ctx.err(
+                    &format!("{base}.overflow_queue"),
+                    "an overflow threshold without `overflow_to`: name the pool that takes the overflow",
+                );
+            }
+            continue;
+        };
+        let path = format!("{base}.overflow_to");
+        let Some(j) = names.iter().position(|n| n == to) else {
+            if !raw.broken.gpu_pools.contains(to) {
+                ctx.err(
+                    &path,
+                    format!(
+                        "unknown GPU pool {to:?}; the GPU pools are: {}",
+                        names.join(", ")
+                    ),
+                );
+            }
+            continue;
+        };
+        if j == i {
+            ctx.err(&path, "a pool cannot overflow to itself");
+            continue;
+        }
+        if pools[j].model_name != pools[i].model_name {
+            ctx.err(
+                &path,
+                format!(
+                    "pool {to:?} serves {}, not {}: overflow goes to a pool of the same model",
+                    pools[j].model_name, pools[i].model_name
+                ),
+            );
+            continue;
+        }
+        if raw
+            .gpu_pools
+            .get(to)
+            .is_some_and(|t| t.overflow_to.is_some())
+        {
+            ctx.err(
+                &path,
+                format!("pool {to:?} overflows itself: overflow goes one step only"),
+            );
+            continue;
+        }
+        pools[i].overflow = Some(Overflow {
+            to: j as u32,
+            queue,
+        });
+    }
+}
+
+/// The fleet plan: the pools' replicas at the origin and the `[[fleet]]` changes.
+pub(super) fn fleet(
+    ctx: &mut Ctx<'_>,
+    changes: &[RawFleetChange],
+    broken_pools: &std::collections::BTreeSet<String>,
+    pools: &[GpuPoolSpec],
+    origin: DateTime,
+) -> Fleet {
+    let mut fleet = Fleet::fixed(pools.iter().map(|p| p.replicas).collect());
+    let mut last_date: Vec<Option<(f64, usize)>> = vec![None; pools.len()];
+    for (i, c) in changes.iter().enumerate() {
+        let base = format!("fleet[{i}]");
+        let p = |f: &str| format!("{base}.{f}");
+        let pool = match &c.pool {
+            None => {
+                ctx.err(
+                    &p("pool"),
+                    "missing; expected the GPU pool the change applies to",
+                );
+                None
+            }
+            Some(name) => match pools.iter().position(|g| &g.name == name) {
+                Some(k) => Some(k),
+                None => {
+                    if !broken_pools.contains(name) {
+                        let known: Vec<&str> = pools.iter().map(|g| g.name.as_str()).collect();
+                        ctx.err(
+                            &p("pool"),
+                            format!(
+                                "unknown GPU pool {name:?}; the GPU pools are: {}",
+                                known.join(", ")
+                            ),
+                        );
+                    }
+                    None
+                }
+            },
+        };
+        let at = match &c.date {
+            None => {
+                ctx.err(
+                    &p("date"),
+                    "missing; expected the order (or retirement) date, \"YYYY-MM-DD\"",
+                );
+                None
+            }
+            Some(d) => date(ctx, &p("date"), d),
+        };
+        let at_s = at.map(|d| seconds_between(origin, d));
+        if let Some(s) = at_s
+            && s < 0.0
+        {
+            ctx.err(
+                &p("date"),
+                format!(
+                    "the date is before the scenario's start ({origin}): the fleet at the start is the pools' `replicas`"
+                ),
+            );
+        }
+        let lead = match &c.lead_time {
+            None => Some(0.0),
+            Some(d) => match parse_duration(d) {
+                Ok(d) => Some(d.as_secs_f64()),
+                Err(e) => {
+                    ctx.err(&p("lead_time"), e);
+                    None
+                }
+            },
+        };
+        let delta = match (c.add, c.retire) {
+            (Some(n), None) if (1..=1_000_000).contains(&n) => Some(n),
+            (None, Some(n)) if (1..=1_000_000).contains(&n) => {
+                if c.lead_time.is_some() {
+                    ctx.err(
+                        &p("lead_time"),
+                        "a retirement takes effect at its date: a lead time applies to purchases (`add`)",
+                    );
+                }
+                Some(-n)
+            }
+            (Some(_), Some(_)) => {
+                ctx.err(&p("retire"), "give either `add` or `retire`, not both");
+                None
+            }
+            (None, None) => {
+                ctx.err(
+                    &p("add"),
+                    "missing; expected `add = N` (replicas bought) or `retire = N` (replicas retired)",
+                );
+                None
+            }
+            (a, r) => {
+                let (f, n) = if let Some(n) = a {
+                    ("add", n)
+                } else {
+                    ("retire", r.unwrap_or(0))
+                };
+                ctx.err(
+                    &p(f),
+                    format!("expected a whole number of replicas from 1 to 1000000, found {n}"),
+                );
+                None
+            }
+        };
+        let (Some(k), Some(at_s), Some(lead), Some(delta)) = (pool, at_s, lead, delta) else {
+            continue;
+        };
+        if let Some((prev, j)) = last_date[k]
+            && at_s < prev
+        {
+            ctx.err(
+                &p("date"),
+                format!(
+                    "dates out of order: fleet[{j}] (pool {:?}) has a later date; list each pool's changes in date order",
+                    pools[k].name
+                ),
+            );
+            continue;
+        }
+        last_date[k] = Some((at_s, i));
+        fleet.changes.push(FleetChange {
+            pool: k as u32,
+            ordered_s: at_s,
+            effective_s: at_s + lead,
+            delta,
+        });
+    }
+    fleet
+        .changes
+        .sort_by(|a, b| a.effective_s.total_cmp(&b.effective_s));
+    for (k, pool) in pools.iter().enumerate() {
+        let mut n = i64::from(pool.replicas);
+        for c in fleet.changes.iter().filter(|c| c.pool as usize == k) {
+            n += c.delta;
+            if n < 0 {
+                ctx.err(
+                    "fleet",
+                    format!(
+                        "pool {:?} would have {n} replicas after a retirement {} days after the start: retire no more than are in service",
+                        pool.name,
+                        fmt_num((c.effective_s / 86_400.0 * 100.0).round() / 100.0)
+                    ),
+                );
+                break;
+            }
+        }
+    }
+    fleet
+}
+
+/// Checks that a pool some step sends calls to has replicas at every time; an empty pool
+/// may only take overflow.
+pub(super) fn check_empty_pools(
+    ctx: &mut Ctx<'_>,
+    pools: &[GpuPoolSpec],
+    fleet: &Fleet,
+    workflows: &[WorkflowSpec],
+) {
+    for (k, pool) in pools.iter().enumerate() {
+        if fleet.range(k).0 > 0 {
+            continue;
+        }
+        let direct = workflows.iter().find_map(|w| {
+            w.steps.iter().find_map(|s| match &s.kind {
+                StepKind::Llm { route, .. } => {
+                    let hit = match route {
+                        Route::Fixed(p) => p.0 as usize == k,
+                        Route::Weighted(v) => v.iter().any(|(p, _)| p.0 as usize == k),
+                        Route::Rule(v) => v.iter().any(|(_, p)| p.0 as usize == k),
+                    };
+                    hit.then(|| format!("{}.{}", w.name, s.name))
+                }
+                _ => None,
+            })
+        });
+        if let Some(step) = direct {
+            ctx.err(
+                &format!("gpu_pool.{}.replicas", pool.name),
+                format!("the pool has no replica at some time (replicas and [[fleet]]), but step {step} sends calls to it: only a pool that takes overflow (`overflow_to` of another pool) may be empty"),
+            );
+        }
+    }
+}
+
+/// `[epochs]`: the plan, checked against the horizon.
+pub(super) fn epochs(
+    ctx: &mut Ctx<'_>,
+    raw: &RawEpochs,
+    horizon_s: Option<f64>,
+    drain: bool,
+) -> Option<EpochPlan> {
+    let dur = |ctx: &mut Ctx<'_>, f: &str, d: &Option<super::raw::RawDuration>| match d {
+        None => None,
+        Some(d) => match parse_duration(d) {
+            Ok(d) => Some(d.as_secs_f64()),
+            Err(e) => {
+                ctx.err(&format!("epochs.{f}"), e);
+                None
+            }
+        },
+    };
+    let every = dur(ctx, "every", &raw.every);
+    let length = dur(ctx, "length", &raw.length);
+    let offset = dur(ctx, "offset", &raw.offset).unwrap_or(0.0);
+    if raw.every.is_none() {
+        ctx.err(
+            "epochs.every",
+            "missing; expected the period one epoch stands for, e.g. \"7d\"",
+        );
+    }
+    if raw.length.is_none() {
+        ctx.err(
+            "epochs.length",
+            "missing; expected the time simulated per epoch, e.g. \"24h\"",
+        );
+    }
+    let (every, length) = (every?, length?);
+    if every <= 0.0 || length <= 0.0 {
+        ctx.err(
+            if every <= 0.0 {
+                "epochs.every"
+            } else {
+                "epochs.length"
+            },
+            "the epoch plan covers no time: `every` and `length` must be longer than 0",
+        );
+        return None;
+    }
+    if offset + length > every {
+        ctx.err(
+            "epochs.length",
+            format!(
+                "the simulated window (offset {} s + length {} s) does not fit in its period of {} s",
+                fmt_num(offset),
+                fmt_num(length),
+                fmt_num(every)
+            ),
+        );
+        return None;
+    }
+    let Some(h) = horizon_s else {
+        ctx.err(
+            "epochs",
+            "epochs need `scenario.horizon`: the calendar span the epochs cover (e.g. \"548d\")",
+        );
+        return None;
+    };
+    if drain {
+        ctx.err(
+            "scenario.drain",
+            "an epoch ends at its window's end: `drain` does not apply with [epochs]",
+        );
+    }
+    let n = (h / every).ceil();
+    if n > MAX_EPOCHS as f64 {
+        ctx.err(
+            "epochs.every",
+            format!("{n} epochs over the horizon: at most {MAX_EPOCHS}; make `every` longer"),
+        );
+        return None;
+    }
+    Some(EpochPlan {
+        every_s: every,
+        length_s: length,
+        offset_s: offset,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_parse_with_or_without_a_time() {
+        let d: jiff::civil::DateTime = "2027-08-15".parse().unwrap();
+        assert_eq!(d, jiff::civil::date(2027, 8, 15).at(0, 0, 0, 0));
+        let d: jiff::civil::DateTime = "2027-08-15T09:30".parse().unwrap();
+        assert_eq!(d, jiff::civil::date(2027, 8, 15).at(9, 30, 0, 0));
+        let origin = jiff::civil::date(2027, 1, 1).at(0, 0, 0, 0);
+        assert_eq!(
+            super::seconds_between(origin, jiff::civil::date(2027, 1, 2).at(0, 0, 0, 0)),
+            86_400.0
+        );
+    }
+}
