@@ -65,25 +65,35 @@ impl Fleet {
         (lo.max(0) as u32, hi.max(0) as u32)
     }
 
-    /// ∫ replicas of `pool` dt over `[from_s, to_s)` [replica·s], exactly (piecewise
-    /// constant).
-    pub fn replica_seconds(&self, pool: usize, from_s: f64, to_s: f64) -> f64 {
+    /// The constant stretches of `pool` over `[from_s, to_s)`: (replicas, seconds), in
+    /// time order (empty for an empty interval).
+    pub fn segments(&self, pool: usize, from_s: f64, to_s: f64) -> Vec<(u32, f64)> {
+        let mut out = Vec::new();
         if to_s <= from_s {
-            return 0.0;
+            return out;
         }
         let mut t = from_s;
         let mut n = self.replicas_at(pool, from_s);
-        let mut area = 0.0;
         for c in self
             .changes
             .iter()
             .filter(|c| c.pool as usize == pool && c.effective_s > from_s && c.effective_s < to_s)
         {
-            area += f64::from(n) * (c.effective_s - t);
+            out.push((n, c.effective_s - t));
             t = c.effective_s;
             n = (i64::from(n) + c.delta).max(0) as u32;
         }
-        area + f64::from(n) * (to_s - t)
+        out.push((n, to_s - t));
+        out
+    }
+
+    /// ∫ replicas of `pool` dt over `[from_s, to_s)` [replica·s], exactly (piecewise
+    /// constant).
+    pub fn replica_seconds(&self, pool: usize, from_s: f64, to_s: f64) -> f64 {
+        self.segments(pool, from_s, to_s)
+            .iter()
+            .map(|&(n, dt)| f64::from(n) * dt)
+            .sum()
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod economics;
 mod facility;
+pub mod horizon;
 mod latency;
 mod names;
 mod replication;

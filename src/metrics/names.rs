@@ -156,6 +156,9 @@ pub enum Metric {
     CostPerMillionTokensUsd,
     /// Provisioned IT power the facility price applies to [kW].
     ProvisionedPowerKw,
+    /// Days from the start until the task SLO attainment first falls below the target (the
+    /// horizon when it never does).
+    RunwayDays,
 }
 
 impl Metric {
@@ -253,6 +256,7 @@ impl Metric {
             },
             Metric::CostPerMillionTokensUsd => "cost_per_million_tokens_usd",
             Metric::ProvisionedPowerKw => "provisioned_power_kw",
+            Metric::RunwayDays => "runway_days",
         }
     }
 
@@ -325,6 +329,7 @@ impl Metric {
             Metric::CostPerSuccessfulTask(_) => "USD/task",
             Metric::CostPerMillionTokensUsd => "USD/Mtoken",
             Metric::ProvisionedPowerKw => "kW",
+            Metric::RunwayDays => "days",
         }
     }
 }

@@ -429,7 +429,11 @@ impl Aggregate {
     /// Adds one replication. Call in replication order (merging is order-independent, but
     /// the per-replication lists keep it).
     pub fn add(&mut self, spec: &Scenario, r: &ReplicationResult) {
-        let obs = observations(spec, r);
+        self.add_observations(observations(spec, r));
+    }
+
+    /// Adds one replication's observations: the same entries, in the same order, every time.
+    pub(super) fn add_observations(&mut self, obs: Vec<(String, Metric, Obs<'_>)>) {
         if self.entries.is_empty() {
             self.entries = obs
                 .iter()

@@ -1,6 +1,7 @@
 //! Executing a scenario: one single-threaded simulation per replication, replications in
 //! parallel (rayon), results kept in replication order.
 
+pub mod epochs;
 mod progress;
 mod replication;
 

@@ -292,7 +292,7 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
 
     let digest = Sha256::digest(bytes);
     let source_sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
-    let cost = super::cost_spec::cost(ctx, raw, &gpu_pools, &pools, facility.as_ref());
+    let cost = super::cost_spec::cost(ctx, raw, &largest, &pools, facility.as_ref());
     let workflows: Vec<crate::domain::WorkflowSpec> =
         validated.into_iter().flatten().map(|v| v.spec).collect();
     super::plan_spec::check_empty_pools(ctx, &gpu_pools, &fleet, &workflows);

@@ -14,5 +14,5 @@ pub mod tariff;
 
 pub use component::{COMPONENTS, Component, MONTH_S, YEAR_S};
 pub use prices::{CostSpec, FacilityPrice, GpuPoolPrice};
-pub use spend::{RunSpend, run_spend};
+pub use spend::{ByComponent, RunSpend, fixed_spend, run_spend};
 pub use tariff::Tariff;

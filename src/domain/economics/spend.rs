@@ -178,3 +178,27 @@ pub fn run_spend(spec: &Scenario, r: &ReplicationResult) -> RunSpend {
         energy_kwh,
     }
 }
+
+/// The time-driven spend of the scenario's fleet over `[from_s, to_s)` (seconds since the
+/// calendar origin): capex, licences and rental of each GPU pool as its replicas change
+/// (`Scenario::fleet`, exact over each constant stretch), CPU servers and the facility.
+/// Energy and reviews depend on the load: they come from simulation.
+pub fn fixed_spend(spec: &Scenario, from_s: f64, to_s: f64) -> ByComponent {
+    let mut out = [0.0; Component::COUNT];
+    let prices = &spec.cost;
+    for (k, pool) in spec.gpu_pools.iter().enumerate() {
+        for (replicas, dt) in spec.fleet.segments(k, from_s, to_s) {
+            let gpus = u64::from(replicas) * u64::from(pool.tensor_parallel);
+            let (capex, licence, cloud) = prices.gpu_pools[k].rates_usd_per_s(gpus);
+            out[Component::Capex.index()] += capex * dt;
+            out[Component::Licence.index()] += licence * dt;
+            out[Component::Cloud.index()] += cloud * dt;
+        }
+    }
+    let dt = (to_s - from_s).max(0.0);
+    for (pool, price) in spec.cpu_pools.iter().zip(&prices.cpu_usd_per_server_hour) {
+        out[Component::Cpu.index()] += f64::from(pool.servers) * price / 3600.0 * dt;
+    }
+    out[Component::Facility.index()] += prices.facility_usd_per_s() * dt;
+    out
+}
