@@ -14,6 +14,7 @@ pub use spec::{
     WorkingHours,
 };
 pub mod cpu_pool;
+pub mod demand;
 pub mod facility;
 pub mod llm;
 pub mod model;

@@ -5,6 +5,7 @@
 
 mod call_graph;
 mod count_spec;
+mod demand_spec;
 mod diagnostics;
 mod dist_spec;
 mod duration;
@@ -20,6 +21,7 @@ mod validate;
 mod workflow_graph;
 mod workflow_spec;
 
+pub use demand_spec::parse_date;
 pub use diagnostics::{Diagnostic, ScenarioErrors};
 pub use duration::parse_duration;
 pub use human_spec::DAYS;
