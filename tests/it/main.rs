@@ -3,6 +3,7 @@
 
 mod calibration;
 mod cli;
+mod demand;
 mod determinism;
 mod exact;
 mod facility;

@@ -202,7 +202,7 @@ mod tests {
         );
         assert!(WeeklyShape::from_values("x", 3600, vec![0.0; 168]).is_err());
         assert!(WeeklyShape::from_values("x", 3600, vec![1.0; 167]).is_err());
-        assert!(WeeklyShape::from_values("x", 7, vec![1.0; 86_400]).is_err());
+        assert!(WeeklyShape::from_values("x", 11, vec![1.0; 54_981]).is_err());
         let mut v = vec![1.0; 168];
         v[3] = f64::NAN;
         assert!(WeeklyShape::from_values("x", 3600, v).is_err());
