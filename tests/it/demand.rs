@@ -488,3 +488,18 @@ fn a_trace_with_a_shape_is_refused() {
     let s = infersim::scenario::parse_str(&ok, &dir.path().join("s.toml")).unwrap();
     assert!(s.arrivals[0].modulation.is_none());
 }
+
+#[test]
+fn a_run_that_starts_later_reads_the_growth_curve_at_its_own_dates() {
+    // An epoch: the same scenario started a week later (Monday 12 January) for one day. The
+    // curve keeps its origin (5 January), so the linear growth is already past 3x.
+    let mut s = scenario_from_str(NHPP);
+    let m = s.arrivals[0].modulation.clone().expect("modulated");
+    let start = day(2026, 1, 12);
+    s.start = Some(start);
+    s.horizon = Some(infersim::engine::SimDuration::from_secs(86_400));
+    let n = run(&s)[0].pools[0].arrivals as f64;
+    let e = 0.5 * m.integral_s(start, day(2026, 1, 13));
+    assert!(e > 0.5 * 86_400.0 * 5.0, "growth is read at the epoch's dates: {e}");
+    assert!((n - e).abs() <= 3.0 * e.sqrt(), "{n} arrivals, expected {e}");
+}

@@ -206,7 +206,7 @@ impl ModulatedClock {
                 let t = (k as f64 + 0.5) * self.bin_s - self.origin_s;
                 let next = self.curve.next_positive(t)?;
                 let j = ((next + self.origin_s) / self.bin_s - 0.5).ceil();
-                if !(j < (i64::MAX / self.bin_ns) as f64) {
+                if j.is_nan() || j >= (i64::MAX / self.bin_ns) as f64 {
                     return None;
                 }
                 k = (j as i64).max(k + 1);

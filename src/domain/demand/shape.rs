@@ -98,7 +98,7 @@ impl WeeklyShape {
     /// A bin width that does not divide the week, a count of values other than week / bin,
     /// a negative or non-finite value, or values that are all 0.
     pub fn from_values(name: &str, bin_s: u32, values: Vec<f64>) -> Result<WeeklyShape, String> {
-        if bin_s == 0 || WEEK_S % bin_s != 0 {
+        if bin_s == 0 || !WEEK_S.is_multiple_of(bin_s) {
             return Err(format!(
                 "a bin of {bin_s} s does not divide a week of {WEEK_S} s"
             ));
