@@ -4,10 +4,10 @@
 use super::duration::parse_duration;
 use super::load::{Ctx, RawSections};
 use super::raw::{RawArrivals, RawDuration, RawGrowth};
-use crate::domain::Scenario;
 use crate::domain::demand::{
     GROWTH_KINDS, Growth, MAX_GROWTH, RateModulation, SHAPE_NAMES, WeeklyShape,
 };
+use crate::domain::{ArrivalProcess, Scenario};
 use jiff::civil::DateTime;
 use std::sync::Arc;
 
@@ -340,10 +340,12 @@ pub(super) fn modulation(
 
 /// Checks that the growth curve stays finite and at most [`MAX_GROWTH`] over the run (from
 /// its start to its horizon, or its expected length without one: `max_arrivals` × mean gap
-/// at the base rate). Past that (a run without horizon that lasts longer) the multiplier is
-/// capped at [`MAX_GROWTH`] while sampling.
+/// at the base rate), and that no modulated process's peak rate (base × the shape's largest
+/// bin × the growth's largest value over the run) exceeds a million arrivals per second (the
+/// limit on a plain process's rate). Past the checked span (a run without horizon that lasts
+/// longer) the multiplier is capped at [`MAX_GROWTH`] while sampling.
 pub(super) fn check_range(ctx: &mut Ctx<'_>, scenario: &Scenario, w: &Workload) {
-    if w.growth == Growth::None || !scenario.arrivals.iter().any(|a| a.modulation.is_some()) {
+    if !scenario.arrivals.iter().any(|a| a.modulation.is_some()) {
         return;
     }
     let Some(end_s) = scenario.expected_end_s() else {
@@ -360,15 +362,36 @@ pub(super) fn check_range(ctx: &mut Ctx<'_>, scenario: &Scenario, w: &Workload) 
         Growth::Steps { .. } => "factor",
         Growth::None => "kind",
     };
-    let m = w.growth.max_over(w.origin, start, end);
-    if m.is_none_or(|m| m > MAX_GROWTH) {
-        let found = m.map_or("an infinite value".to_string(), |m| format!("{m:e}"));
-        ctx.err(
-            &format!("workload.growth.{field}"),
-            format!(
-                "the {} growth curve reaches {found} by the end of the run ({end}); at most {MAX_GROWTH:e} times the base rate: use a slower curve or a shorter horizon",
-                w.growth.kind()
-            ),
-        );
+    let growth_max = match w.growth.max_over(w.origin, start, end) {
+        Some(m) if m <= MAX_GROWTH => m,
+        m => {
+            let found = m.map_or("an infinite value".to_string(), |m| format!("{m:e}"));
+            ctx.err(
+                &format!("workload.growth.{field}"),
+                format!(
+                    "the {} growth curve reaches {found} by the end of the run ({end}); at most {MAX_GROWTH:e} times the base rate: use a slower curve or a shorter horizon",
+                    w.growth.kind()
+                ),
+            );
+            return;
+        }
+    };
+    let max_rate = 1.0 / super::validate::MIN_MEAN_INTERARRIVAL_S;
+    for a in &scenario.arrivals {
+        let (Some(m), ArrivalProcess::Renewal(d)) = (&a.modulation, &a.process) else {
+            continue;
+        };
+        let shape_max = m.shape.values().iter().copied().fold(0.0, f64::max);
+        let peak = shape_max * growth_max / d.mean_s();
+        if peak > max_rate {
+            ctx.err(
+                &format!("arrivals.{}", a.name),
+                format!(
+                    "the rate peaks at {peak:.4e} arrivals/s during the run (base {:.4e}/s x shape peak {shape_max:.3} ({}) x growth up to {growth_max:.4e}); at most {max_rate:e}/s",
+                    1.0 / d.mean_s(),
+                    m.shape.name()
+                ),
+            );
+        }
     }
 }

@@ -458,6 +458,14 @@ fn bad_shapes_and_workload_tables_are_named_with_field_and_line() {
         p.message.contains("kind = \\\"logistic\\\"") || p.message.contains("a table"),
         "{p}"
     );
+    // office-hours peaks at about 3.0 x the weekly mean: 400,000/s x 3.0 x growth up to 3
+    let src = NHPP.replace("rate_per_s = 0.5", "rate_per_s = 400_000");
+    expect(
+        &src,
+        "arrivals.a",
+        "[arrivals.a]",
+        &["peaks at", "office-hours"],
+    );
     let src = NHPP.replace("shape = \"office-hours\"", "shpe = \"office-hours\"");
     let ps = problems(&src);
     assert!(
@@ -500,6 +508,12 @@ fn a_run_that_starts_later_reads_the_growth_curve_at_its_own_dates() {
     s.horizon = Some(infersim::engine::SimDuration::from_secs(86_400));
     let n = run(&s)[0].pools[0].arrivals as f64;
     let e = 0.5 * m.integral_s(start, day(2026, 1, 13));
-    assert!(e > 0.5 * 86_400.0 * 5.0, "growth is read at the epoch's dates: {e}");
-    assert!((n - e).abs() <= 3.0 * e.sqrt(), "{n} arrivals, expected {e}");
+    assert!(
+        e > 0.5 * 86_400.0 * 5.0,
+        "growth is read at the epoch's dates: {e}"
+    );
+    assert!(
+        (n - e).abs() <= 3.0 * e.sqrt(),
+        "{n} arrivals, expected {e}"
+    );
 }
