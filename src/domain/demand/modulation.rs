@@ -20,6 +20,7 @@ use super::shape::WeeklyShape;
 use crate::engine::SimTime;
 use jiff::SignedDuration;
 use jiff::civil::DateTime;
+use std::cell::Cell;
 use std::sync::Arc;
 
 /// How the rate of an arrival process moves over calendar time: a growth curve (from its own
@@ -52,6 +53,10 @@ pub struct ModulatedClock {
     /// Position of the growth origin [s from the grid's Monday].
     origin_s: f64,
     curve: Curve,
+    /// The last bin evaluated and its multiplier `(k, rate)`: most arrivals fall in the bin
+    /// of the one before, so the growth curve (an `exp` for a logistic) and the division that
+    /// finds the bin are skipped. A pure cache: results do not depend on it.
+    last: Cell<(i64, f64)>,
 }
 
 impl RateModulation {
@@ -86,6 +91,7 @@ impl RateModulation {
             zero_ns,
             origin_s: origin_ns as f64 / 1e9,
             curve: self.growth.curve(self.origin),
+            last: Cell::new((i64::MIN, 0.0)),
         }
     }
 
@@ -129,6 +135,30 @@ impl ModulatedClock {
     /// The multiplier over bin `k` of the grid.
     #[inline]
     fn rate(&self, k: i64) -> f64 {
+        let (last_k, last_rate) = self.last.get();
+        if k == last_k {
+            return last_rate;
+        }
+        let r = self.rate_uncached(k);
+        self.last.set((k, r));
+        r
+    }
+
+    /// The bin of position `p`: the last one evaluated when it holds `p`.
+    #[inline]
+    fn bin_of(&self, p: i64) -> i64 {
+        let k = self.last.get().0;
+        if k != i64::MIN
+            && p >= k.saturating_mul(self.bin_ns)
+            && p < (k + 1).saturating_mul(self.bin_ns)
+        {
+            k
+        } else {
+            p.div_euclid(self.bin_ns)
+        }
+    }
+
+    fn rate_uncached(&self, k: i64) -> f64 {
         let s = self.shape_at(k);
         if s == 0.0 {
             return 0.0;
@@ -181,7 +211,7 @@ impl ModulatedClock {
             return Some(from);
         }
         let mut left = work_s;
-        let mut k = p.div_euclid(self.bin_ns);
+        let mut k = self.bin_of(p);
         loop {
             let end = (k + 1).checked_mul(self.bin_ns)?;
             let r = self.rate(k);
