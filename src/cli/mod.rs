@@ -6,6 +6,7 @@ mod args;
 mod calibrate;
 mod cost_text;
 mod facility_text;
+mod horizon;
 mod progress;
 mod report_text;
 
@@ -19,7 +20,6 @@ use crate::scenario::{ScenarioErrors, load};
 use clap::Parser;
 use progress::BarProgress;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -140,24 +140,38 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     spec.record_calls = args.requests_csv;
     check_windows(&spec)?;
     warn_unstable(&spec);
-    // More threads than replications would only cost thread start-up.
+    // More threads than runs would only cost thread start-up.
+    let runs = spec.replications as usize
+        * spec.epochs.map_or(1, |p| {
+            p.epochs(spec.horizon.map_or(0.0, |h| h.as_secs_f64()))
+                .len()
+        });
     let threads = args
         .threads
         .map_or_else(rayon::current_num_threads, usize::from)
-        .min(spec.replications as usize)
+        .min(runs)
         .max(1);
     let show_bar =
         !args.quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
 
-    let dir = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("output").join(&spec.name));
+    let dir = args.out.unwrap_or_else(|| horizon::default_dir(&spec));
     // The output folder is the user's choice: failing to write there is bad input. It is
     // opened before the run so that a bad folder costs no simulation time.
     let bad_output = |e: crate::report::OutputError| CliError::BadInput(e.to_string());
     let mut outputs = RunOutputs::create(&dir, &spec.name).map_err(bad_output)?;
     if args.requests_csv {
         outputs = outputs.with_requests().map_err(bad_output)?;
+    }
+    if spec.epochs.is_some() {
+        return horizon::run(
+            &spec,
+            outputs,
+            threads,
+            show_bar,
+            args.quiet,
+            &args.scenario,
+            &dir,
+        );
     }
 
     // Each replication is folded into the aggregate and streamed to timeseries.csv as soon

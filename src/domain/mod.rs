@@ -14,6 +14,7 @@ pub use spec::{
     WorkflowSpec, WorkingHours,
 };
 pub mod cpu_pool;
+pub mod demand;
 pub mod economics;
 pub mod epochs;
 pub mod facility;

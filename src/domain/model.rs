@@ -199,6 +199,8 @@ enum ArrivalGen {
 
 struct ArrivalRt {
     times: ArrivalGen,
+    /// The rate's calendar modulation on this run's clock (a renewal process only).
+    clock: Option<super::demand::ModulatedClock>,
     rng: SimRng,
     workflow: u32,
     count: u64,
@@ -390,6 +392,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                         )?),
                         ArrivalProcess::Trace(t) => ArrivalGen::Trace(Arc::clone(t)),
                     },
+                    clock: a.modulation.as_ref().map(|m| m.clock(spec.start_date())),
                     // Entity names are restricted to [A-Za-z0-9_-], so '/' keeps stream
                     // names unambiguous.
                     rng: streams.stream(&format!("arrivals/{}", a.name)),
@@ -620,14 +623,23 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
         let at = match &a.times {
             ArrivalGen::Renewal(sampler) => {
                 let gap = sampler.sample(&mut a.rng);
-                let Some(at) = sched.now().checked_add(gap) else {
-                    let field = format!(
-                        "arrivals.{}.interarrival",
-                        self.spec.arrivals[source as usize].name
-                    );
-                    return Err(self.overflow(sched.now(), field, gap));
-                };
-                at
+                if let Some(clock) = &a.clock {
+                    // The drawn gap is work at the base rate: the time change gives the
+                    // next arrival of the modulated process (none: the rate stays 0).
+                    match clock.advance(sched.now(), gap.as_secs_f64(), self.arrivals_end) {
+                        Some(at) => at,
+                        None => return Ok(()),
+                    }
+                } else {
+                    let Some(at) = sched.now().checked_add(gap) else {
+                        let field = format!(
+                            "arrivals.{}.interarrival",
+                            self.spec.arrivals[source as usize].name
+                        );
+                        return Err(self.overflow(sched.now(), field, gap));
+                    };
+                    at
+                }
             }
             ArrivalGen::Trace(t) => match t.requests.get(a.count as usize) {
                 Some(r) => SimTime(r.at_ns),

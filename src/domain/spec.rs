@@ -83,6 +83,9 @@ pub struct ArrivalSpec {
     pub process: ArrivalProcess,
     /// Stop after this many arrivals.
     pub max_arrivals: Option<u64>,
+    /// How a renewal process's rate moves over calendar time (growth × weekly shape);
+    /// `None`: constant (always for a trace, which is replayed as recorded).
+    pub modulation: Option<Arc<super::demand::RateModulation>>,
 }
 
 /// How the arrival times of a process are produced.
@@ -455,6 +458,13 @@ pub const MAX_WINDOWS: u64 = 1_000_000;
 pub const MAX_SERIES_ROWS: f64 = 2e7;
 
 impl Scenario {
+    /// The local date and time at simulated time 0: `start`, or
+    /// [`DEFAULT_START`](super::facility::runtime::DEFAULT_START).
+    pub fn start_date(&self) -> jiff::civil::DateTime {
+        self.start
+            .unwrap_or(super::facility::runtime::DEFAULT_START)
+    }
+
     /// Seconds from the Monday 00:00 before the start to the start (0 without a start):
     /// added to simulated time to read working hours.
     pub fn week_offset_s(&self) -> u64 {
@@ -515,12 +525,43 @@ impl Scenario {
         None
     }
 
+    /// Expected arrivals of every process over `[from_s, to_s)` (seconds since the calendar
+    /// origin): a renewal process's rate times the integral of its rate multiplier (growth
+    /// and shape), a trace's mean rate times the length.
+    pub fn expected_arrivals(&self, from_s: f64, to_s: f64) -> f64 {
+        let at = |s: f64| {
+            self.origin
+                .checked_add(jiff::SignedDuration::from_nanos((s * 1e9).round() as i64))
+                .unwrap_or(jiff::civil::DateTime::MAX)
+        };
+        self.arrivals
+            .iter()
+            .map(|a| match (&a.process, &a.modulation) {
+                (ArrivalProcess::Renewal(d), Some(m)) => {
+                    m.integral_s(at(from_s), at(to_s)) / d.mean_s()
+                }
+                (ArrivalProcess::Renewal(d), None) => (to_s - from_s) / d.mean_s(),
+                (ArrivalProcess::Trace(_), _) => (to_s - from_s) * self.arrival_rate(a),
+            })
+            .sum()
+    }
+
     /// Mean arrival rate of process `a` over the part of the run it feeds [1/s]: a renewal
-    /// process's 1 / mean gap; a trace's replayed rows (before the horizon, up to
+    /// process's 1 / mean gap (with a modulation and a horizon, times the mean multiplier over
+    /// the horizon); a trace's replayed rows (before the horizon, up to
     /// `max_arrivals`) over the horizon, or over their span when there is none.
     pub fn arrival_rate(&self, a: &ArrivalSpec) -> f64 {
         match &a.process {
-            ArrivalProcess::Renewal(d) => 1.0 / d.mean_s(),
+            ArrivalProcess::Renewal(d) => match (&a.modulation, self.horizon) {
+                (Some(m), Some(h)) => {
+                    let start = self.start_date();
+                    let end = start
+                        .checked_add(jiff::SignedDuration::from_nanos(h.0 as i64))
+                        .unwrap_or(jiff::civil::DateTime::MAX);
+                    m.integral_s(start, end) / h.as_secs_f64() / d.mean_s()
+                }
+                _ => 1.0 / d.mean_s(),
+            },
             ArrivalProcess::Trace(t) => {
                 let limit = self.horizon.map_or(u64::MAX, |h| h.0);
                 let cap = a.max_arrivals.unwrap_or(u64::MAX);

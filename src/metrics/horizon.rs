@@ -14,7 +14,7 @@
 //! Ratios (SLO attainment, latency percentiles) are the window's. Per replication `r`, the
 //! horizon is the sum over epochs of replication `r`; means and 95 % half-widths are over
 //! replications, as for a single run. `runway_days` is the start of the first epoch whose
-//! SLO attainment (all replications merged) is below the target.
+//! SLO attainment (of any workflow, replications merged) is below the target.
 
 use super::summary::{Aggregate, Obs};
 use super::{LatencyHist, Metric, ReplicationResult, SummaryRow};
@@ -199,7 +199,11 @@ impl HorizonAggregate {
                     f.site.it_integral as f64 / UW_NS_PER_KWH,
                 )
             });
-            let pue = if it_kwh > 0.0 { window_kwh / it_kwh } else { 1.0 };
+            let pue = if it_kwh > 0.0 {
+                window_kwh / it_kwh
+            } else {
+                1.0
+            };
             let idle_kwh = (idle_kw * pue * e.window_s / 3600.0).min(window_kwh);
             let period_kwh = idle_kwh * time_ratio + (window_kwh - idle_kwh) * w;
             let energy_scale = if window_kwh > 0.0 {
@@ -298,16 +302,18 @@ impl HorizonAggregate {
         })
     }
 
-    /// Days from the start to the first epoch whose SLO attainment is below the target,
-    /// and that epoch's index; the horizon's days and `None` when the SLO holds throughout.
+    /// Days from the start to the first epoch in which some workflow's SLO attainment (its
+    /// replications merged) is below the target, and that epoch's index; the horizon's days and `None` when the SLO holds throughout.
     /// `None` altogether without a target.
     pub fn runway(&self, spec: &Scenario) -> Option<(f64, Option<u32>)> {
         let target = Self::slo_target(spec)?;
         let horizon_days = spec.horizon.map_or(0.0, |h| h.as_secs_f64() / 86_400.0);
+        // The SLO breaks when any workflow with a deadline falls below the target.
+        let worst = |f: &EpochFigures| f.workflow_slo.iter().flatten().copied().reduce(f64::min);
         Some(
             self.epochs
                 .iter()
-                .find(|f| f.slo_attainment.is_some_and(|a| a < target))
+                .find(|f| worst(f).is_some_and(|a| a < target))
                 .map_or((horizon_days, None), |f| {
                     (f.epoch.window_start_s / 86_400.0, Some(f.epoch.index))
                 }),
@@ -323,9 +329,17 @@ impl HorizonAggregate {
             let all = "all".to_string();
             let total = RunSpend::sum(&acc.spend);
             let per = |x: f64, n: f64| if n > 0.0 { x / n } else { f64::NAN };
-            obs.push((all.clone(), Metric::TaskLatencyS, Obs::Dist(Cow::Borrowed(&acc.latency))));
+            obs.push((
+                all.clone(),
+                Metric::TaskLatencyS,
+                Obs::Dist(Cow::Borrowed(&acc.latency)),
+            ));
             obs.push((all.clone(), Metric::TasksStarted, Obs::Total(acc.started)));
-            obs.push((all.clone(), Metric::TasksSucceeded, Obs::Total(acc.succeeded)));
+            obs.push((
+                all.clone(),
+                Metric::TasksSucceeded,
+                Obs::Total(acc.succeeded),
+            ));
             obs.push((
                 all.clone(),
                 Metric::SloAttainment,
@@ -334,7 +348,11 @@ impl HorizonAggregate {
             if self.priced {
                 obs.push((all.clone(), Metric::Spend(None), Obs::Total(total)));
                 for c in COMPONENTS {
-                    obs.push((all.clone(), Metric::Spend(Some(c)), Obs::Total(acc.spend[c.index()])));
+                    obs.push((
+                        all.clone(),
+                        Metric::Spend(Some(c)),
+                        Obs::Total(acc.spend[c.index()]),
+                    ));
                 }
                 obs.push((
                     all.clone(),
@@ -370,7 +388,11 @@ impl HorizonAggregate {
                     continue;
                 }
                 let g = format!("workflow:{}", wspec.name);
-                obs.push((g.clone(), Metric::TaskLatencyS, Obs::Dist(Cow::Borrowed(&wf.latency))));
+                obs.push((
+                    g.clone(),
+                    Metric::TaskLatencyS,
+                    Obs::Dist(Cow::Borrowed(&wf.latency)),
+                ));
                 obs.push((g.clone(), Metric::TasksStarted, Obs::Total(wf.started)));
                 obs.push((g.clone(), Metric::TasksSucceeded, Obs::Total(wf.succeeded)));
                 obs.push((
@@ -399,4 +421,113 @@ impl HorizonAggregate {
         }
         agg.rows()
     }
+}
+
+/// One calendar month of the horizon.
+#[derive(Debug, Clone)]
+pub struct MonthFigures {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Start and end of the month's part of the horizon [s since the origin].
+    pub from_s: f64,
+    /// End [s].
+    pub to_s: f64,
+    /// Spend by component [USD]: time-driven exactly over the month, energy and reviews
+    /// from the epochs in proportion to their periods' overlap with the month.
+    pub spend: ByComponent,
+    /// Tasks started (from the epochs, by overlap).
+    pub started: f64,
+    /// Tasks succeeded (from the epochs, by overlap).
+    pub succeeded: f64,
+    /// Facility energy [kWh] (from the epochs, by overlap).
+    pub facility_kwh: f64,
+    /// Lowest SLO attainment of the epochs whose window starts in the month.
+    pub worst_slo: Option<f64>,
+    /// Highest p99 task latency of those epochs [s].
+    pub worst_p99_s: Option<f64>,
+}
+
+impl MonthFigures {
+    /// Cost per successful task of the month [USD].
+    pub fn cost_per_successful_task(&self) -> Option<f64> {
+        (self.succeeded > 0.0).then(|| RunSpend::sum(&self.spend) / self.succeeded)
+    }
+}
+
+impl HorizonAggregate {
+    /// The horizon by calendar month (months of `spec.origin`'s calendar).
+    pub fn months(&self, spec: &Scenario) -> Vec<MonthFigures> {
+        let horizon = spec.horizon.map_or(0.0, |h| h.as_secs_f64());
+        let mut out = Vec::new();
+        let mut month = spec.origin.date().first_of_month();
+        loop {
+            let next = month
+                .checked_add(jiff::Span::new().months(1))
+                .unwrap_or(jiff::civil::Date::MAX);
+            let secs = |d: jiff::civil::Date| {
+                crate::domain::demand::seconds_between(spec.origin, d.at(0, 0, 0, 0))
+            };
+            let (from_s, to_s) = (secs(month).max(0.0), secs(next).min(horizon));
+            if from_s >= horizon {
+                break;
+            }
+            let mut spend = fixed_spend(spec, from_s, to_s);
+            let (mut started, mut succeeded, mut kwh) = (0.0, 0.0, 0.0);
+            let (mut worst_slo, mut worst_p99): (Option<f64>, Option<f64>) = (None, None);
+            for f in &self.epochs {
+                let e = &f.epoch;
+                let overlap = (e.period_end_s.min(to_s) - e.period_start_s.max(from_s)).max(0.0);
+                let share = overlap / e.period_s();
+                for c in [Component::Energy, Component::Human] {
+                    spend[c.index()] += f.spend[c.index()] * share;
+                }
+                started += f.started * share;
+                succeeded += f.succeeded * share;
+                kwh += f.facility_kwh * share;
+                if e.window_start_s >= from_s && e.window_start_s < to_s {
+                    if let Some(a) = f.slo_attainment {
+                        worst_slo = Some(worst_slo.map_or(a, |w| w.min(a)));
+                    }
+                    if let Some(p) = f.task_latency_p99_s {
+                        worst_p99 = Some(worst_p99.map_or(p, |w| w.max(p)));
+                    }
+                }
+            }
+            out.push(MonthFigures {
+                month: format!("{:04}-{:02}", month.year(), month.month()),
+                from_s,
+                to_s,
+                spend,
+                started,
+                succeeded,
+                facility_kwh: kwh,
+                worst_slo,
+                worst_p99_s: worst_p99,
+            });
+            month = next;
+        }
+        out
+    }
+}
+
+/// Stretches of months where the cost per successful task fell while total spend rose
+/// (the unit-cost paradox): `(first month, last month)` indices of each run of such months.
+pub fn paradox_runs(months: &[MonthFigures]) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for i in 1..months.len() {
+        let (a, b) = (&months[i - 1], &months[i]);
+        let falling = matches!(
+            (a.cost_per_successful_task(), b.cost_per_successful_task()),
+            (Some(x), Some(y)) if y < x
+        );
+        // Compare spend per day: a short last month is not a fall.
+        let per_day = |m: &MonthFigures| RunSpend::sum(&m.spend) / (m.to_s - m.from_s).max(1.0);
+        if falling && per_day(b) > per_day(a) {
+            match runs.last_mut() {
+                Some(r) if r.1 == i - 1 => r.1 = i,
+                _ => runs.push((i - 1, i)),
+            }
+        }
+    }
+    runs
 }

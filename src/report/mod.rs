@@ -5,16 +5,18 @@
 //! `run.json` are staged at the end, and only then are all three renamed into place.
 
 mod atomic;
+mod calendar_csv;
 mod csv_out;
 mod requests_csv;
 mod run_json;
 
 pub use atomic::{commit, staged_file};
+pub use calendar_csv::{EPOCHS_HEADER, MONTHLY_HEADER, epochs_csv, monthly_csv};
 pub use csv_out::{
     SUMMARY_HEADER, TIMESERIES_HEADER, summary_csv, timeseries_csv, write_series_row,
 };
 pub use requests_csv::{REQUESTS_HEADER, write_requests};
-pub use run_json::{Execution, ReplicationFacts, RunInfo};
+pub use run_json::{Execution, HorizonInfo, ReplicationFacts, RunInfo};
 
 use crate::metrics::{SeriesRow, SummaryRow};
 use std::io::{BufWriter, Write};
@@ -136,6 +138,19 @@ impl RunOutputs {
         summary: &[SummaryRow],
         info: &RunInfo,
     ) -> Result<Vec<PathBuf>, OutputError> {
+        self.finish_with(summary, info, Vec::new())
+    }
+
+    /// As [`RunOutputs::finish`], with more files (name, bytes) written in the same set.
+    ///
+    /// # Errors
+    /// As [`RunOutputs::finish`].
+    pub fn finish_with(
+        self,
+        summary: &[SummaryRow],
+        info: &RunInfo,
+        extra: Vec<(&'static str, Vec<u8>)>,
+    ) -> Result<Vec<PathBuf>, OutputError> {
         let dir = self.dir;
         let ts_path = dir.join("timeseries.csv");
         let mut buf = self.timeseries.into_inner().map_err(|e| OutputError::Io {
@@ -175,7 +190,10 @@ impl RunOutputs {
                 .map_err(|e| io(std::io::Error::other(e.to_string())))?;
             staged.push((tmp, path));
         }
-        for (name, bytes) in [("summary.csv", summary_bytes), ("run.json", json)] {
+        let files = [("summary.csv", summary_bytes), ("run.json", json)]
+            .into_iter()
+            .chain(extra);
+        for (name, bytes) in files {
             let path = dir.join(name);
             let mut tmp = staged_file(&dir).map_err(|cause| OutputError::Io {
                 path: path.clone(),

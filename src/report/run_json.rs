@@ -33,8 +33,29 @@ pub struct RunInfo {
     pub timeseries_truncated: bool,
     /// Simulated time per replication [s].
     pub simulated_time_s: Vec<f64>,
+    /// A long-horizon run: its epochs and runway (absent for a single run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<HorizonInfo>,
     /// How the run executed (not reproducible).
     pub execution: Execution,
+}
+
+/// What `run.json` says about a run in epochs.
+#[derive(Debug, Clone, Serialize)]
+pub struct HorizonInfo {
+    /// Epochs simulated.
+    pub epochs: u32,
+    /// Simulated time of one epoch [s].
+    pub epoch_window_s: f64,
+    /// Period one epoch stands for [s].
+    pub epoch_every_s: f64,
+    /// The SLO attainment target of the runway.
+    pub slo_target: Option<f64>,
+    /// Days from the start until the SLO attainment first falls below the target (the
+    /// horizon's days when it never does).
+    pub runway_days: Option<f64>,
+    /// The date the SLO first breaks (`YYYY-MM-DD`); `None` when it holds.
+    pub runway_date: Option<String>,
 }
 
 /// Machine-dependent facts of a run.
@@ -86,6 +107,7 @@ impl RunInfo {
             events_all_replications: events,
             timeseries_truncated: facts.iter().any(|r| r.timeseries_truncated),
             simulated_time_s: facts.iter().map(|r| r.simulated_time_s).collect(),
+            horizon: None,
             execution: Execution {
                 threads,
                 wall_s,

@@ -76,12 +76,12 @@ pub fn run_epochs_each(
         let results: Result<Vec<ReplicationResult>, RunError> = pool.install(|| {
             jobs.par_iter()
                 .map(|&(i, r)| {
-                    let out = run_replication(&specs[i], r, &super::NoProgress).map_err(
-                        |cause| RunError::Simulation {
+                    let out = run_replication(&specs[i], r, &super::NoProgress).map_err(|cause| {
+                        RunError::Simulation {
                             replication: r,
                             cause,
-                        },
-                    );
+                        }
+                    });
                     if r + 1 == reps {
                         progress.finished(group[i].index);
                     }

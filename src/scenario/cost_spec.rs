@@ -70,6 +70,11 @@ pub(super) fn cost(
     let Some(rc) = &raw.cost else {
         return spec;
     };
+    // With a [cost] section, an owned GPU costs its catalog price unless the scenario
+    // says otherwise (catalog/gpus.toml `price_usd`, with its source).
+    for (p, g) in spec.gpu_pools.iter_mut().zip(gpu_pools) {
+        p.capex_usd_per_gpu = g.gpu.price_usd;
+    }
     pool_prices(ctx, raw, rc, gpu_pools, cpu_pools, &mut spec);
 
     let per_kw = price(
@@ -218,7 +223,11 @@ fn pool_prices(
                 "a cloud pool (cloud_usd_per_gpu_hour) is rented, not owned: it takes no capex, life or licence; make a separate pool for owned GPUs",
             );
         }
-        out.capex_usd_per_gpu = gpu.unwrap_or(0.0);
+        out.capex_usd_per_gpu = match rp.capex_usd_per_gpu {
+            Some(_) => gpu.unwrap_or(0.0),
+            None if rp.cloud_usd_per_gpu_hour.is_some() => 0.0,
+            None => out.capex_usd_per_gpu,
+        };
         out.capex_usd_per_server = server.unwrap_or(0.0);
         out.licence_usd_per_gpu_year = lic.unwrap_or(0.0);
         out.cloud_usd_per_gpu_hour = cloud.unwrap_or(0.0);

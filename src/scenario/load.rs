@@ -7,7 +7,7 @@
 use super::diagnostics::{Diagnostic, ScenarioErrors, line_col};
 use super::raw::{
     RawArrivals, RawCpuPool, RawGpuPool, RawHumanPool, RawRack, RawRow, RawScenarioMeta, RawSite,
-    RawWorkflow,
+    RawWorkflow, RawWorkload,
 };
 use super::source_map::{SourceMap, join};
 use crate::domain::Scenario;
@@ -20,7 +20,7 @@ use toml::de::{DeArray, DeString, DeTable, DeValue, ValueDeserializer};
 use toml::map::Map;
 
 /// The top-level sections a scenario may have.
-pub const SECTIONS: [&str; 14] = [
+pub const SECTIONS: [&str; 15] = [
     "scenario",
     "arrivals",
     "cpu_pool",
@@ -35,6 +35,7 @@ pub const SECTIONS: [&str; 14] = [
     "cost",
     "fleet",
     "epochs",
+    "workload",
 ];
 
 /// The raw sections of a file, each entry deserialized independently (absent when it failed).
@@ -62,6 +63,8 @@ pub struct RawSections {
     pub fleet: Vec<super::raw::RawFleetChange>,
     /// `[epochs]`, when present.
     pub epochs: Option<super::raw::RawEpochs>,
+    /// `[workload]`, when present.
+    pub workload: Option<RawWorkload>,
     /// What failed to deserialize (already reported), so that validation does not report
     /// follow-on problems ("unknown pool" for a pool that exists but is malformed…).
     pub broken: Broken,
@@ -90,10 +93,12 @@ pub struct Broken {
     pub cost: bool,
     /// `[[fleet]]` or `[epochs]` failed.
     pub plan: bool,
+    /// `[workload]` failed.
+    pub workload: bool,
 }
 
 /// Fields whose value must be a table, at any depth, with an example for the message.
-const TABLE_FIELDS: [(&str, &str); 5] = [
+const TABLE_FIELDS: [(&str, &str); 6] = [
     (
         "retry",
         "a table such as { max_attempts = 3, backoff = \"2s\", from = \"step\" }",
@@ -113,6 +118,10 @@ const TABLE_FIELDS: [(&str, &str); 5] = [
     (
         "working_hours",
         "a table such as { from = \"09:00\", to = \"17:00\", days = [\"mon\", \"tue\"] }",
+    ),
+    (
+        "growth",
+        "a table such as { kind = \"logistic\", ceiling = 10, midpoint = \"2027-09-01\", rise = \"180d\" }",
     ),
 ];
 
@@ -601,6 +610,10 @@ pub fn parse_str(src: &str, file: &Path) -> Result<Scenario, ScenarioErrors> {
                 raw.racks = ctx.section_map("rack", value, "rack", &mut broken);
                 raw.broken.facility |= !broken.is_empty();
             }
+            "workload" => match ctx.de_table::<RawWorkload>("workload", value, "the workload") {
+                Some(w) => raw.workload = Some(w),
+                None => raw.broken.workload = true,
+            },
             other => {
                 let path = join("", other);
                 ctx.err(

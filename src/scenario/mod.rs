@@ -6,6 +6,7 @@
 mod call_graph;
 mod cost_spec;
 mod count_spec;
+mod demand_spec;
 mod diagnostics;
 mod dist_spec;
 mod duration;
@@ -22,6 +23,7 @@ mod validate;
 mod workflow_graph;
 mod workflow_spec;
 
+pub use demand_spec::parse_date;
 pub use diagnostics::{Diagnostic, ScenarioErrors};
 pub use duration::parse_duration;
 pub use human_spec::DAYS;

@@ -6,6 +6,7 @@ use super::dist_spec::fmt_num;
 use super::duration::parse_duration;
 use super::load::{Ctx, RawSections};
 use super::raw::{RawEpochs, RawFleetChange};
+use crate::domain::demand::growth::seconds_between;
 use crate::domain::epochs::EpochPlan;
 use crate::domain::fleet::{Fleet, FleetChange};
 use crate::domain::{GpuPoolSpec, Overflow, Route, StepKind, WorkflowSpec};
@@ -15,23 +16,10 @@ use jiff::civil::DateTime;
 pub const MAX_EPOCHS: usize = 20_000;
 
 /// A calendar date `"YYYY-MM-DD"` or date and time `"YYYY-MM-DDTHH:MM"` at `path`.
-pub(super) fn date(ctx: &mut Ctx<'_>, path: &str, raw: &str) -> Option<DateTime> {
-    match raw.trim().parse::<DateTime>() {
-        Ok(dt) => Some(dt),
-        Err(e) => {
-            ctx.err(
-                path,
-                format!("expected a date \"YYYY-MM-DD\" or a date and time \"YYYY-MM-DDTHH:MM\", found {raw:?} ({e})"),
-            );
-            None
-        }
-    }
-}
-
-/// Seconds from `origin` to `at` (negative before it).
-pub fn seconds_between(origin: DateTime, at: DateTime) -> f64 {
-    let span = origin.duration_until(at);
-    span.as_secs_f64()
+fn date(ctx: &mut Ctx<'_>, path: &str, raw: &str) -> Option<DateTime> {
+    super::demand_spec::parse_date(raw)
+        .map_err(|e| ctx.err(path, e))
+        .ok()
 }
 
 /// Resolves the pools' `overflow_to` / `overflow_queue` in place.
@@ -373,20 +361,4 @@ pub(super) fn epochs(
         length_s: length,
         offset_s: offset,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dates_parse_with_or_without_a_time() {
-        let d: jiff::civil::DateTime = "2027-08-15".parse().unwrap();
-        assert_eq!(d, jiff::civil::date(2027, 8, 15).at(0, 0, 0, 0));
-        let d: jiff::civil::DateTime = "2027-08-15T09:30".parse().unwrap();
-        assert_eq!(d, jiff::civil::date(2027, 8, 15).at(9, 30, 0, 0));
-        let origin = jiff::civil::date(2027, 1, 1).at(0, 0, 0, 0);
-        assert_eq!(
-            super::seconds_between(origin, jiff::civil::date(2027, 1, 2).at(0, 0, 0, 0)),
-            86_400.0
-        );
-    }
 }

@@ -91,6 +91,42 @@ pub struct RawArrivals {
     pub format: Option<String>,
     /// Multiplies a trace's arrival offsets (0.5 = twice as dense); default 1.
     pub time_scale: Option<f64>,
+    /// Weekly shape of this process, instead of `[workload] shape` (not for traces).
+    pub shape: Option<String>,
+}
+
+/// `[workload]`: how demand moves over calendar time (every Poisson or renewal process).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    /// Weekly shape: `flat` (default), `office-hours`, `consumer`, `servegen:<model>`.
+    pub shape: Option<String>,
+    /// Adoption growth from the scenario's start; default none.
+    pub growth: Option<RawGrowth>,
+}
+
+/// `[workload.growth]`: a growth curve; which fields apply depends on `kind`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrowth {
+    /// `none`, `linear`, `exponential`, `logistic` or `steps`.
+    pub kind: Option<String>,
+    /// linear: the multiplier reached at `by`.
+    pub to: Option<f64>,
+    /// linear: the date (`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM`) at which `to` is reached.
+    pub by: Option<String>,
+    /// exponential: the doubling time.
+    pub doubling: Option<RawDuration>,
+    /// logistic: the limit of the multiplier.
+    pub ceiling: Option<f64>,
+    /// logistic: the date of the inflection point.
+    pub midpoint: Option<String>,
+    /// logistic: time from 10 % to 90 % of the rise.
+    pub rise: Option<RawDuration>,
+    /// steps: the dates of the steps, increasing.
+    pub at: Option<Vec<String>>,
+    /// steps: the multiplier from each date on.
+    pub factor: Option<Vec<f64>>,
 }
 
 /// `[gpu_pool.NAME]`: replicas of one model on `tensor_parallel` GPUs each.

@@ -108,6 +108,12 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         }
     });
 
+    let workload = super::demand_spec::workload(
+        ctx,
+        raw,
+        start.unwrap_or(crate::domain::facility::runtime::DEFAULT_START),
+    );
+
     // Pools first: workflows refer to them. BTreeMap order = sorted names = PoolId order.
     let mut pools = Vec::new();
     let mut pool_service: Vec<PoolService> = Vec::new();
@@ -234,7 +240,7 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
 
     let mut arrivals = Vec::new();
     for (aname, ra) in &raw.arrivals {
-        if let Some(a) = arrival(ctx, aname, ra, &workflow_ids, raw) {
+        if let Some(a) = arrival(ctx, aname, ra, &workflow_ids, raw, &workload) {
             arrivals.push(a);
         }
     }
@@ -356,6 +362,7 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         facility,
         record_calls: false,
     };
+    super::demand_spec::check_range(ctx, &scenario, &workload);
     if !raw.broken.meta
         && let Some(problem) = scenario.time_series_problem()
     {
@@ -420,6 +427,7 @@ fn arrival(
     ra: &RawArrivals,
     workflow_ids: &BTreeMap<String, WorkflowId>,
     raw: &RawSections,
+    workload: &super::demand_spec::Workload,
 ) -> Option<ArrivalSpec> {
     let base = format!("arrivals.{aname}");
     let workflow = match &ra.workflow {
@@ -474,6 +482,7 @@ fn arrival(
         }
     }
     if process == Some("trace") {
+        super::demand_spec::modulation(ctx, &base, ra, true, workload);
         let base_dir = ctx.base_dir.clone();
         let proc = super::llm_spec::trace_process(ctx, &base, ra, &base_dir);
         let max_arrivals = max_arrivals_of(ctx, &base, ra.max_arrivals);
@@ -482,6 +491,7 @@ fn arrival(
             workflow: workflow?,
             process: proc?,
             max_arrivals,
+            modulation: None,
         });
     }
     let interarrival = match process {
@@ -546,11 +556,13 @@ fn arrival(
         return None;
     }
     let max_arrivals = max_arrivals_of(ctx, &base, ra.max_arrivals);
+    let modulation = super::demand_spec::modulation(ctx, &base, ra, false, workload);
     Some(ArrivalSpec {
         name: aname.to_string(),
         workflow: workflow?,
         process: ArrivalProcess::Renewal(interarrival?),
         max_arrivals,
+        modulation,
     })
 }
 

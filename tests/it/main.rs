@@ -4,6 +4,7 @@
 mod calibration;
 mod cli;
 mod cost;
+mod demand;
 mod determinism;
 mod exact;
 mod facility;
