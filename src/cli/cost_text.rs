@@ -133,6 +133,49 @@ pub fn summary(spec: &Scenario, rows: &[SummaryRow]) -> String {
             v(&g, Metric::Spend(None), "total").unwrap_or(0.0),
             fmt(v(&g, Metric::CostPerSuccessfulTask(None), "mean")),
         );
+        if let Some(line) = baseline_line(spec, rows, i) {
+            let _ = writeln!(s, "{line}");
+        }
     }
     s
+}
+
+fn duration(s: f64) -> String {
+    if s >= 86_400.0 {
+        format!("{:.1} d", s / 86_400.0)
+    } else if s >= 3600.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else if s >= 60.0 {
+        format!("{:.1} min", s / 60.0)
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+/// The workflow against its baseline, one line (`None` without a baseline or figures).
+pub fn baseline_line(spec: &Scenario, rows: &[SummaryRow], workflow: usize) -> Option<String> {
+    let w = &spec.workflows[workflow];
+    w.baseline.as_ref()?;
+    let g = format!("workflow:{}", w.name);
+    let v = |m: Metric, stat: &str| value(rows, &g, m, stat);
+    let base = v(Metric::BaselineCostPerCaseUsd, "mean")?;
+    let ai = v(Metric::AiCostPerCaseUsd, "mean")?;
+    let volume = v(Metric::CasesPerDay, "mean").unwrap_or(0.0);
+    let break_even = v(Metric::BreakEvenCasesPerDay, "mean").map_or_else(
+        || "never (each case costs more than today)".to_string(),
+        |b| format!("{b:.0} cases/day"),
+    );
+    let cycle = match (
+        v(Metric::BaselineCycleTimeS, "mean"),
+        v(Metric::AiCycleTimeS, "mean"),
+    ) {
+        (Some(a), Some(b)) => format!("; cycle time {} -> {}", duration(a), duration(b)),
+        _ => String::new(),
+    };
+    Some(format!(
+        "  vs baseline {:<13} {base:.2} USD/case today, {ai:.4} with AI (failed tasks fall back): {} {:.2} per case; break-even at {break_even} (this run: {volume:.0}/day){cycle}",
+        w.name,
+        if base >= ai { "saves" } else { "costs" },
+        (base - ai).abs(),
+    ))
 }

@@ -187,6 +187,11 @@ fn summary_text(
                 .map_or("-".into(), |x| format!("{x:.2} USD")),
         );
     }
+    for i in 0..spec.workflows.len() {
+        if let Some(line) = super::cost_text::baseline_line(spec, rows, i) {
+            let _ = writeln!(s, "{line}");
+        }
+    }
     if let Some(h) = h
         && let Some(days) = h.runway_days
     {

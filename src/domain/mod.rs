@@ -8,10 +8,10 @@ pub mod spec;
 pub use count::CountDist;
 pub use dist::{Dist, Sampler};
 pub use spec::{
-    ArrivalProcess, ArrivalSpec, Budget, CpuPoolSpec, Fanout, GpuPoolId, GpuPoolSpec, HumanPoolId,
-    HumanPoolSpec, Join, MAX_SERIES_ROWS, MAX_WINDOWS, OnFailure, Overflow, PoolId, RetrySpec,
-    Route, Scenario, StepKind, StepSpec, TokenSource, TraceReplay, TraceRequest, WorkflowId,
-    WorkflowSpec, WorkingHours,
+    ArrivalProcess, ArrivalSpec, Baseline, Budget, CpuPoolSpec, Fanout, GpuPoolId, GpuPoolSpec,
+    HumanPoolId, HumanPoolSpec, Join, MAX_SERIES_ROWS, MAX_WINDOWS, OnFailure, Overflow, PoolId,
+    RetrySpec, Route, Scenario, StepKind, StepSpec, TokenSource, TraceReplay, TraceRequest,
+    WorkflowId, WorkflowSpec, WorkingHours,
 };
 pub mod cpu_pool;
 pub mod demand;

@@ -230,6 +230,27 @@ pub struct WorkflowSpec {
     pub deadline: Option<SimDuration>,
     /// Budgets of one task; exceeding one fails the task (reason `budget`).
     pub budget: Budget,
+    /// Today's process without AI, and the fallback of a failed task.
+    pub baseline: Option<Baseline>,
+}
+
+/// How a case is handled without AI: people's time, its cost and the cycle time. A task
+/// that fails falls back to this process (and costs it, on top of what the AI spent).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Baseline {
+    /// People-minutes per case, > 0.
+    pub minutes_per_case: f64,
+    /// Loaded hourly cost of those people [USD/h], >= 0.
+    pub usd_per_hour: f64,
+    /// Request to resolution today [s], >= 0.
+    pub cycle_time_s: f64,
+}
+
+impl Baseline {
+    /// Cost of one case today [USD].
+    pub fn cost_per_case_usd(&self) -> f64 {
+        self.minutes_per_case / 60.0 * self.usd_per_hour
+    }
 }
 
 /// Budgets of one task, counted over the task and every workflow it calls.

@@ -5,8 +5,76 @@
 
 use super::summary::{Obs, SeriesRow};
 use super::{Metric, ReplicationResult, Series};
-use crate::domain::economics::{COMPONENTS, FacilityPrice, RunSpend, run_spend};
-use crate::domain::{Scenario, WorkflowId};
+use crate::domain::economics::{
+    ByComponent, COMPONENTS, Component, FacilityPrice, RunSpend, run_spend,
+};
+use crate::domain::{Baseline, Scenario, WorkflowId};
+
+/// What a workflow's comparison with its baseline needs from a run (or a horizon).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Cases {
+    /// Spend allocated to the workflow, by component [USD].
+    pub alloc: ByComponent,
+    /// Tasks that ended (succeeded or failed).
+    pub ended: f64,
+    /// Tasks that succeeded.
+    pub succeeded: f64,
+    /// Mean latency of the ended tasks [s].
+    pub latency_mean_s: Option<f64>,
+    /// Length of the run (or horizon) [days].
+    pub days: f64,
+}
+
+/// The workflow against its baseline: cost per case both ways (a failed task falls back to
+/// the baseline process and costs it too), savings, the break-even volume, cycle times.
+pub(super) fn baseline_obs<'a>(b: &Baseline, c: &Cases) -> Vec<(Metric, Obs<'a>)> {
+    let base = b.cost_per_case_usd();
+    let per = |x: f64| if c.ended > 0.0 { x / c.ended } else { f64::NAN };
+    let failed = (c.ended - c.succeeded).max(0.0);
+    let fail_share = per(failed);
+    let total = RunSpend::sum(&c.alloc);
+    let ai = per(total + failed * base);
+    let fixed: f64 = [
+        Component::Capex,
+        Component::Licence,
+        Component::Facility,
+        Component::Cloud,
+        Component::Cpu,
+    ]
+    .iter()
+    .map(|k| c.alloc[k.index()])
+    .sum();
+    let variable = per(total - fixed) + fail_share * base;
+    let margin = base - variable;
+    let break_even = if margin > 0.0 && c.days > 0.0 {
+        fixed / c.days / margin
+    } else {
+        f64::NAN
+    };
+    let ai_cycle = c
+        .latency_mean_s
+        .map_or(f64::NAN, |m| m + fail_share * b.cycle_time_s);
+    vec![
+        (Metric::BaselineCostPerCaseUsd, Obs::Point(base)),
+        (Metric::AiCostPerCaseUsd, Obs::Level(ai)),
+        (Metric::SavingsPerCaseUsd, Obs::Level(base - ai)),
+        (
+            Metric::CasesPerDay,
+            Obs::Level(if c.days > 0.0 {
+                c.ended / c.days
+            } else {
+                f64::NAN
+            }),
+        ),
+        (Metric::BreakEvenCasesPerDay, Obs::Level(break_even)),
+        (Metric::BaselineCycleTimeS, Obs::Point(b.cycle_time_s)),
+        (Metric::AiCycleTimeS, Obs::Level(ai_cycle)),
+        (
+            Metric::CycleTimeSavedS,
+            Obs::Level(b.cycle_time_s - ai_cycle),
+        ),
+    ]
+}
 
 /// Whether the scenario prices anything (reviews included).
 pub fn priced(spec: &Scenario) -> bool {
@@ -88,6 +156,20 @@ pub(super) fn observations<'a>(
                 Metric::CostPerSuccessfulTask(Some(c)),
                 Obs::Level(per(alloc[c.index()], wr.succeeded)),
             ));
+        }
+        if let Some(b) = &w.baseline {
+            let cases = Cases {
+                alloc: *alloc,
+                ended: wr.completed as f64,
+                succeeded: wr.succeeded as f64,
+                latency_mean_s: wr.latency.mean_s(),
+                days: r.end.as_secs_f64() / 86_400.0,
+            };
+            out.extend(
+                baseline_obs(b, &cases)
+                    .into_iter()
+                    .map(|(m, o)| (g.clone(), m, o)),
+            );
         }
     }
     let pools = spec

@@ -41,6 +41,7 @@ pub type DemandFn<'a> = dyn Fn(f64, f64) -> f64 + 'a;
 struct WfAcc {
     spend: ByComponent,
     started: f64,
+    completed: f64,
     succeeded: f64,
     due: f64,
     latency: LatencyHist,
@@ -243,6 +244,7 @@ impl HorizonAggregate {
                     }
                 }
                 wf.started += wr.started as f64 * w;
+                wf.completed += wr.completed as f64 * w;
                 wf.succeeded += wr.succeeded as f64 * w;
                 wf.latency.merge(&wr.latency);
                 acc.started += wr.started as f64 * w;
@@ -414,6 +416,20 @@ impl HorizonAggregate {
                             Metric::CostPerSuccessfulTask(Some(c)),
                             Obs::Level(per(wf.spend[c.index()], wf.succeeded)),
                         ));
+                    }
+                    if let Some(b) = &wspec.baseline {
+                        let cases = super::economics::Cases {
+                            alloc: wf.spend,
+                            ended: wf.completed,
+                            succeeded: wf.succeeded,
+                            latency_mean_s: wf.latency.mean_s(),
+                            days: spec.horizon.map_or(0.0, |h| h.as_secs_f64() / 86_400.0),
+                        };
+                        obs.extend(
+                            super::economics::baseline_obs(b, &cases)
+                                .into_iter()
+                                .map(|(m, o)| (g.clone(), m, o)),
+                        );
                     }
                 }
             }

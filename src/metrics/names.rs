@@ -159,6 +159,24 @@ pub enum Metric {
     /// Days from the start until the task SLO attainment first falls below the target (the
     /// horizon when it never does).
     RunwayDays,
+    /// A case handled today without AI: people-minutes x loaded hourly cost [USD].
+    BaselineCostPerCaseUsd,
+    /// A case handled with AI: the spend allocated to the workflow plus, for each failed
+    /// task, the baseline cost of handling it the old way, per ended task [USD].
+    AiCostPerCaseUsd,
+    /// Baseline cost per case minus AI cost per case [USD].
+    SavingsPerCaseUsd,
+    /// Ended tasks per day in the run.
+    CasesPerDay,
+    /// Cases per day at which the AI's time-driven cost is paid back by its savings per
+    /// case: fixed spend per day / (baseline − variable cost per case).
+    BreakEvenCasesPerDay,
+    /// Request to resolution today [s].
+    BaselineCycleTimeS,
+    /// Mean task latency, plus the baseline cycle time for the share of failed tasks [s].
+    AiCycleTimeS,
+    /// Baseline cycle time minus AI cycle time [s].
+    CycleTimeSavedS,
 }
 
 impl Metric {
@@ -257,6 +275,14 @@ impl Metric {
             Metric::CostPerMillionTokensUsd => "cost_per_million_tokens_usd",
             Metric::ProvisionedPowerKw => "provisioned_power_kw",
             Metric::RunwayDays => "runway_days",
+            Metric::BaselineCostPerCaseUsd => "baseline_cost_per_case_usd",
+            Metric::AiCostPerCaseUsd => "ai_cost_per_case_usd",
+            Metric::SavingsPerCaseUsd => "savings_per_case_usd",
+            Metric::CasesPerDay => "cases_per_day",
+            Metric::BreakEvenCasesPerDay => "break_even_cases_per_day",
+            Metric::BaselineCycleTimeS => "baseline_cycle_time_s",
+            Metric::AiCycleTimeS => "ai_cycle_time_s",
+            Metric::CycleTimeSavedS => "cycle_time_saved_s",
         }
     }
 
@@ -330,6 +356,11 @@ impl Metric {
             Metric::CostPerMillionTokensUsd => "USD/Mtoken",
             Metric::ProvisionedPowerKw => "kW",
             Metric::RunwayDays => "days",
+            Metric::BaselineCostPerCaseUsd
+            | Metric::AiCostPerCaseUsd
+            | Metric::SavingsPerCaseUsd => "USD/case",
+            Metric::CasesPerDay | Metric::BreakEvenCasesPerDay => "cases/day",
+            Metric::BaselineCycleTimeS | Metric::AiCycleTimeS | Metric::CycleTimeSavedS => "s",
         }
     }
 }

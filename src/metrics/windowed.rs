@@ -139,6 +139,9 @@ pub struct WindowedArea {
     /// taken away after the last, so a long rectangle costs O(1), not O(windows).
     full: Vec<i128>,
     truncated: bool,
+    /// The window last added to, `[lo, hi)` [ns], index `k` (already in `partial`): most
+    /// additions fall in it, and need no division.
+    last: (u64, u64, usize),
 }
 
 impl WindowedArea {
@@ -150,6 +153,7 @@ impl WindowedArea {
             partial: Vec::new(),
             full: Vec::new(),
             truncated: false,
+            last: (0, 0, 0),
         }
     }
 
@@ -170,6 +174,11 @@ impl WindowedArea {
         let level = i128::from(level);
         self.total += level * i128::from(t1.0 - t0.0);
         let (i, a, b) = (self.interval, t0.0, t1.0);
+        let (lo, hi, k) = self.last;
+        if a >= lo && b < hi {
+            self.partial[k] += level * i128::from(b - a);
+            return;
+        }
         let (k0, k1) = (a / i, b / i);
         if k0 >= WINDOW_CAP as u64 {
             self.truncated = true;
@@ -177,6 +186,7 @@ impl WindowedArea {
         }
         if k0 == k1 {
             *Self::at(&mut self.partial, k0 as usize) += level * i128::from(b - a);
+            self.last = (k0 * i, (k0 * i).saturating_add(i), k0 as usize);
             return;
         }
         // [a, end of window k0) partial; windows k0+1 .. k1-1 full; [start of k1, b) partial.

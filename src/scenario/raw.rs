@@ -257,6 +257,20 @@ pub struct RawWorkflow {
     pub max_steps: Option<i64>,
     /// Most LLM tokens one task may use (its calls included).
     pub max_tokens: Option<i64>,
+    /// Today's process without AI, to compare against.
+    pub baseline: Option<RawBaseline>,
+}
+
+/// `workflow.NAME.baseline`: how a case is handled today, without AI.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBaseline {
+    /// People-minutes per case.
+    pub minutes_per_case: Option<f64>,
+    /// Loaded cost of an hour of those people [USD].
+    pub usd_per_hour: Option<f64>,
+    /// Time from request to resolution today.
+    pub cycle_time: Option<RawDuration>,
 }
 
 /// One step of a workflow.

@@ -151,6 +151,10 @@ pub(super) fn workflow(
     }
     let reruns = reruns?;
     let (deadline, budget) = (deadline?, budget?);
+    let baseline = match &rw.baseline {
+        None => None,
+        Some(b) => Some(baseline(ctx, &format!("{base}.baseline"), b)?),
+    };
 
     // Renumber in a topological order in which a handler follows the steps that name it.
     let mut ordering = afters.clone();
@@ -229,6 +233,7 @@ pub(super) fn workflow(
             dag_steps,
             deadline,
             budget,
+            baseline,
         },
         file_index: order,
     })
@@ -590,4 +595,74 @@ impl StepReader<'_> {
             }
         }
     }
+}
+
+/// `workflow.NAME.baseline`: people-minutes and their hourly cost per case, cycle time.
+fn baseline(
+    ctx: &mut Ctx<'_>,
+    path: &str,
+    b: &super::raw::RawBaseline,
+) -> Option<crate::domain::Baseline> {
+    let p = |f: &str| format!("{path}.{f}");
+    let minutes = match b.minutes_per_case {
+        Some(m) if m.is_finite() && m > 0.0 && m <= 1e6 => Some(m),
+        Some(m) => {
+            ctx.err(
+                &p("minutes_per_case"),
+                format!(
+                    "expected the people-minutes one case takes today, a number > 0, found {}",
+                    super::dist_spec::fmt_num(m)
+                ),
+            );
+            None
+        }
+        None => {
+            ctx.err(
+                &p("minutes_per_case"),
+                "missing; expected the people-minutes one case takes today",
+            );
+            None
+        }
+    };
+    let rate = match b.usd_per_hour {
+        Some(r) if r.is_finite() && r >= 0.0 => Some(r),
+        Some(r) => {
+            ctx.err(
+                &p("usd_per_hour"),
+                format!(
+                    "expected a loaded hourly cost, a finite number >= 0 [USD/h], found {}",
+                    super::dist_spec::fmt_num(r)
+                ),
+            );
+            None
+        }
+        None => {
+            ctx.err(
+                &p("usd_per_hour"),
+                "missing; expected the loaded cost of an hour of the people doing it [USD/h]",
+            );
+            None
+        }
+    };
+    let cycle = match &b.cycle_time {
+        None => {
+            ctx.err(
+                &p("cycle_time"),
+                "missing; expected the time from request to resolution today, e.g. \"8h\"",
+            );
+            None
+        }
+        Some(d) => match super::duration::parse_duration(d) {
+            Ok(d) => Some(d.as_secs_f64()),
+            Err(e) => {
+                ctx.err(&p("cycle_time"), e);
+                None
+            }
+        },
+    };
+    Some(crate::domain::Baseline {
+        minutes_per_case: minutes?,
+        usd_per_hour: rate?,
+        cycle_time_s: cycle?,
+    })
 }
