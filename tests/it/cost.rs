@@ -351,3 +351,57 @@ fn bad_prices_are_located() {
             .contains("models no power")
     );
 }
+
+#[test]
+fn baseline_comparison_is_exact_arithmetic() {
+    // One hour at 1 request/s; a tenth of the tasks fail (no retry) and fall back to
+    // today's process: 30 people-minutes at 60 USD/h = 30 USD a case, cycle time 4 h.
+    let src = idle("10m", "1").replace("48h", "1h").replace(
+        "output_tokens = 50\n",
+        "output_tokens = 50\nsuccess_prob = 0.9\n",
+    ) + "\n[workflow.w]\nbaseline = { minutes_per_case = 30, usd_per_hour = 60, cycle_time = \"4h\" }\n";
+    let s = scenario_from_str(&src);
+    let results = run(&s);
+    let rows = summarize(&s, &results);
+    let r = &results[0];
+    let wr = &r.workflows[0];
+    let spend = infersim::domain::economics::run_spend(&s, r);
+    let alloc = spend.workflows[0];
+    let total: f64 = alloc.iter().sum();
+    let ended = wr.completed as f64;
+    let failed = ended - wr.succeeded as f64;
+    assert!(failed > 100.0 && wr.succeeded > 1000, "{failed} failed");
+    let base = 30.0;
+    let ai = (total + failed * base) / ended;
+    let g = "workflow:w";
+    let v = |m| stat(&rows, g, m, "mean").0;
+    assert_eq!(v(Metric::BaselineCostPerCaseUsd), base);
+    assert!(rel(v(Metric::AiCostPerCaseUsd), ai) < 1e-12);
+    assert!(rel(v(Metric::SavingsPerCaseUsd), base - ai) < 1e-12);
+    // Fixed: capex, licence and facility of the hour; variable: energy per case plus the
+    // failed share's fallback.
+    let fixed = alloc[Component::Capex.index()]
+        + alloc[Component::Licence.index()]
+        + alloc[Component::Facility.index()];
+    let variable = alloc[Component::Energy.index()] / ended + failed / ended * base;
+    let days = 1.0 / 24.0;
+    let break_even = fixed / days / (base - variable);
+    assert!(rel(v(Metric::BreakEvenCasesPerDay), break_even) < 1e-12);
+    assert!(rel(v(Metric::CasesPerDay), ended / days) < 1e-12);
+    let cycle = wr.latency.mean_s().unwrap() + failed / ended * 4.0 * 3600.0;
+    assert!(rel(v(Metric::AiCycleTimeS), cycle) < 1e-12);
+    assert_eq!(v(Metric::BaselineCycleTimeS), 14_400.0);
+    assert!(rel(v(Metric::CycleTimeSavedS), 14_400.0 - cycle) < 1e-12);
+
+    // Bad baselines are located.
+    let bad = src.replace("minutes_per_case = 30", "minutes_per_case = -1");
+    let ps = problems(&bad);
+    assert!(
+        find(&ps, "workflow.w.baseline.minutes_per_case")
+            .message
+            .contains("number > 0")
+    );
+    let bad = src.replace("cycle_time = \"4h\"", "cycle_time = \"soon\"");
+    let ps = problems(&bad);
+    find(&ps, "workflow.w.baseline.cycle_time");
+}
