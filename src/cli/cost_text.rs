@@ -21,8 +21,9 @@ pub fn describe(spec: &Scenario) -> String {
     }
     let c = &spec.cost;
     let mut unpriced = Vec::new();
-    for (p, price) in spec.gpu_pools.iter().zip(&c.gpu_pools) {
-        let gpus = u64::from(p.replicas) * u64::from(p.tensor_parallel);
+    for (k, (p, price)) in spec.gpu_pools.iter().zip(&c.gpu_pools).enumerate() {
+        // Priced at its largest fleet (the [[fleet]] plan may add replicas later).
+        let gpus = u64::from(spec.fleet.range(k).1) * u64::from(p.tensor_parallel);
         let (capex, licence, cloud) = price.rates_usd_per_s(gpus);
         if price.is_cloud() {
             let _ = writeln!(
@@ -32,7 +33,7 @@ pub fn describe(spec: &Scenario) -> String {
                 price.cloud_usd_per_gpu_hour,
                 cloud * 86_400.0
             );
-        } else if capex + licence > 0.0 {
+        } else if capex + licence > 0.0 || (gpus == 0 && price.capex_usd(1) > 0.0) {
             let _ = writeln!(
                 s,
                 "  cost gpu pool {:<14} owned: {gpus} GPUs in {} servers, capex {:.0} USD over {} years = {:.0} USD/day; licences {:.0} USD/day",
@@ -178,4 +179,49 @@ pub fn baseline_line(spec: &Scenario, rows: &[SummaryRow], workflow: usize) -> O
         if base >= ai { "saves" } else { "costs" },
         (base - ai).abs(),
     ))
+}
+
+/// `validate`: the demand's calendar, the fleet plan and the epoch plan.
+pub fn describe_plan(spec: &Scenario) -> String {
+    let mut s = String::new();
+    let day = |t_s: f64| {
+        spec.origin
+            .checked_add(jiff::SignedDuration::from_secs_f64(t_s))
+            .map_or_else(|_| "-".to_string(), |d| d.date().to_string())
+    };
+    for c in &spec.fleet.changes {
+        let pool = &spec.gpu_pools[c.pool as usize];
+        let what = if c.delta > 0 {
+            format!(
+                "+{} replica(s) ordered {}, in service {}",
+                c.delta,
+                day(c.ordered_s),
+                day(c.effective_s)
+            )
+        } else {
+            format!("{} replica(s) retired {}", c.delta, day(c.effective_s))
+        };
+        let (lo, hi) = spec.fleet.range(c.pool as usize);
+        let _ = writeln!(
+            s,
+            "  fleet {:<21} {what} ({lo} to {hi} replicas over time)",
+            pool.name
+        );
+    }
+    if let Some(plan) = spec.epochs {
+        let horizon = spec.horizon.map_or(0.0, |h| h.as_secs_f64());
+        let n = plan.epochs(horizon).len();
+        let _ = writeln!(
+            s,
+            "  epochs                      {n} over {:.0} days from {}: {} h simulated per {} d period (from {} h into it); runway target: SLO attainment >= {}",
+            horizon / 86_400.0,
+            spec.origin,
+            plan.length_s / 3600.0,
+            plan.every_s / 86_400.0,
+            plan.offset_s / 3600.0,
+            crate::metrics::horizon::HorizonAggregate::slo_target(spec)
+                .map_or("- (no deadline)".to_string(), |t| t.to_string()),
+        );
+    }
+    s
 }

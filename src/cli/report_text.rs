@@ -203,6 +203,7 @@ pub fn describe(spec: &Scenario) -> String {
     }
     s.push_str(&super::facility_text::describe(spec));
     s.push_str(&super::cost_text::describe(spec));
+    s.push_str(&super::cost_text::describe_plan(spec));
     s
 }
 
