@@ -435,7 +435,7 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 },
             };
             let model = IterationModel::new(&g.gpu, &g.model, g.tensor_parallel, g.perf);
-            gpu_pools.push(GpuPool::new(
+            let pool = GpuPool::new(
                 g.replicas,
                 cfg,
                 g.routing,
@@ -443,7 +443,12 @@ impl<'s, T: Tracer> ScenarioModel<'s, T> {
                 spec.interval,
                 spec.record_calls,
                 g.model.max_context_tokens,
-            ));
+            );
+            let k = gpu_pools.len();
+            gpu_pools.push(match spec.cost.gpu_pools.get(k).and_then(|p| p.on_demand) {
+                Some(terms) => pool.with_rental(terms, spec.interval),
+                None => pool,
+            });
         }
         let mut steps = Vec::new();
         let mut workflows = Vec::with_capacity(spec.workflows.len());

@@ -4,7 +4,7 @@
 //! Each epoch simulates a window of its period. What the period spent and served is:
 //! - **time-driven spend** (capex, licences, rental, CPU servers, facility): exact over the
 //!   period from the fleet plan (`economics::fixed_spend`), not from the simulation;
-//! - **tasks, tokens, reviews**: the window's, times the demand ratio
+//! - **tasks, tokens, reviews, on-demand cloud rental**: the window's, times the demand ratio
 //!   `w = expected arrivals(period) / expected arrivals(window)` (growth and daily/weekly
 //!   shape included: a representative weekday stands for a week by its demand, not its
 //!   length);
@@ -216,6 +216,13 @@ impl HorizonAggregate {
             let mut spend = fixed;
             spend[Component::Energy.index()] = s.total[Component::Energy.index()] * energy_scale;
             spend[Component::Human.index()] = s.total[Component::Human.index()] * w;
+            // Cloud rented on demand follows the load (a pool rented for good is in
+            // `fixed`).
+            for (k, price) in spec.cost.gpu_pools.iter().enumerate() {
+                if price.on_demand.is_some() {
+                    spend[Component::Cloud.index()] += s.gpu_pools[k][Component::Cloud.index()] * w;
+                }
+            }
 
             let last = self.reps.len() - 1;
             let acc = &mut self.reps[ri.min(last)];

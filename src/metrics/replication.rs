@@ -166,6 +166,10 @@ pub struct GpuPoolResult {
     pub kv_blocks_free_at_end: u64,
     /// One record per finished call (only with `Scenario::record_calls`).
     pub records: Vec<CallRecord>,
+    /// ∫ replicas rented dt [replica·ns] of an on-demand pool (0 otherwise).
+    pub rented_integral: i128,
+    /// The same per window.
+    pub rented_windows: Vec<i128>,
 }
 
 impl GpuPoolResult {
@@ -188,7 +192,12 @@ impl GpuPoolResult {
             running_at_end: 0,
             kv_blocks_free_at_end: 0,
             records: p.records.unwrap_or_default(),
+            rented_integral: 0,
+            rented_windows: Vec::new(),
         };
+        if let Some(rental) = p.rental {
+            (r.rented_integral, r.rented_windows) = rental.finish(end);
+        }
         (r.arrivals, r.arrival_windows) = p.arrivals.finish(end);
         let mut areas = p.levels;
         for mut rep in p.replicas {

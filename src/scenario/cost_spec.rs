@@ -230,6 +230,36 @@ fn pool_prices(
         };
         out.capex_usd_per_server = server.unwrap_or(0.0);
         out.licence_usd_per_gpu_year = lic.unwrap_or(0.0);
+        let dur = |ctx: &mut Ctx<'_>, f: &str, d: &Option<super::raw::RawDuration>| match d {
+            None => Some(crate::engine::SimDuration::ZERO),
+            Some(d) => super::duration::parse_duration(d)
+                .map_err(|e| ctx.err(&p(f), e))
+                .ok(),
+        };
+        let provisioning = dur(ctx, "provisioning", &rp.provisioning);
+        let release = dur(ctx, "release_after", &rp.release_after);
+        if rp.release_after.is_some() || rp.provisioning.is_some() {
+            if rp.cloud_usd_per_gpu_hour.is_none() {
+                ctx.err(
+                    &p(if rp.release_after.is_some() {
+                        "release_after"
+                    } else {
+                        "provisioning"
+                    }),
+                    "rental terms apply to a cloud pool: add cloud_usd_per_gpu_hour",
+                );
+            } else if rp.release_after.is_none() {
+                ctx.err(
+                    &p("release_after"),
+                    "missing; an on-demand pool needs the idle time after which a replica is released, e.g. \"10m\"",
+                );
+            } else if let (Some(provisioning), Some(release_after)) = (provisioning, release) {
+                out.on_demand = Some(crate::domain::llm::rental::RentalTerms {
+                    provisioning,
+                    release_after,
+                });
+            }
+        }
         out.cloud_usd_per_gpu_hour = cloud.unwrap_or(0.0);
         out.life_years = years.unwrap_or(DEFAULT_LIFE_YEARS);
     }

@@ -684,6 +684,10 @@ pub struct RawGpuPoolPrice {
     pub licence_usd_per_gpu_year: Option<f64>,
     /// Rental per GPU-hour [USD] (a cloud pool).
     pub cloud_usd_per_gpu_hour: Option<f64>,
+    /// On demand: time to provision a cold replica; default 0.
+    pub provisioning: Option<RawDuration>,
+    /// On demand: idle time after which a replica is released (makes the pool on demand).
+    pub release_after: Option<RawDuration>,
 }
 
 /// `cost.cpu_pool.NAME`: what one CPU pool costs.

@@ -31,6 +31,8 @@ pub struct GpuPoolPrice {
     pub cloud_usd_per_gpu_hour: f64,
     /// GPUs per server, for the server count (`ceil(GPUs / gpus_per_server)`).
     pub gpus_per_server: u32,
+    /// A cloud pool rented on demand (billed while rented, not while it merely exists).
+    pub on_demand: Option<crate::domain::llm::rental::RentalTerms>,
 }
 
 impl GpuPoolPrice {
@@ -44,7 +46,8 @@ impl GpuPoolPrice {
         gpus as f64 * self.capex_usd_per_gpu + self.servers(gpus) as f64 * self.capex_usd_per_server
     }
 
-    /// Spend rates of `gpus` GPUs [USD/s]: (capex amortised, licences, cloud rental).
+    /// Spend rates of `gpus` GPUs [USD/s]: (capex amortised, licences, cloud rental; 0 for
+    /// an on-demand pool, billed by the time rented).
     pub fn rates_usd_per_s(&self, gpus: u64) -> (f64, f64, f64) {
         let capex = if self.life_years > 0.0 {
             self.capex_usd(gpus) / (self.life_years * YEAR_S)
@@ -54,7 +57,11 @@ impl GpuPoolPrice {
         (
             capex,
             gpus as f64 * self.licence_usd_per_gpu_year / YEAR_S,
-            gpus as f64 * self.cloud_usd_per_gpu_hour / 3600.0,
+            if self.on_demand.is_some() {
+                0.0
+            } else {
+                gpus as f64 * self.cloud_usd_per_gpu_hour / 3600.0
+            },
         )
     }
 

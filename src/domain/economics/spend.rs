@@ -113,6 +113,22 @@ pub fn run_spend(spec: &Scenario, r: &ReplicationResult) -> RunSpend {
     };
     let mut site = [0.0; Component::COUNT];
     accrue(Component::Facility, prices.facility_usd_per_s(), &mut site);
+    // On-demand cloud pools: billed by the replica-time rented.
+    for (p, pool) in spec.gpu_pools.iter().enumerate() {
+        let price = &prices.gpu_pools[p];
+        if price.on_demand.is_none() {
+            continue;
+        }
+        let usd_per_replica_ns =
+            f64::from(pool.tensor_parallel) * price.cloud_usd_per_gpu_hour / 3.6e12;
+        let res = &r.gpu_pools[p];
+        let usd = res.rented_integral as f64 * usd_per_replica_ns;
+        gpu_pools[p][Component::Cloud.index()] += usd;
+        total[Component::Cloud.index()] += usd;
+        for (k, a) in res.rented_windows.iter().enumerate().take(n_windows) {
+            windows[k][Component::Cloud.index()] += *a as f64 * usd_per_replica_ns;
+        }
+    }
     let mut energy_kwh = 0.0;
     if let (Some(tariff), Some(f)) = (&prices.energy, &r.facility) {
         for (band, price) in f.billed.iter().zip(tariff.prices()) {

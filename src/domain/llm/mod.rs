@@ -6,6 +6,7 @@ pub mod calibrate;
 pub mod catalog;
 pub mod perf;
 pub mod pool;
+pub mod rental;
 pub mod replica;
 
 pub use catalog::{Catalog, GpuSpec, ModelSpec};

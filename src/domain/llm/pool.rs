@@ -115,6 +115,8 @@ pub struct GpuPool {
     pub records: Option<Vec<CallRecord>>,
     /// Σ cached prompt tokens (prefix-cache hits) of the finished calls [tokens].
     pub cached_tokens: u64,
+    /// On-demand rental of its replicas (a cloud pool rented by use).
+    pub rental: Option<super::rental::Rental>,
 }
 
 /// Why a call was not accepted.
@@ -148,7 +150,19 @@ impl GpuPool {
             next_serial: 0,
             records: keep_records.then(Vec::new),
             cached_tokens: 0,
+            rental: None,
         }
+    }
+
+    /// Rents the replicas on demand under `terms`: a cold replica serves after the
+    /// provisioning delay and is released after being idle for the release time.
+    pub fn with_rental(mut self, terms: super::rental::RentalTerms, interval: SimDuration) -> Self {
+        self.rental = Some(super::rental::Rental::new(
+            terms,
+            self.replicas.len(),
+            interval,
+        ));
+        self
     }
 
     /// Number of replicas (0 for an overflow pool without hardware yet).
@@ -217,10 +231,16 @@ impl GpuPool {
         };
         let seq = Seq::from_request(&req, self.next_serial, now);
         self.next_serial += 1;
-        Ok((
-            r as u32,
-            self.replicas[r].submit(now, seq, &mut self.levels),
-        ))
+        let mut wake = self.replicas[r].submit(now, seq, &mut self.levels);
+        if let Some(rental) = &mut self.rental {
+            let delay = rental.on_call(now, r);
+            if let Some(w) = &mut wake
+                && delay.0 > 0
+            {
+                w.at = SimTime(w.at.0.saturating_add(delay.0));
+            }
+        }
+        Ok((r as u32, wake))
     }
 
     /// Handles replica `replica`'s event; finished calls are appended to `done`.
@@ -259,6 +279,12 @@ impl GpuPool {
             .sum::<u64>();
         if let Some(records) = &mut self.records {
             records.extend(done[from..].iter().map(|&seq| CallRecord { replica, seq }));
+        }
+        if wake.is_none()
+            && let Some(rental) = &mut self.rental
+            && self.replicas[replica as usize].is_idle()
+        {
+            rental.on_idle(now, replica as usize);
         }
         wake
     }

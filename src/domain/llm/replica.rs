@@ -385,6 +385,11 @@ impl Replica {
         self.blocks_for(Seq::peak_kv_tokens(prompt, output)) <= self.cfg.kv_blocks
     }
 
+    /// Whether the replica has nothing to do (no batch, nothing waiting).
+    pub fn is_idle(&self) -> bool {
+        matches!(self.phase, Phase::Idle)
+    }
+
     /// Calls queued, not yet in the batch.
     pub fn waiting_len(&self) -> usize {
         self.waiting.len()
