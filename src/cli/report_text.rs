@@ -322,7 +322,9 @@ pub fn run_warnings(spec: &Scenario, rows: &[SummaryRow]) -> Vec<String> {
             value(rows, &g, Metric::QueueLength, "mean").unwrap_or(0.0),
             value(rows, &g, Metric::CallsWaitingAtEnd, "total").unwrap_or(0.0),
         );
-        if queue >= slots || at_end >= slots {
+        // A pool with no replica (an overflow target not yet bought) takes no call: it is
+        // saturated only if calls wait there.
+        if (queue >= slots || at_end >= slots) && (slots > 0.0 || queue > 0.0 || at_end > 0.0) {
             out.push(format!(
                 "warning: gpu_pool.{} is saturated: {queue:.0} calls wait on average and {at_end:.0} at the end, more than its {slots:.0} batch slots ({} replicas x max_num_seqs {}); its queue grows while the load lasts: add replicas or lower the load",
                 p.name, p.replicas, p.max_num_seqs

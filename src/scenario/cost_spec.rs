@@ -147,6 +147,12 @@ fn provisioned_kw(gpu_pools: &[GpuPoolSpec], facility: Option<&FacilitySpec>) ->
     gpu_pools
         .iter()
         .enumerate()
+        // A rented pool without racks runs off-site: it draws none of the site's power.
+        .filter(|(i, _)| {
+            !facility
+                .and_then(|f| f.pools.get(*i))
+                .is_some_and(|pl| pl.off_site)
+        })
         .map(|(i, p)| {
             let gpus = u64::from(p.replicas) * u64::from(p.tensor_parallel);
             let (gps, host_w) = facility

@@ -95,15 +95,31 @@ pub(super) fn overflow(ctx: &mut Ctx<'_>, raw: &RawSections, pools: &mut [GpuPoo
     }
 }
 
-/// The fleet plan: the pools' replicas at the origin and the `[[fleet]]` changes.
+/// The fleet plan read from `[[fleet]]`.
+pub(super) struct FleetPlan {
+    /// The pools' replicas at the origin (changes in service at the start folded in) and
+    /// the later changes.
+    pub fleet: Fleet,
+    /// `[[fleet]]` index of each of `fleet.changes`.
+    pub index: Vec<usize>,
+    /// Some change could not be read: checks of the pools' replicas over time would
+    /// report its consequences, not problems of their own.
+    pub broken: bool,
+}
+
+/// The fleet plan: the pools' replicas at the origin and the `[[fleet]]` changes. A change
+/// in service at the start is part of the fleet the run (or the first epoch) starts with:
+/// it is folded into the pool's `replicas`.
 pub(super) fn fleet(
     ctx: &mut Ctx<'_>,
     changes: &[RawFleetChange],
     broken_pools: &std::collections::BTreeSet<String>,
-    pools: &[GpuPoolSpec],
+    pools: &mut [GpuPoolSpec],
     origin: DateTime,
-) -> Fleet {
+) -> FleetPlan {
     let mut fleet = Fleet::fixed(pools.iter().map(|p| p.replicas).collect());
+    let mut index = Vec::new();
+    let mut broken = false;
     let mut last_date: Vec<Option<(f64, usize)>> = vec![None; pools.len()];
     for (i, c) in changes.iter().enumerate() {
         let base = format!("fleet[{i}]");
@@ -147,6 +163,7 @@ pub(super) fn fleet(
         if let Some(s) = at_s
             && s < 0.0
         {
+            broken = true;
             ctx.err(
                 &p("date"),
                 format!(
@@ -200,6 +217,7 @@ pub(super) fn fleet(
             }
         };
         let (Some(k), Some(at_s), Some(lead), Some(delta)) = (pool, at_s, lead, delta) else {
+            broken = true;
             continue;
         };
         if let Some((prev, j)) = last_date[k]
@@ -212,9 +230,11 @@ pub(super) fn fleet(
                     pools[k].name
                 ),
             );
+            broken = true;
             continue;
         }
         last_date[k] = Some((at_s, i));
+        index.push(i);
         fleet.changes.push(FleetChange {
             pool: k as u32,
             ordered_s: at_s,
@@ -222,16 +242,20 @@ pub(super) fn fleet(
             delta,
         });
     }
-    fleet
-        .changes
-        .sort_by(|a, b| a.effective_s.total_cmp(&b.effective_s));
+    let mut order: Vec<(FleetChange, usize)> = fleet.changes.drain(..).zip(index).collect();
+    order.sort_by(|a, b| a.0.effective_s.total_cmp(&b.0.effective_s));
+    (fleet.changes, index) = order.into_iter().unzip();
     for (k, pool) in pools.iter().enumerate() {
         let mut n = i64::from(pool.replicas);
-        for c in fleet.changes.iter().filter(|c| c.pool as usize == k) {
+        for (c, &i) in fleet.changes.iter().zip(&index) {
+            if c.pool as usize != k {
+                continue;
+            }
             n += c.delta;
             if n < 0 {
+                broken = true;
                 ctx.err(
-                    "fleet",
+                    &format!("fleet[{i}].retire"),
                     format!(
                         "pool {:?} would have {n} replicas after a retirement {} days after the start: retire no more than are in service",
                         pool.name,
@@ -242,7 +266,23 @@ pub(super) fn fleet(
             }
         }
     }
-    fleet
+    if !broken {
+        // Changes in service at the start (date = start, no lead time) are the fleet the
+        // run starts with.
+        let start = fleet.changes.partition_point(|c| c.effective_s <= 0.0);
+        for c in fleet.changes.drain(..start) {
+            let k = c.pool as usize;
+            let n = (i64::from(fleet.base[k]) + c.delta).clamp(0, i64::from(u32::MAX)) as u32;
+            fleet.base[k] = n;
+            pools[k].replicas = n;
+        }
+        index.drain(..start);
+    }
+    FleetPlan {
+        fleet,
+        index,
+        broken,
+    }
 }
 
 /// Checks that a pool some step sends calls to has replicas at every time; an empty pool

@@ -164,7 +164,17 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
     }
     super::plan_spec::overflow(ctx, raw, &mut gpu_pools);
     let origin = start.unwrap_or(crate::domain::facility::runtime::DEFAULT_START);
-    let fleet = super::plan_spec::fleet(ctx, &raw.fleet, &raw.broken.gpu_pools, &gpu_pools, origin);
+    let super::plan_spec::FleetPlan {
+        fleet,
+        index: fleet_index,
+        broken: fleet_broken,
+    } = super::plan_spec::fleet(
+        ctx,
+        &raw.fleet,
+        &raw.broken.gpu_pools,
+        &mut gpu_pools,
+        origin,
+    );
     // Racks hold the largest fleet the plan ever has; each run places the fleet it has.
     let largest: Vec<crate::domain::GpuPoolSpec> = gpu_pools
         .iter()
@@ -301,21 +311,24 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
     let cost = super::cost_spec::cost(ctx, raw, &largest, &pools, facility.as_ref());
     let workflows: Vec<crate::domain::WorkflowSpec> =
         validated.into_iter().flatten().map(|v| v.spec).collect();
-    super::plan_spec::check_empty_pools(ctx, &gpu_pools, &fleet, &workflows);
+    if !fleet_broken {
+        super::plan_spec::check_empty_pools(ctx, &gpu_pools, &fleet, &workflows);
+    }
     let horizon_s = horizon.map(|h| h.as_secs_f64());
     let epochs = raw
         .epochs
         .as_ref()
         .and_then(|e| super::plan_spec::epochs(ctx, e, horizon_s, meta.drain.unwrap_or(false)));
+    // Without a horizon the run may last past any date.
     if raw.epochs.is_none()
-        && let Some(h) = horizon_s
-        && let Some(c) = fleet
+        && let Some((c, i)) = fleet
             .changes
             .iter()
-            .find(|c| c.effective_s > 0.0 && c.effective_s < h)
+            .zip(&fleet_index)
+            .find(|(c, _)| c.effective_s > 0.0 && horizon_s.is_none_or(|h| c.effective_s < h))
     {
         ctx.err(
-            "fleet",
+            &format!("fleet[{i}].date"),
             format!(
                 "a change of pool {:?} takes effect {} days into the run: a run's fleet is fixed, so changes need [epochs] (each epoch runs the fleet in service at its start)",
                 gpu_pools[c.pool as usize].name,

@@ -12,6 +12,7 @@ mod facility_review;
 mod llm;
 mod llm_errors;
 mod oracles;
+mod plan;
 mod power;
 mod scenario_errors;
 mod support;

@@ -97,11 +97,25 @@ pub fn run_spend(spec: &Scenario, r: &ReplicationResult) -> RunSpend {
         accrue(Component::Cpu, rate, &mut by);
         cpu_pools[q] = by[Component::Cpu.index()];
     }
-    // Facility and energy: split over the GPU pools by nameplate GPU power.
+    // Facility and energy: split over the GPU pools on the site by nameplate GPU power (a
+    // rented pool off-site draws none of it).
+    let off_site = |p: usize| {
+        spec.facility
+            .as_ref()
+            .and_then(|f| f.pools.get(p))
+            .is_some_and(|pl| pl.off_site)
+    };
     let nameplate: Vec<f64> = spec
         .gpu_pools
         .iter()
-        .map(|p| f64::from(p.replicas) * f64::from(p.tensor_parallel) * p.gpu.tdp_w)
+        .enumerate()
+        .map(|(k, p)| {
+            if off_site(k) {
+                0.0
+            } else {
+                f64::from(p.replicas) * f64::from(p.tensor_parallel) * p.gpu.tdp_w
+            }
+        })
         .collect();
     let nameplate_sum: f64 = nameplate.iter().sum();
     let share = |p: usize| {
