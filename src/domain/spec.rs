@@ -184,7 +184,8 @@ pub struct GpuPoolSpec {
 }
 
 /// A GPU pool's overflow rule: a call that finds every replica of its pool with at least
-/// `queue` calls waiting goes to pool `to` instead (the same model), if `to` has replicas.
+/// `queue` calls waiting that its batch cannot take (at `max_num_seqs`, or short of KV
+/// blocks) goes to pool `to` instead (the same model), if `to` has replicas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overflow {
     /// The pool taking the overflow (index into `Scenario::gpu_pools`).

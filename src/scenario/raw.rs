@@ -171,7 +171,7 @@ pub struct RawGpuPool {
     pub priority: Option<String>,
     /// A pool serving the same model that takes this pool's calls when it is saturated.
     pub overflow_to: Option<String>,
-    /// Saturated: every replica has at least this many calls waiting; default 1.
+    /// Saturated: every replica has at least this many calls waiting that its batch cannot take; default 1.
     pub overflow_queue: Option<i64>,
 }
 

@@ -170,13 +170,15 @@ impl GpuPool {
         self.replicas.len()
     }
 
-    /// Whether every replica has at least `queue` calls waiting (none: not saturated).
+    /// Whether every replica has at least `queue` calls waiting and cannot take them into
+    /// its batch now (at `max_num_seqs`, or short of KV blocks); never with no replica. A
+    /// call waiting only for the next iteration to start does not count.
     pub fn saturated(&self, queue: u32) -> bool {
         !self.replicas.is_empty()
             && self
                 .replicas
                 .iter()
-                .all(|r| r.waiting_len() >= queue as usize)
+                .all(|r| r.waiting_len() >= queue as usize && r.is_full())
     }
 
     /// Routes a call of `prompt` tokens in and `output` out (both >= 1) for step copy

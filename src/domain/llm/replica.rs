@@ -390,6 +390,15 @@ impl Replica {
         matches!(self.phase, Phase::Idle)
     }
 
+    /// Whether calls wait that the batch cannot take now: the batch is at `max_num_seqs`, or
+    /// the KV cache lacks the blocks for the first waiting call's prompt.
+    pub fn is_full(&self) -> bool {
+        self.waiting.front().is_some_and(|head| {
+            self.running.len() >= self.cfg.max_num_seqs as usize
+                || self.free_blocks < self.blocks_for(u64::from(head.prompt))
+        })
+    }
+
     /// Calls queued, not yet in the batch.
     pub fn waiting_len(&self) -> usize {
         self.waiting.len()
