@@ -9,7 +9,8 @@
 //!   shape included: a representative weekday stands for a week by its demand, not its
 //!   length);
 //! - **energy**: the idle part (every GPU and host idle, at the window's PUE) by the time
-//!   ratio, the rest by the demand ratio; the energy bill in proportion.
+//!   ratio, the rest by the demand ratio; the energy bill in proportion, except that under
+//!   a time-of-use tariff the idle part is billed at the tariff's prices over the period.
 //!
 //! Ratios (SLO attainment, latency percentiles) are the window's. Per replication `r`, the
 //! horizon is the sum over epochs of replication `r`; means and 95 % half-widths are over
@@ -166,6 +167,7 @@ impl HorizonAggregate {
         let time_ratio = e.period_s() / e.window_s;
         let fixed = fixed_spend(base, e.period_start_s, e.period_end_s);
         let idle_kw = idle_it_kw(spec);
+        let week_s = base.week_offset_s() as f64;
         let nw = spec.workflows.len();
         let n = results.len().max(1) as f64;
 
@@ -214,7 +216,26 @@ impl HorizonAggregate {
             };
             let period_it_kwh = it_kwh * energy_scale;
             let mut spend = fixed;
-            spend[Component::Energy.index()] = s.total[Component::Energy.index()] * energy_scale;
+            spend[Component::Energy.index()] = match &base.cost.energy {
+                // Time of use: the idle part at the tariff's prices over the period (the
+                // window's price mix would bill nights and weekends at a weekday's), the
+                // rest at what it cost in the window, by demand.
+                Some(t) if !t.is_flat() && window_kwh > 0.0 => {
+                    let idle_facility_kw = idle_kwh * 3600.0 / e.window_s;
+                    let bill = |from_s: f64, to_s: f64| {
+                        let ns = |x: f64| (x * 1e9).round() as u64;
+                        idle_facility_kw / 3600.0
+                            * t.price_integral(
+                                ns(week_s + from_s),
+                                ns(to_s).saturating_sub(ns(from_s)),
+                            )
+                    };
+                    let idle_window = bill(e.window_start_s, window_end);
+                    let rest = (s.total[Component::Energy.index()] - idle_window).max(0.0);
+                    bill(e.period_start_s, e.period_end_s) + rest * w
+                }
+                _ => s.total[Component::Energy.index()] * energy_scale,
+            };
             spend[Component::Human.index()] = s.total[Component::Human.index()] * w;
             // Cloud rented on demand follows the load (a pool rented for good is in
             // `fixed`).

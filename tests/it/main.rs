@@ -9,6 +9,7 @@ mod determinism;
 mod exact;
 mod facility;
 mod facility_review;
+mod horizon;
 mod llm;
 mod llm_errors;
 mod oracles;

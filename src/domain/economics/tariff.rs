@@ -128,6 +128,21 @@ impl Tariff {
         self.prices[self.band_at(week_ns)]
     }
 
+    /// ∫ price dt over the `len_ns` nanoseconds from `week_ns` after Monday 00:00 (any
+    /// multiple of weeks) [USD/kWh · s]: what one kW drawn throughout costs, times 3600.
+    pub fn price_integral(&self, week_ns: u64, len_ns: u64) -> f64 {
+        let end = week_ns.saturating_add(len_ns);
+        let (mut t, mut sum) = (week_ns, 0.0);
+        while t < end {
+            let next = self
+                .next_change(t)
+                .map_or(end, |d| t.saturating_add(d).min(end));
+            sum += self.price_at(t) * (next - t) as f64;
+            t = next;
+        }
+        sum * 1e-9
+    }
+
     /// Nanoseconds from `week_ns` (after Monday 00:00, any multiple of weeks) to the next
     /// change of band; `None` for a flat tariff.
     pub fn next_change(&self, week_ns: u64) -> Option<u64> {
@@ -212,6 +227,25 @@ mod tests {
             Some((2 * 1440 + 120) * MIN_NS)
         );
         assert_eq!(Tariff::flat(0.1).next_change(0), None);
+    }
+
+    #[test]
+    fn price_integral_sums_each_band_over_its_time() {
+        let t = peak();
+        let h = 3600.0;
+        // A week: weekdays 12 h at 0.25, Friday night 8 h at 0.05, the rest at 0.10.
+        let week = 5.0 * 12.0 * h * 0.25 + 8.0 * h * 0.05 + (168.0 - 68.0) * h * 0.10;
+        assert!((t.price_integral(0, WEEK_NS) - week).abs() < 1e-9 * week);
+        // Monday 07:30 for an hour: half at base, half at the peak; weeks later the same.
+        let x = 0.5 * h * 0.10 + 0.5 * h * 0.25;
+        let from = 450 * MIN_NS;
+        assert!((t.price_integral(from, 60 * MIN_NS) - x).abs() < 1e-12);
+        assert!((t.price_integral(from + 5 * WEEK_NS, 60 * MIN_NS) - x).abs() < 1e-12);
+        // Three weeks from Wednesday noon: three weeks.
+        let wed = (2 * 1440 + 720) * MIN_NS;
+        assert!((t.price_integral(wed, 3 * WEEK_NS) - 3.0 * week).abs() < 1e-9 * week);
+        assert!((Tariff::flat(0.2).price_integral(123, 10 * MIN_NS) - 120.0).abs() < 1e-9);
+        assert_eq!(t.price_integral(from, 0), 0.0);
     }
 
     #[test]
