@@ -160,6 +160,7 @@ mod tests {
             licence_usd_per_gpu_year: 4_500.0,
             cloud_usd_per_gpu_hour: 0.0,
             gpus_per_server: 8,
+            on_demand: None,
         };
         assert_eq!(p.servers(16), 2);
         assert_eq!(p.servers(17), 3);
