@@ -220,3 +220,53 @@ fn epoch_integration_against_full_simulation_within_the_documented_error() {
         );
     }
 }
+
+#[test]
+fn the_bundled_adoption_growth_b200_purchase_restores_the_slo() {
+    // scenarios/adoption-growth.toml, one replication of the two weeks around the B200
+    // server's service date (2027-09-14): the Wednesday before runs the H100s alone,
+    // overloaded by the coding agent's growth; the Wednesday after, the H100 pool overflows
+    // to the B200s and the coding agent meets its deadline again.
+    let mut spec = super::support::scenario("scenarios/adoption-growth.toml");
+    spec.replications = 1;
+    let plan = spec.epochs.expect("an epoch plan");
+    let all = plan.epochs(spec.horizon.expect("a horizon").as_secs_f64());
+    assert_eq!(all.len(), 79);
+    let around: Vec<_> = all
+        .iter()
+        .filter(|e| {
+            let d = e.window_start_s / 86_400.0;
+            (246.0..=255.0).contains(&d)
+        })
+        .copied()
+        .collect();
+    assert_eq!(around.len(), 2, "{around:?}");
+    let mut agg = HorizonAggregate::new(&spec);
+    let demand = |a: f64, b: f64| spec.expected_arrivals(a, b);
+    run_epochs_each(&spec, &around, Some(2), &NoProgress, |e, es, results| {
+        agg.add_epoch(&spec, e, es, &results, &demand);
+    })
+    .expect("epochs run");
+    let (before, after) = (&agg.epochs()[0], &agg.epochs()[1]);
+    let b200 = spec
+        .gpu_pools
+        .iter()
+        .position(|p| p.name == "large_b200")
+        .unwrap();
+    let code = spec
+        .workflows
+        .iter()
+        .position(|w| w.name == "code")
+        .unwrap();
+    assert_eq!(before.replicas[b200], 0);
+    assert_eq!(after.replicas[b200], 4);
+    let (slo_before, slo_after) = (
+        before.workflow_slo[code].unwrap(),
+        after.workflow_slo[code].unwrap(),
+    );
+    assert!(slo_before < 0.95, "before the purchase: {slo_before}");
+    assert!(slo_after > 0.95, "after the purchase: {slo_after}");
+    assert!(after.utilization[b200].unwrap() > 0.0);
+    // The purchase's capex is in the period after, not before.
+    assert!(after.spend[Component::Capex.index()] > before.spend[Component::Capex.index()] * 1.5);
+}
