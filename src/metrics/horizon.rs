@@ -485,7 +485,7 @@ pub struct MonthFigures {
     pub succeeded: f64,
     /// Facility energy [kWh] (from the epochs, by overlap).
     pub facility_kwh: f64,
-    /// Lowest SLO attainment of the epochs whose window starts in the month.
+    /// Lowest SLO attainment of any workflow in the epochs whose window starts in the month.
     pub worst_slo: Option<f64>,
     /// Highest p99 task latency of those epochs [s].
     pub worst_p99_s: Option<f64>,
@@ -529,7 +529,9 @@ impl HorizonAggregate {
                 succeeded += f.succeeded * share;
                 kwh += f.facility_kwh * share;
                 if e.window_start_s >= from_s && e.window_start_s < to_s {
-                    if let Some(a) = f.slo_attainment {
+                    // The worst workflow, as for the runway.
+                    let worst = f.workflow_slo.iter().flatten().copied().reduce(f64::min);
+                    if let Some(a) = worst {
                         worst_slo = Some(worst_slo.map_or(a, |w| w.min(a)));
                     }
                     if let Some(p) = f.task_latency_p99_s {

@@ -132,7 +132,8 @@ pub fn epochs_csv(
 }
 
 /// `monthly.csv` bytes: per calendar month, spend by component, tasks, cost per successful
-/// task, energy, and the worst epoch SLO attainment and p99 task latency of the month.
+/// task, energy, and the worst SLO attainment (of any workflow) and p99 task latency of the
+/// month's epochs.
 ///
 /// # Errors
 /// Only if the CSV writer fails on memory output.
