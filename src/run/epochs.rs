@@ -58,14 +58,7 @@ pub fn run_epochs_each(
     progress: &dyn ProgressSink,
     mut sink: impl FnMut(&Epoch, &Scenario, Vec<ReplicationResult>),
 ) -> Result<(), RunError> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder.build().map_err(|e| RunError::ThreadPool {
-        threads: threads.unwrap_or(0),
-        message: e.to_string(),
-    })?;
+    let pool = super::thread_pool(threads)?;
     let reps = spec.replications.max(1);
     let chunk = (pool.current_num_threads() * 2).max(1);
     for group in epochs.chunks(chunk) {

@@ -33,6 +33,21 @@ pub enum RunError {
     },
 }
 
+/// A pool of `threads` worker threads (`None`: one per core).
+///
+/// # Errors
+/// [`RunError::ThreadPool`] when it cannot start.
+pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, RunError> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        builder = builder.num_threads(n);
+    }
+    builder.build().map_err(|e| RunError::ThreadPool {
+        threads: threads.unwrap_or(0),
+        message: e.to_string(),
+    })
+}
+
 /// Runs replications `0..spec.replications` of `spec` with base seed `spec.seed` on `threads`
 /// worker threads (`None`: one per core), handing each result to `sink` in replication order.
 ///
@@ -50,14 +65,7 @@ pub fn run_replications_each(
     progress: &dyn ProgressSink,
     mut sink: impl FnMut(ReplicationResult),
 ) -> Result<(), RunError> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder.build().map_err(|e| RunError::ThreadPool {
-        threads: threads.unwrap_or(0),
-        message: e.to_string(),
-    })?;
+    let pool = thread_pool(threads)?;
     let chunk = (pool.current_num_threads() * 2).max(1) as u32;
     let mut first = 0;
     while first < spec.replications {
