@@ -119,7 +119,7 @@ pub(super) fn run(
         .finish_with(&rows, &info, extra)
         .map_err(bad_output)?;
     if !quiet {
-        print(&summary_text(spec, &rows, &agg, &months, &info, dir))?;
+        print(&summary_text(spec, &rows, &months, &info, dir))?;
     }
     Ok(())
 }
@@ -136,7 +136,6 @@ fn usd(x: f64) -> String {
 fn summary_text(
     spec: &Scenario,
     rows: &[SummaryRow],
-    agg: &HorizonAggregate,
     months: &[MonthFigures],
     info: &RunInfo,
     dir: &Path,
@@ -238,7 +237,6 @@ fn summary_text(
             per_day(mb) / per_day(ma)
         );
     }
-    let _ = agg;
     let _ = writeln!(
         s,
         "wrote {}/{{summary.csv, timeseries.csv, epochs.csv, monthly.csv, run.json}}",
