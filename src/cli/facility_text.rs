@@ -71,7 +71,13 @@ pub fn describe(spec: &Scenario) -> String {
             count[r as usize] += 1;
         }
         // The pool's last server may be partly empty (its GPUs idle all along).
-        let used = u64::from(p.replicas) * u64::from(p.tensor_parallel.max(1));
+        // Racks hold the largest fleet the plan has (`[[fleet]]`).
+        let k = spec
+            .gpu_pools
+            .iter()
+            .position(|q| q.name == p.name)
+            .unwrap_or(0);
+        let used = u64::from(spec.fleet.range(k).1) * u64::from(p.tensor_parallel.max(1));
         let unused =
             (place.servers.len() as u64 * u64::from(place.gpus_per_server)).saturating_sub(used);
         let last = place.servers.last().copied();

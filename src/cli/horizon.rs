@@ -209,8 +209,9 @@ fn summary_text(
     for m in months {
         let _ = writeln!(
             s,
-            "  {}         spend {:>12}  tasks {:>11.0}  per successful task {}  worst SLO {}  worst p99 {}",
+            "  {} ({:>2.0} d) spend {:>12}  succeeded {:>10.0}  per successful task {}  worst SLO {}  worst p99 {}",
             m.month,
+            (m.to_s - m.from_s) / 86_400.0,
             usd(RunSpend::sum(&m.spend)),
             m.succeeded,
             m.cost_per_successful_task()

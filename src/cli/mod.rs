@@ -101,7 +101,9 @@ fn warn_unstable(spec: &Scenario) {
     for (p, rho) in spec.human_pools.iter().zip(spec.human_offered_load()) {
         if rho >= 1.0 {
             eprintln!(
-                "warning: human_pool.{}: offered load {rho:.3} >= 1 even with reviewers around                  the clock (unstable): reviews queue up for as long as arrivals last; add                  reviewers or escalate less",
+                "warning: human_pool.{}: offered load {rho:.3} >= 1 even with reviewers around \
+                 the clock (unstable): reviews queue up for as long as arrivals last; add \
+                 reviewers or escalate less",
                 p.name
             );
         }

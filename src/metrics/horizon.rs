@@ -562,6 +562,10 @@ pub fn paradox_runs(months: &[MonthFigures]) -> Vec<(usize, usize)> {
     let mut runs: Vec<(usize, usize)> = Vec::new();
     for i in 1..months.len() {
         let (a, b) = (&months[i - 1], &months[i]);
+        // A month of less than a week (at the horizon's ends) says little.
+        if b.to_s - b.from_s < 7.0 * 86_400.0 || a.to_s - a.from_s < 7.0 * 86_400.0 {
+            continue;
+        }
         let falling = matches!(
             (a.cost_per_successful_task(), b.cost_per_successful_task()),
             (Some(x), Some(y)) if y < x

@@ -127,6 +127,12 @@ pub(super) fn facility(
             .and_then(|c| c.gpu_pool.as_ref())
             .and_then(|m| m.get(pname))
             .is_some_and(|p| p.cloud_usd_per_gpu_hour.is_some());
+        if rg.racks.is_none() && raw.broken.cost {
+            // `[cost]` did not parse: whether this pool is rented elsewhere is unknown,
+            // and the cost problem is already reported.
+            ok = false;
+            continue;
+        }
         if cloud && rg.racks.is_none() {
             placements.push(PoolPlacement {
                 gpus_per_server: DEFAULT_GPUS_PER_SERVER,

@@ -295,6 +295,7 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
     if horizon.is_none()
         && meta.horizon.is_none()
         && !raw.broken.meta
+        && raw.epochs.is_none()
         && let Some((aname, _)) = raw
             .arrivals
             .iter()
@@ -321,6 +322,7 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         .and_then(|e| super::plan_spec::epochs(ctx, e, horizon_s, meta.drain.unwrap_or(false)));
     // Without a horizon the run may last past any date.
     if raw.epochs.is_none()
+        && !raw.broken.plan
         && let Some((c, i)) = fleet
             .changes
             .iter()
