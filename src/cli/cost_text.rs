@@ -25,7 +25,17 @@ pub fn describe(spec: &Scenario) -> String {
         // Priced at its largest fleet (the [[fleet]] plan may add replicas later).
         let gpus = u64::from(spec.fleet.range(k).1) * u64::from(p.tensor_parallel);
         let (capex, licence, cloud) = price.rates_usd_per_s(gpus);
-        if price.is_cloud() {
+        if let Some(terms) = price.on_demand.filter(|_| price.is_cloud()) {
+            let _ = writeln!(
+                s,
+                "  cost gpu pool {:<14} cloud on demand: up to {gpus} GPUs x {} USD/GPU-hour while rented (provisioning {}, released after {} idle), at most {:.0} USD/day",
+                p.name,
+                price.cloud_usd_per_gpu_hour,
+                duration(terms.provisioning.as_secs_f64()),
+                duration(terms.release_after.as_secs_f64()),
+                gpus as f64 * price.cloud_usd_per_gpu_hour * 24.0
+            );
+        } else if price.is_cloud() {
             let _ = writeln!(
                 s,
                 "  cost gpu pool {:<14} cloud: {gpus} GPUs x {} USD/GPU-hour = {:.0} USD/day",
