@@ -28,11 +28,12 @@ pub fn describe(spec: &Scenario) -> String {
         if let Some(terms) = price.on_demand.filter(|_| price.is_cloud()) {
             let _ = writeln!(
                 s,
-                "  cost gpu pool {:<14} cloud on demand: up to {gpus} GPUs x {} USD/GPU-hour while rented (a cold replica serves after {} s; released after {} s idle)",
+                "  cost gpu pool {:<14} cloud on demand: up to {gpus} GPUs x {} USD/GPU-hour while rented (provisioning {}, released after {} idle), at most {:.0} USD/day",
                 p.name,
                 price.cloud_usd_per_gpu_hour,
-                terms.provisioning.as_secs_f64(),
-                terms.release_after.as_secs_f64(),
+                duration(terms.provisioning.as_secs_f64()),
+                duration(terms.release_after.as_secs_f64()),
+                gpus as f64 * price.cloud_usd_per_gpu_hour * 24.0
             );
         } else if price.is_cloud() {
             let _ = writeln!(

@@ -15,16 +15,21 @@ use crate::domain::{CpuPoolSpec, GpuPoolSpec};
 /// Most time-of-use periods.
 const MAX_TOU_PERIODS: usize = 200;
 
-/// A price: finite and >= 0 (`None` when absent: 0). Reports and returns `None` otherwise.
+/// Largest price accepted [USD per unit]: a trillion. Larger is a typo, and products of
+/// such prices with fleet sizes and hours would overflow to infinity.
+const MAX_PRICE: f64 = 1e12;
+
+/// A price: finite, >= 0 and <= [`MAX_PRICE`] (`None` when absent: 0). Reports and returns
+/// `None` otherwise.
 fn price(ctx: &mut Ctx<'_>, path: &str, x: Option<f64>, unit: &str) -> Option<f64> {
     match x {
         None => Some(0.0),
-        Some(v) if v.is_finite() && v >= 0.0 => Some(v),
+        Some(v) if v.is_finite() && (0.0..=MAX_PRICE).contains(&v) => Some(v),
         Some(v) => {
             ctx.err(
                 path,
                 format!(
-                    "expected a price, a finite number >= 0 [{unit}], found {}",
+                    "expected a price, a finite number >= 0 and <= 1e12 [{unit}], found {}",
                     fmt_num(v)
                 ),
             );
@@ -258,6 +263,11 @@ fn pool_prices(
                 ctx.err(
                     &p("release_after"),
                     "missing; an on-demand pool needs the idle time after which a replica is released, e.g. \"10m\"",
+                );
+            } else if release.is_some_and(|r| r.0 == 0) {
+                ctx.err(
+                    &p("release_after"),
+                    "expected a release time > 0: a replica released the instant its batch empties would be provisioned again for every call",
                 );
             } else if let (Some(provisioning), Some(release_after)) = (provisioning, release) {
                 out.on_demand = Some(crate::domain::llm::rental::RentalTerms {

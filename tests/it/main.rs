@@ -4,6 +4,7 @@
 mod calibration;
 mod cli;
 mod cost;
+mod cost_review;
 mod demand;
 mod determinism;
 mod exact;

@@ -69,9 +69,10 @@ impl Rental {
         self.terms.provisioning
     }
 
-    /// Replica `r`'s batch emptied at `now`.
+    /// Replica `r`'s batch emptied at `now`. A replica already idle stays idle since it
+    /// first was (a stale event reaching an idle replica does not extend its rental).
     pub fn on_idle(&mut self, now: SimTime, r: usize) {
-        if self.reps[r].since.is_some() {
+        if self.reps[r].since.is_some() && self.reps[r].idle_since.is_none() {
             self.reps[r].idle_since = Some(now);
         }
     }
@@ -117,5 +118,23 @@ mod tests {
         assert_eq!(total, i128::from(1300 + 400) * i128::from(S));
         assert_eq!(windows.len(), 1);
         assert_eq!(windows[0], total);
+    }
+
+    #[test]
+    fn a_second_idle_report_does_not_extend_the_rental() {
+        let terms = RentalTerms {
+            provisioning: SimDuration(60 * S),
+            release_after: SimDuration(600 * S),
+        };
+        let mut r = Rental::new(terms, 1, SimDuration(3600 * S));
+        r.on_call(SimTime(0), 0);
+        r.on_idle(SimTime(100 * S), 0);
+        // A stale event at 500 s finds the replica idle: it was idle since 100 s.
+        r.on_idle(SimTime(500 * S), 0);
+        // Released at 700 s: a call at 800 s is cold.
+        assert_eq!(r.on_call(SimTime(800 * S), 0), SimDuration(60 * S));
+        r.on_idle(SimTime(900 * S), 0);
+        let (total, _) = r.finish(SimTime(1000 * S));
+        assert_eq!(total, i128::from(700 + 200) * i128::from(S));
     }
 }
