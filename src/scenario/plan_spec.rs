@@ -319,6 +319,11 @@ pub(super) fn check_empty_pools(
     }
 }
 
+/// A duration in seconds as a scenario would write it (`"7days"`, `"1h 30m"`).
+fn human(secs: f64) -> String {
+    humantime::format_duration(std::time::Duration::from_secs_f64(secs.max(0.0))).to_string()
+}
+
 /// `[epochs]`: the plan, checked against the horizon.
 pub(super) fn epochs(
     ctx: &mut Ctx<'_>,
@@ -367,10 +372,10 @@ pub(super) fn epochs(
         ctx.err(
             "epochs.length",
             format!(
-                "the simulated window (offset {} s + length {} s) does not fit in its period of {} s",
-                fmt_num(offset),
-                fmt_num(length),
-                fmt_num(every)
+                "the simulated window (offset {} + length {}) does not fit in its period `every` of {}",
+                human(offset),
+                human(length),
+                human(every)
             ),
         );
         return None;

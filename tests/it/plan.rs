@@ -428,7 +428,7 @@ fn bad_plans_are_located_errors() {
         (
             &[("length = \"10m\"", "length = \"10m\"\noffset = \"55m\"")],
             "epochs.length",
-            &["offset 3300 s", "does not fit"],
+            &["offset 55m + length 10m", "does not fit"],
         ),
         (
             &[
