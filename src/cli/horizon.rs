@@ -160,9 +160,11 @@ fn summary_text(
     let v = |g: &str, m: Metric, stat: &str| value(rows, g, m, stat);
     let _ = writeln!(
         s,
-        "  horizon         tasks started {:.0}  succeeded {:.0}  SLO attainment {}  task latency p99 {}",
+        "  horizon         tasks started {:.0}  ended {:.0}  succeeded {:.0}  in flight at window ends {:.0}  SLO attainment {}  task latency p99 {}",
         v("all", Metric::TasksStarted, "total").unwrap_or(0.0),
+        v("all", Metric::TasksCompleted, "total").unwrap_or(0.0),
         v("all", Metric::TasksSucceeded, "total").unwrap_or(0.0),
+        v("all", Metric::TasksInFlightAtEnd, "total").unwrap_or(0.0),
         v("all", Metric::SloAttainment, "mean").map_or("-".into(), |x| format!("{x:.4}")),
         v("all", Metric::TaskLatencyS, "p99").map_or("-".into(), |x| format!("{x:.2} s")),
     );

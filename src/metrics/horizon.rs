@@ -43,6 +43,7 @@ struct WfAcc {
     spend: ByComponent,
     started: f64,
     completed: f64,
+    in_flight: f64,
     succeeded: f64,
     due: f64,
     latency: LatencyHist,
@@ -53,6 +54,8 @@ struct WfAcc {
 struct RepAcc {
     spend: ByComponent,
     started: f64,
+    completed: f64,
+    in_flight: f64,
     succeeded: f64,
     due: f64,
     tokens: f64,
@@ -273,6 +276,9 @@ impl HorizonAggregate {
                 }
                 wf.started += wr.started as f64 * w;
                 wf.completed += wr.completed as f64 * w;
+                wf.in_flight += wr.in_flight_at_end as f64 * w;
+                acc.completed += wr.completed as f64 * w;
+                acc.in_flight += wr.in_flight_at_end as f64 * w;
                 wf.succeeded += wr.succeeded as f64 * w;
                 wf.latency.merge(&wr.latency);
                 acc.started += wr.started as f64 * w;
@@ -367,6 +373,16 @@ impl HorizonAggregate {
             obs.push((all.clone(), Metric::TasksStarted, Obs::Total(acc.started)));
             obs.push((
                 all.clone(),
+                Metric::TasksCompleted,
+                Obs::Total(acc.completed),
+            ));
+            obs.push((
+                all.clone(),
+                Metric::TasksInFlightAtEnd,
+                Obs::Total(acc.in_flight),
+            ));
+            obs.push((
+                all.clone(),
                 Metric::TasksSucceeded,
                 Obs::Total(acc.succeeded),
             ));
@@ -424,6 +440,12 @@ impl HorizonAggregate {
                     Obs::Dist(Cow::Borrowed(&wf.latency)),
                 ));
                 obs.push((g.clone(), Metric::TasksStarted, Obs::Total(wf.started)));
+                obs.push((g.clone(), Metric::TasksCompleted, Obs::Total(wf.completed)));
+                obs.push((
+                    g.clone(),
+                    Metric::TasksInFlightAtEnd,
+                    Obs::Total(wf.in_flight),
+                ));
                 obs.push((g.clone(), Metric::TasksSucceeded, Obs::Total(wf.succeeded)));
                 obs.push((
                     g.clone(),
