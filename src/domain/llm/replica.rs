@@ -585,9 +585,12 @@ impl Replica {
                 self.free_blocks -= u64::from(blocks - s.blocks);
                 s.blocks = blocks;
             }
-            for w in self.ends[..m].windows(2) {
-                stats.itl.record_n(w[1].saturating_since(w[0]).0, n);
-            }
+            stats.itl.record_n_each(
+                self.ends[..m]
+                    .windows(2)
+                    .map(|w| w[1].saturating_since(w[0]).0),
+                n,
+            );
             for e in &self.ends[..m] {
                 self.levels
                     .kv_tokens
