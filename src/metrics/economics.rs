@@ -81,8 +81,27 @@ pub fn priced(spec: &Scenario) -> bool {
     spec.cost.any_price() || spec.human_pools.iter().any(|h| h.cost_per_review_usd > 0.0)
 }
 
-fn per(x: f64, n: u64) -> f64 {
-    if n > 0 { x / n as f64 } else { f64::NAN }
+/// Cost per successful task in total and by component: `spend` over `succeeded` (empty
+/// without a success).
+pub(super) fn per_success_obs<'a>(spend: &ByComponent, succeeded: f64) -> Vec<(Metric, Obs<'a>)> {
+    let per = |x: f64| {
+        if succeeded > 0.0 {
+            x / succeeded
+        } else {
+            f64::NAN
+        }
+    };
+    std::iter::once((
+        Metric::CostPerSuccessfulTask(None),
+        Obs::Level(per(RunSpend::sum(spend))),
+    ))
+    .chain(COMPONENTS.iter().map(|&c| {
+        (
+            Metric::CostPerSuccessfulTask(Some(c)),
+            Obs::Level(per(spend[c.index()])),
+        )
+    }))
+    .collect()
 }
 
 /// The summary entries of the spend: `all`, each workflow, each pool.
@@ -111,18 +130,11 @@ pub(super) fn observations<'a>(
             Obs::Total(s.total[c.index()]),
         ));
     }
-    out.push((
-        all.clone(),
-        Metric::CostPerSuccessfulTask(None),
-        Obs::Level(per(total, succeeded)),
-    ));
-    for c in COMPONENTS {
-        out.push((
-            all.clone(),
-            Metric::CostPerSuccessfulTask(Some(c)),
-            Obs::Level(per(s.total[c.index()], succeeded)),
-        ));
-    }
+    out.extend(
+        per_success_obs(&s.total, succeeded as f64)
+            .into_iter()
+            .map(|(m, o)| (all.clone(), m, o)),
+    );
     if tokens > 0 {
         out.push((
             all.clone(),
@@ -145,18 +157,11 @@ pub(super) fn observations<'a>(
         let alloc = &s.workflows[i];
         let sum = RunSpend::sum(alloc);
         out.push((g.clone(), Metric::Spend(None), Obs::Total(sum)));
-        out.push((
-            g.clone(),
-            Metric::CostPerSuccessfulTask(None),
-            Obs::Level(per(sum, wr.succeeded)),
-        ));
-        for c in COMPONENTS {
-            out.push((
-                g.clone(),
-                Metric::CostPerSuccessfulTask(Some(c)),
-                Obs::Level(per(alloc[c.index()], wr.succeeded)),
-            ));
-        }
+        out.extend(
+            per_success_obs(alloc, wr.succeeded as f64)
+                .into_iter()
+                .map(|(m, o)| (g.clone(), m, o)),
+        );
         if let Some(b) = &w.baseline {
             let cases = Cases {
                 alloc: *alloc,

@@ -400,18 +400,11 @@ impl HorizonAggregate {
                         Obs::Total(acc.spend[c.index()]),
                     ));
                 }
-                obs.push((
-                    all.clone(),
-                    Metric::CostPerSuccessfulTask(None),
-                    Obs::Level(per(total, acc.succeeded)),
-                ));
-                for c in COMPONENTS {
-                    obs.push((
-                        all.clone(),
-                        Metric::CostPerSuccessfulTask(Some(c)),
-                        Obs::Level(per(acc.spend[c.index()], acc.succeeded)),
-                    ));
-                }
+                obs.extend(
+                    super::economics::per_success_obs(&acc.spend, acc.succeeded)
+                        .into_iter()
+                        .map(|(m, o)| (all.clone(), m, o)),
+                );
                 obs.push((
                     all.clone(),
                     Metric::CostPerMillionTokensUsd,
@@ -455,18 +448,11 @@ impl HorizonAggregate {
                 if self.priced {
                     let sum = RunSpend::sum(&wf.spend);
                     obs.push((g.clone(), Metric::Spend(None), Obs::Total(sum)));
-                    obs.push((
-                        g.clone(),
-                        Metric::CostPerSuccessfulTask(None),
-                        Obs::Level(per(sum, wf.succeeded)),
-                    ));
-                    for c in COMPONENTS {
-                        obs.push((
-                            g.clone(),
-                            Metric::CostPerSuccessfulTask(Some(c)),
-                            Obs::Level(per(wf.spend[c.index()], wf.succeeded)),
-                        ));
-                    }
+                    obs.extend(
+                        super::economics::per_success_obs(&wf.spend, wf.succeeded)
+                            .into_iter()
+                            .map(|(m, o)| (g.clone(), m, o)),
+                    );
                     if let Some(b) = &wspec.baseline {
                         let cases = super::economics::Cases {
                             alloc: wf.spend,
