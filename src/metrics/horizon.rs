@@ -37,7 +37,7 @@ pub const DEFAULT_SLO_TARGET: f64 = 0.99;
 /// calendar origin), up to a common factor: the demand the epochs are weighted by.
 pub type DemandFn<'a> = dyn Fn(f64, f64) -> f64 + 'a;
 
-/// One workflow's horizon sums in one replication.
+/// Horizon sums of tasks and spend in one replication: of one workflow, or of all.
 #[derive(Debug, Clone, Default)]
 struct WfAcc {
     spend: ByComponent,
@@ -49,19 +49,52 @@ struct WfAcc {
     latency: LatencyHist,
 }
 
+impl WfAcc {
+    /// Adds a window's tasks of one workflow, scaled by the demand ratio `w`; tasks due count
+    /// only with a deadline.
+    fn add_tasks(&mut self, wr: &super::WorkflowResult, w: f64, has_deadline: bool) {
+        self.started += wr.started as f64 * w;
+        self.completed += wr.completed as f64 * w;
+        self.in_flight += wr.in_flight_at_end as f64 * w;
+        self.succeeded += wr.succeeded as f64 * w;
+        self.latency.merge(&wr.latency);
+        if has_deadline {
+            self.due += (wr.completed + wr.overdue_in_flight) as f64 * w;
+        }
+    }
+
+    /// The task rows of group `g`: latency, counts, SLO attainment.
+    fn tasks_obs(&self, g: &str) -> Vec<(String, Metric, Obs<'_>)> {
+        let slo = if self.due > 0.0 {
+            self.succeeded / self.due
+        } else {
+            f64::NAN
+        };
+        [
+            (
+                Metric::TaskLatencyS,
+                Obs::Dist(Cow::Borrowed(&self.latency)),
+            ),
+            (Metric::TasksStarted, Obs::Total(self.started)),
+            (Metric::TasksCompleted, Obs::Total(self.completed)),
+            (Metric::TasksInFlightAtEnd, Obs::Total(self.in_flight)),
+            (Metric::TasksSucceeded, Obs::Total(self.succeeded)),
+            (Metric::SloAttainment, Obs::Level(slo)),
+        ]
+        .into_iter()
+        .map(|(m, o)| (g.to_string(), m, o))
+        .collect()
+    }
+}
+
 /// One replication's horizon sums.
 #[derive(Debug, Clone, Default)]
 struct RepAcc {
-    spend: ByComponent,
-    started: f64,
-    completed: f64,
-    in_flight: f64,
-    succeeded: f64,
-    due: f64,
+    /// Every workflow together.
+    all: WfAcc,
     tokens: f64,
     facility_kwh: f64,
     it_kwh: f64,
-    latency: LatencyHist,
     workflows: Vec<WfAcc>,
 }
 
@@ -251,7 +284,7 @@ impl HorizonAggregate {
             let last = self.reps.len() - 1;
             let acc = &mut self.reps[ri.min(last)];
             for c in COMPONENTS {
-                acc.spend[c.index()] += spend[c.index()];
+                acc.all.spend[c.index()] += spend[c.index()];
                 fig.spend[c.index()] += spend[c.index()] / n;
             }
             acc.facility_kwh += period_kwh;
@@ -274,23 +307,13 @@ impl HorizonAggregate {
                         wf.spend[c.index()] += spend[c.index()] * s.workflows[k][c.index()] / total;
                     }
                 }
-                wf.started += wr.started as f64 * w;
-                wf.completed += wr.completed as f64 * w;
-                wf.in_flight += wr.in_flight_at_end as f64 * w;
-                acc.completed += wr.completed as f64 * w;
-                acc.in_flight += wr.in_flight_at_end as f64 * w;
-                wf.succeeded += wr.succeeded as f64 * w;
-                wf.latency.merge(&wr.latency);
-                acc.started += wr.started as f64 * w;
-                acc.succeeded += wr.succeeded as f64 * w;
-                acc.latency.merge(&wr.latency);
+                wf.add_tasks(wr, w, has_deadline);
+                acc.all.add_tasks(wr, w, has_deadline);
                 fig.started += wr.started as f64 * w / n;
                 fig.succeeded += wr.succeeded as f64 * w / n;
                 merged_all.merge(&wr.latency);
                 merged_wf[k].merge(&wr.latency);
                 if has_deadline {
-                    wf.due += due as f64 * w;
-                    acc.due += due as f64 * w;
                     succ_due[k].0 += wr.succeeded;
                     succ_due[k].1 += due;
                     due_all.0 += wr.succeeded;
@@ -363,45 +386,20 @@ impl HorizonAggregate {
         for acc in &self.reps {
             let mut obs: Vec<(String, Metric, Obs<'_>)> = Vec::new();
             let all = "all".to_string();
-            let total = RunSpend::sum(&acc.spend);
+            let total = RunSpend::sum(&acc.all.spend);
             let per = |x: f64, n: f64| if n > 0.0 { x / n } else { f64::NAN };
-            obs.push((
-                all.clone(),
-                Metric::TaskLatencyS,
-                Obs::Dist(Cow::Borrowed(&acc.latency)),
-            ));
-            obs.push((all.clone(), Metric::TasksStarted, Obs::Total(acc.started)));
-            obs.push((
-                all.clone(),
-                Metric::TasksCompleted,
-                Obs::Total(acc.completed),
-            ));
-            obs.push((
-                all.clone(),
-                Metric::TasksInFlightAtEnd,
-                Obs::Total(acc.in_flight),
-            ));
-            obs.push((
-                all.clone(),
-                Metric::TasksSucceeded,
-                Obs::Total(acc.succeeded),
-            ));
-            obs.push((
-                all.clone(),
-                Metric::SloAttainment,
-                Obs::Level(per(acc.succeeded, acc.due)),
-            ));
+            obs.extend(acc.all.tasks_obs(&all));
             if self.priced {
                 obs.push((all.clone(), Metric::Spend(None), Obs::Total(total)));
                 for c in COMPONENTS {
                     obs.push((
                         all.clone(),
                         Metric::Spend(Some(c)),
-                        Obs::Total(acc.spend[c.index()]),
+                        Obs::Total(acc.all.spend[c.index()]),
                     ));
                 }
                 obs.extend(
-                    super::economics::per_success_obs(&acc.spend, acc.succeeded)
+                    super::economics::per_success_obs(&acc.all.spend, acc.all.succeeded)
                         .into_iter()
                         .map(|(m, o)| (all.clone(), m, o)),
                 );
@@ -427,24 +425,7 @@ impl HorizonAggregate {
                     continue;
                 }
                 let g = format!("workflow:{}", wspec.name);
-                obs.push((
-                    g.clone(),
-                    Metric::TaskLatencyS,
-                    Obs::Dist(Cow::Borrowed(&wf.latency)),
-                ));
-                obs.push((g.clone(), Metric::TasksStarted, Obs::Total(wf.started)));
-                obs.push((g.clone(), Metric::TasksCompleted, Obs::Total(wf.completed)));
-                obs.push((
-                    g.clone(),
-                    Metric::TasksInFlightAtEnd,
-                    Obs::Total(wf.in_flight),
-                ));
-                obs.push((g.clone(), Metric::TasksSucceeded, Obs::Total(wf.succeeded)));
-                obs.push((
-                    g.clone(),
-                    Metric::SloAttainment,
-                    Obs::Level(per(wf.succeeded, wf.due)),
-                ));
+                obs.extend(wf.tasks_obs(&g));
                 if self.priced {
                     let sum = RunSpend::sum(&wf.spend);
                     obs.push((g.clone(), Metric::Spend(None), Obs::Total(sum)));
