@@ -10,6 +10,8 @@ Examples:
   infersim run scenarios/quickstart.toml
   infersim run scenarios/oracles/mmc.toml --replications 10 --seed 7 --out /tmp/mmc
   infersim run scenarios/bench/mmc-1e7.toml --threads 1 --quiet
+  infersim report output/quickstart
+  infersim compare output/hot-afternoon output/hot-afternoon-liquid --out output/compare
   infersim validate scenarios/oracles/tandem.toml
   infersim calibrate --write catalog/calibration.toml
 
@@ -27,9 +29,36 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate a scenario and write summary.csv, timeseries.csv and run.json.
+    /// Simulate a scenario and write summary.csv, timeseries.csv, distributions.csv,
+    /// run.json, charts/ and report.html.
     #[command(after_help = EXAMPLES)]
     Run(RunArgs),
+    /// Write report.html and charts/ (SVG and PNG) from a run's output folder.
+    #[command(after_help = EXAMPLES)]
+    Report {
+        /// A run's output folder (holding summary.csv, timeseries.csv, run.json).
+        dir: PathBuf,
+        /// Where to write report.html and charts/ [default: DIR].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print nothing on success (errors still go to stderr).
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Put runs side by side: compare.html (headline figures with changes against the first
+    /// run, and overlaid charts) and charts/compare_*.
+    #[command(after_help = EXAMPLES)]
+    Compare {
+        /// Two or more run output folders; the first is the reference for changes.
+        #[arg(required = true, num_args = 2..)]
+        dirs: Vec<PathBuf>,
+        /// Where to write compare.html and charts/ [default: output/compare].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print nothing on success (errors still go to stderr).
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Check a scenario file and list every problem, without running it.
     #[command(after_help = EXAMPLES)]
     Validate {
@@ -79,6 +108,9 @@ pub struct RunArgs {
     /// No progress bar and no summary on stdout (errors and warnings still go to stderr).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Skip report.html and charts/ (the CSV files and run.json are still written).
+    #[arg(long)]
+    pub no_report: bool,
     /// Also write requests.csv: one row per finished LLM call (arrival, first and last token,
     /// tokens, replica, preemptions). Memory grows with the calls of a replication.
     #[arg(long)]

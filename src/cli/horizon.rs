@@ -26,6 +26,7 @@ pub(super) fn run(
     quiet: bool,
     scenario_file: &Path,
     dir: &Path,
+    report: bool,
 ) -> Result<(), CliError> {
     let plan = spec.epochs.expect("an epoch plan");
     let horizon_s = spec.horizon.map_or(0.0, |h| h.as_secs_f64());
@@ -81,7 +82,8 @@ pub(super) fn run(
     if let Some(e) = output_error {
         return Err(bad_output(e));
     }
-    let rows = agg.rows(spec);
+    let aggregate = agg.aggregate(spec);
+    let rows = aggregate.rows();
     let months = agg.months(spec);
     let runway = agg.runway(spec);
     let priced = crate::metrics::economics::priced(spec);
@@ -116,10 +118,16 @@ pub(super) fn run(
         ),
     ];
     outputs
-        .finish_with(&rows, &info, extra)
+        .finish_with(&rows, &aggregate.distributions(), &info, extra)
         .map_err(bad_output)?;
+    let report = if report {
+        super::pages::report_of(dir, dir)?
+    } else {
+        String::new()
+    };
     if !quiet {
         print(&summary_text(spec, &rows, &months, &info, dir))?;
+        print(&report)?;
     }
     Ok(())
 }
@@ -242,7 +250,7 @@ fn summary_text(
     }
     let _ = writeln!(
         s,
-        "wrote {}/{{summary.csv, timeseries.csv, epochs.csv, monthly.csv, run.json}}",
+        "wrote {}/{{summary.csv, timeseries.csv, distributions.csv, epochs.csv, monthly.csv, run.json}}",
         dir.display()
     );
     s

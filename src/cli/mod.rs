@@ -7,6 +7,7 @@ mod calibrate;
 mod cost_text;
 mod facility_text;
 mod horizon;
+mod pages;
 mod progress;
 mod report_text;
 
@@ -72,6 +73,8 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Validate { scenario } => validate(&scenario),
+        Command::Report { dir, out, quiet } => pages::report(&dir, out, quiet),
+        Command::Compare { dirs, out, quiet } => pages::compare(&dirs, out, quiet),
         Command::Calibrate(args) => calibrate::calibrate(&args),
     }
 }
@@ -173,6 +176,7 @@ fn run(args: RunArgs) -> Result<(), CliError> {
             args.quiet,
             &args.scenario,
             &dir,
+            !args.no_report,
         );
     }
 
@@ -228,9 +232,17 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     for w in report_text::run_warnings(&spec, &rows) {
         eprintln!("{w}");
     }
-    outputs.finish(&rows, &info).map_err(bad_output)?;
+    outputs
+        .finish(&rows, &aggregate.distributions(), &info)
+        .map_err(bad_output)?;
+    let report = if args.no_report {
+        String::new()
+    } else {
+        pages::report_of(&dir, &dir)?
+    };
     if !args.quiet {
         print(&report_text::run_summary(&spec, &rows, &info, &dir))?;
+        print(&report)?;
     }
     Ok(())
 }

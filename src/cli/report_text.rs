@@ -299,7 +299,7 @@ pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &P
     };
     let _ = writeln!(
         s,
-        "wrote {}/{{summary.csv, timeseries.csv, run.json{requests}}}",
+        "wrote {}/{{summary.csv, timeseries.csv, distributions.csv, run.json{requests}}}",
         dir.display()
     );
     s

@@ -382,6 +382,12 @@ impl HorizonAggregate {
     /// The horizon's `summary.csv` rows: spend and cost per successful task over the whole
     /// horizon, tasks, SLO attainment, latency over every simulated task, energy, runway.
     pub fn rows(&self, spec: &Scenario) -> Vec<SummaryRow> {
+        self.aggregate(spec).rows()
+    }
+
+    /// The horizon as an [`Aggregate`] over replications: its `rows` are
+    /// [`HorizonAggregate::rows`], its `distributions` the latency over every simulated task.
+    pub fn aggregate(&self, spec: &Scenario) -> Aggregate {
         let mut agg = Aggregate::new();
         for acc in &self.reps {
             let mut obs: Vec<(String, Metric, Obs<'_>)> = Vec::new();
@@ -452,7 +458,7 @@ impl HorizonAggregate {
             }
             agg.add_observations(obs);
         }
-        agg.rows()
+        agg
     }
 }
 

@@ -376,8 +376,12 @@ pub enum Series {
     ArrivalRatePerS,
     /// Share of KV-cache token capacity in use (GPU pools).
     KvUtilization,
+    /// Median TTFT of the calls whose first token came in the window.
+    TtftP50S,
     /// 99th percentile of the TTFT of the calls whose first token came in the window.
     TtftP99S,
+    /// Median latency of the tasks that ended in the window.
+    TaskLatencyP50S,
     /// 99th percentile of the latency of the tasks that ended in the window.
     TaskLatencyP99S,
     /// Window-average IT power of a rack or the site.
@@ -410,7 +414,9 @@ impl Series {
             Series::QueueLength => "queue_length",
             Series::ArrivalRatePerS => "arrival_rate_per_s",
             Series::KvUtilization => "kv_utilization",
+            Series::TtftP50S => "ttft_p50_s",
             Series::TtftP99S => "ttft_p99_s",
+            Series::TaskLatencyP50S => "task_latency_p50_s",
             Series::TaskLatencyP99S => "task_latency_p99_s",
             Series::ItPowerKw => "it_power_kw",
             Series::PowerCapKw => "power_cap_kw",
@@ -436,7 +442,10 @@ impl Series {
             | Series::FacilityPowerKw
             | Series::CoolingCapacityKw => "kW",
             Series::AmbientC => "degC",
-            Series::TtftP99S | Series::TaskLatencyP99S => "s",
+            Series::TtftP50S
+            | Series::TtftP99S
+            | Series::TaskLatencyP50S
+            | Series::TaskLatencyP99S => "s",
             Series::Pue | Series::ThrottleFactor | Series::Throttled => "ratio",
             Series::SpendUsd | Series::SpendCumulativeUsd => "USD",
         }

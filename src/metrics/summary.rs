@@ -51,6 +51,28 @@ pub struct SeriesRow {
     pub value: f64,
 }
 
+/// One row of `distributions.csv`: a quantile of a merged distribution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistributionRow {
+    /// As in [`SummaryRow::group`].
+    pub group: String,
+    /// A distribution metric (`ttft_s`, `task_latency_s`…).
+    pub metric: Metric,
+    /// Quantile, 0 to 1 ([`CDF_QUANTILES`]).
+    pub quantile: f64,
+    /// The value at that quantile, in the metric's unit [s].
+    pub value: f64,
+}
+
+/// Quantiles written to `distributions.csv` for each distribution: 0.01 to 0.99 by 0.01,
+/// then 0.995, 0.999, 0.9999 and 1 (the maximum): enough points to draw a CDF to its tail.
+pub fn cdf_quantiles() -> Vec<f64> {
+    (1..=99)
+        .map(|i| f64::from(i) / 100.0)
+        .chain([0.995, 0.999, 0.9999, 1.0])
+        .collect()
+}
+
 /// 95 % confidence half-width of the mean of `xs` (Student t); `None` for fewer than two
 /// values or a non-finite result.
 pub fn ci95_half_width(xs: &[f64]) -> Option<f64> {
@@ -498,6 +520,28 @@ impl Aggregate {
         self.replications
     }
 
+    /// The `distributions.csv` rows: for each distribution with observations, in the order
+    /// of [`Aggregate::rows`], its merged observations at each of [`cdf_quantiles`].
+    pub fn distributions(&self) -> Vec<DistributionRow> {
+        let qs = cdf_quantiles();
+        let mut rows = Vec::new();
+        for (group, metric, acc) in &self.entries {
+            if let Acc::Dist { merged, .. } = acc {
+                for &q in &qs {
+                    if let Some(value) = merged.quantile_s(q) {
+                        rows.push(DistributionRow {
+                            group: group.clone(),
+                            metric: *metric,
+                            quantile: q,
+                            value,
+                        });
+                    }
+                }
+            }
+        }
+        rows
+    }
+
     /// The `summary.csv` rows: `all`, then each workflow, then each pool (sorted names).
     pub fn rows(&self) -> Vec<SummaryRow> {
         let mut rows = Vec::new();
@@ -601,6 +645,13 @@ pub fn series_rows(spec: &Scenario, r: &ReplicationResult) -> Vec<SeriesRow> {
                         at(&pr.kv_windows, k) / len / kv_capacity,
                     ),
                     (
+                        Series::TtftP50S,
+                        pr.calls
+                            .ttft_windows
+                            .quantile_s(k, 0.5)
+                            .unwrap_or(f64::NAN),
+                    ),
+                    (
                         Series::TtftP99S,
                         pr.calls
                             .ttft_windows
@@ -619,14 +670,19 @@ pub fn series_rows(spec: &Scenario, r: &ReplicationResult) -> Vec<SeriesRow> {
             .max(r.pools.first().map_or(0, |p| p.busy_windows.len()));
         let group = format!("workflow:{}", w.name);
         for k in 0..windows {
-            if let Some(p99) = wr.latency_windows.quantile_s(k, 0.99) {
-                rows.push(SeriesRow {
-                    replication: r.replication,
-                    time_s: (spec.interval.0 as f64 * k as f64) / 1e9,
-                    series: Series::TaskLatencyP99S,
-                    group: group.clone(),
-                    value: p99,
-                });
+            for (series, q) in [
+                (Series::TaskLatencyP50S, 0.5),
+                (Series::TaskLatencyP99S, 0.99),
+            ] {
+                if let Some(v) = wr.latency_windows.quantile_s(k, q) {
+                    rows.push(SeriesRow {
+                        replication: r.replication,
+                        time_s: (spec.interval.0 as f64 * k as f64) / 1e9,
+                        series,
+                        group: group.clone(),
+                        value: v,
+                    });
+                }
             }
         }
     }

@@ -1,6 +1,6 @@
 //! `summary.csv` and `timeseries.csv`: pure functions from results to bytes.
 
-use crate::metrics::{SeriesRow, SummaryRow};
+use crate::metrics::{DistributionRow, SeriesRow, SummaryRow};
 
 /// Header of `summary.csv`.
 pub const SUMMARY_HEADER: [&str; 7] = [
@@ -23,6 +23,10 @@ pub const TIMESERIES_HEADER: [&str; 7] = [
     "value",
     "unit",
 ];
+
+/// Header of `distributions.csv`.
+pub const DISTRIBUTIONS_HEADER: [&str; 6] =
+    ["scenario", "group", "metric", "quantile", "value", "unit"];
 
 fn num(x: Option<f64>) -> String {
     match x {
@@ -53,6 +57,27 @@ pub fn summary_csv(scenario: &str, rows: &[SummaryRow]) -> Result<Vec<u8>, csv::
             } else {
                 r.metric.unit()
             },
+        ])?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// `distributions.csv` bytes: each distribution of `summary.csv` (merged over
+/// replications) at the quantiles of [`crate::metrics::cdf_quantiles`], for CDF charts.
+///
+/// # Errors
+/// As [`summary_csv`].
+pub fn distributions_csv(scenario: &str, rows: &[DistributionRow]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(DISTRIBUTIONS_HEADER)?;
+    for r in rows {
+        w.write_record([
+            scenario,
+            &r.group,
+            r.metric.name(),
+            &num(Some(r.quantile)),
+            &num(Some(r.value)),
+            r.metric.unit(),
         ])?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
@@ -133,6 +158,17 @@ mod tests {
         assert_eq!(
             out,
             "scenario,replication,time_s,series,group,value,unit\ns,1,60,utilization,pool:cpu,0.75,ratio\n"
+        );
+        let d = vec![DistributionRow {
+            group: "all".into(),
+            metric: Metric::TtftS,
+            quantile: 0.99,
+            value: 0.5,
+        }];
+        let out = String::from_utf8(distributions_csv("s", &d).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "scenario,group,metric,quantile,value,unit\ns,all,ttft_s,0.99,0.5,s\n"
         );
     }
 }

@@ -6,19 +6,23 @@
 
 mod atomic;
 mod calendar_csv;
+pub mod chart;
+pub mod page;
 mod csv_out;
+pub mod read;
 mod requests_csv;
 mod run_json;
 
 pub use atomic::{commit, staged_file};
 pub use calendar_csv::{EPOCHS_HEADER, MONTHLY_HEADER, epochs_csv, monthly_csv};
 pub use csv_out::{
-    SUMMARY_HEADER, TIMESERIES_HEADER, summary_csv, timeseries_csv, write_series_row,
+    DISTRIBUTIONS_HEADER, SUMMARY_HEADER, TIMESERIES_HEADER, distributions_csv, summary_csv,
+    timeseries_csv, write_series_row,
 };
 pub use requests_csv::{REQUESTS_HEADER, write_requests};
 pub use run_json::{Execution, HorizonInfo, ReplicationFacts, RunInfo};
 
-use crate::metrics::{SeriesRow, SummaryRow};
+use crate::metrics::{DistributionRow, SeriesRow, SummaryRow};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
@@ -127,18 +131,19 @@ impl RunOutputs {
         Ok(())
     }
 
-    /// Writes `summary.csv` and `run.json`, then renames all three files into place.
-    /// Returns their paths.
+    /// Writes `summary.csv`, `distributions.csv` and `run.json`, then renames them and
+    /// `timeseries.csv` into place. Returns their paths.
     ///
     /// # Errors
     /// [`OutputError`] naming the file that could not be encoded or written; no file is
-    /// replaced unless all three were written in full.
+    /// replaced unless all were written in full.
     pub fn finish(
         self,
         summary: &[SummaryRow],
+        distributions: &[DistributionRow],
         info: &RunInfo,
     ) -> Result<Vec<PathBuf>, OutputError> {
-        self.finish_with(summary, info, Vec::new())
+        self.finish_with(summary, distributions, info, Vec::new())
     }
 
     /// As [`RunOutputs::finish`], with more files (name, bytes) written in the same set.
@@ -148,6 +153,7 @@ impl RunOutputs {
     pub fn finish_with(
         self,
         summary: &[SummaryRow],
+        distributions: &[DistributionRow],
         info: &RunInfo,
         extra: Vec<(&'static str, Vec<u8>)>,
     ) -> Result<Vec<PathBuf>, OutputError> {
@@ -170,6 +176,12 @@ impl RunOutputs {
                 file: "summary.csv",
                 message: e.to_string(),
             })?;
+        let dist_bytes = distributions_csv(&self.scenario, distributions).map_err(|e| {
+            OutputError::Encode {
+                file: "distributions.csv",
+                message: e.to_string(),
+            }
+        })?;
         let json = info.to_json().map_err(|e| OutputError::Encode {
             file: "run.json",
             message: e.to_string(),
@@ -190,7 +202,11 @@ impl RunOutputs {
                 .map_err(|e| io(std::io::Error::other(e.to_string())))?;
             staged.push((tmp, path));
         }
-        let files = [("summary.csv", summary_bytes), ("run.json", json)]
+        let files = [
+            ("summary.csv", summary_bytes),
+            ("distributions.csv", dist_bytes),
+            ("run.json", json),
+        ]
             .into_iter()
             .chain(extra);
         for (name, bytes) in files {

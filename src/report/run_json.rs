@@ -24,6 +24,9 @@ pub struct RunInfo {
     pub interval_s: f64,
     /// Horizon [s], if any.
     pub horizon_s: Option<f64>,
+    /// The calendar origin, `[scenario] start` (`YYYY-MM-DDTHH:MM:SS`): time 0 of
+    /// `timeseries.csv`.
+    pub start: String,
     /// Whether the run drained after the arrivals stopped.
     pub drain: bool,
     /// Events handled, summed over all replications (`summary.csv`'s `events` is per
@@ -103,6 +106,7 @@ impl RunInfo {
             replications: spec.replications,
             interval_s: spec.interval.as_secs_f64(),
             horizon_s: spec.horizon.map(|h| h.as_secs_f64()),
+            start: spec.origin.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
             drain: spec.drain,
             events_all_replications: events,
             timeseries_truncated: facts.iter().any(|r| r.timeseries_truncated),
