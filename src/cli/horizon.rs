@@ -17,17 +17,31 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// How a run shows itself and what it writes besides its CSV files.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Flags {
+    /// Draw a progress bar.
+    pub show_bar: bool,
+    /// Print no summary.
+    pub quiet: bool,
+    /// Write report.html and charts/.
+    pub report: bool,
+}
+
 /// Runs `spec`'s epochs on `threads` threads and writes the horizon's files to `dir`.
 pub(super) fn run(
     spec: &Scenario,
     mut outputs: RunOutputs,
     threads: usize,
-    show_bar: bool,
-    quiet: bool,
+    flags: Flags,
     scenario_file: &Path,
     dir: &Path,
-    report: bool,
 ) -> Result<(), CliError> {
+    let Flags {
+        show_bar,
+        quiet,
+        report,
+    } = flags;
     let plan = spec.epochs.expect("an epoch plan");
     let horizon_s = spec.horizon.map_or(0.0, |h| h.as_secs_f64());
     let epochs = plan.epochs(horizon_s);

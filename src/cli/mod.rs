@@ -172,11 +172,13 @@ fn run(args: RunArgs) -> Result<(), CliError> {
             &spec,
             outputs,
             threads,
-            show_bar,
-            args.quiet,
+            horizon::Flags {
+                show_bar,
+                quiet: args.quiet,
+                report: !args.no_report,
+            },
             &args.scenario,
             &dir,
-            !args.no_report,
         );
     }
 

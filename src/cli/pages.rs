@@ -48,8 +48,8 @@ pub(super) fn compare(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Re
         .map(|d| RunData::load(d).map_err(|e| CliError::BadInput(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
     let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
-    let files = compare::render_compare(&runs)
-        .map_err(|e| CliError::Internal(anyhow::Error::new(e)))?;
+    let files =
+        compare::render_compare(&runs).map_err(|e| CliError::Internal(anyhow::Error::new(e)))?;
     write_files(&out, &files, &|name| name.starts_with(compare::PREFIX))
         .map_err(|e| CliError::BadInput(e.to_string()))?;
     if !quiet {

@@ -17,7 +17,8 @@ pub use replication::{
     GpuPoolResult, PoolResult, ReplicationResult, StepResult, WorkShares, WorkflowResult,
 };
 pub use summary::{
-    Aggregate, DistributionRow, SeriesRow, SummaryRow, cdf_quantiles, ci95_half_width, series, series_rows, summarize,
+    Aggregate, DistributionRow, SeriesRow, SummaryRow, cdf_quantiles, ci95_half_width, series,
+    series_rows, summarize,
 };
 pub use windowed::{
     SourceLevel, WINDOW_CAP, WindowedArea, WindowedCount, WindowedLevel, window_len,

@@ -646,10 +646,7 @@ pub fn series_rows(spec: &Scenario, r: &ReplicationResult) -> Vec<SeriesRow> {
                     ),
                     (
                         Series::TtftP50S,
-                        pr.calls
-                            .ttft_windows
-                            .quantile_s(k, 0.5)
-                            .unwrap_or(f64::NAN),
+                        pr.calls.ttft_windows.quantile_s(k, 0.5).unwrap_or(f64::NAN),
                     ),
                     (
                         Series::TtftP99S,

@@ -7,8 +7,8 @@
 mod atomic;
 mod calendar_csv;
 pub mod chart;
-pub mod page;
 mod csv_out;
+pub mod page;
 pub mod read;
 mod requests_csv;
 mod run_json;
@@ -176,12 +176,11 @@ impl RunOutputs {
                 file: "summary.csv",
                 message: e.to_string(),
             })?;
-        let dist_bytes = distributions_csv(&self.scenario, distributions).map_err(|e| {
-            OutputError::Encode {
+        let dist_bytes =
+            distributions_csv(&self.scenario, distributions).map_err(|e| OutputError::Encode {
                 file: "distributions.csv",
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         let json = info.to_json().map_err(|e| OutputError::Encode {
             file: "run.json",
             message: e.to_string(),
@@ -207,8 +206,8 @@ impl RunOutputs {
             ("distributions.csv", dist_bytes),
             ("run.json", json),
         ]
-            .into_iter()
-            .chain(extra);
+        .into_iter()
+        .chain(extra);
         for (name, bytes) in files {
             let path = dir.join(name);
             let mut tmp = staged_file(&dir).map_err(|cause| OutputError::Io {

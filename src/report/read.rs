@@ -335,11 +335,13 @@ struct SeriesCsvRow {
     unit: String,
 }
 
+/// Per window start (as bits): the sum of the replications' values and their number.
+type WindowSums = BTreeMap<u64, (f64, u32)>;
+
 fn read_series(path: &Path) -> Result<BTreeMap<(String, String), MeanSeries>, ReadError> {
     // (series, group) -> unit and time -> (sum, count); times keyed by their bits (all
     // finite and >= 0, so bit order is numeric order).
-    let mut acc: BTreeMap<(String, String), (String, BTreeMap<u64, (f64, u32)>)> =
-        BTreeMap::new();
+    let mut acc: BTreeMap<(String, String), (String, WindowSums)> = BTreeMap::new();
     let mut r = open_csv(path, &crate::report::TIMESERIES_HEADER)?;
     let mut record = csv::StringRecord::new();
     let headers = r.headers().map_err(|e| csv_error(path, &e))?.clone();

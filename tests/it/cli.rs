@@ -132,7 +132,7 @@ fn help_shows_examples_and_exits_0() {
 }
 
 #[test]
-fn a_good_run_writes_the_three_outputs() {
+fn a_good_run_writes_its_outputs_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let scen = write(dir.path(), "ok.toml", GOOD);
     let out = dir.path().join("out");
@@ -158,12 +158,33 @@ fn a_good_run_writes_the_three_outputs() {
     assert_eq!(run["replications"], 3);
     assert_eq!(run["scenario_sha256"].as_str().unwrap().len(), 64);
     assert!(run["execution"]["events_per_s"].as_f64().unwrap() > 0.0);
-    // no temporary files left behind
-    let names: Vec<_> = std::fs::read_dir(&out)
+    // no temporary files left behind, in the folder or under charts/
+    let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 3, "{names:?}");
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "charts",
+            "distributions.csv",
+            "report.html",
+            "run.json",
+            "summary.csv",
+            "timeseries.csv"
+        ],
+    );
+    let charts: Vec<String> = std::fs::read_dir(out.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        charts
+            .iter()
+            .all(|n| n.ends_with(".svg") || n.ends_with(".png")),
+        "{charts:?}"
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! One integration-test binary: oracles against closed forms, exact traces, determinism,
-//! scenario errors and the CLI.
+//! scenario errors, the CLI, and the charts and pages.
 
 mod calibration;
 mod cli;
@@ -16,6 +16,7 @@ mod llm_errors;
 mod oracles;
 mod plan;
 mod power;
+mod report;
 mod scenario_errors;
 mod support;
 mod workflow_errors;

@@ -82,7 +82,7 @@ fn tick(s: &Scale, v: f64) -> String {
             if (v - i).abs() < 1e-6
                 && i >= 0.0
                 && (i as usize) < names.len()
-                && (i as usize) % every == 0
+                && (i as usize).is_multiple_of(every)
             {
                 names[i as usize].clone()
             } else {
@@ -109,11 +109,7 @@ fn usable(r: (f64, f64)) -> (f64, f64) {
     } else {
         (0.0, 1.0)
     };
-    if b > a {
-        (a, b)
-    } else {
-        (a - 0.5, a + 0.5)
-    }
+    if b > a { (a, b) } else { (a - 0.5, a + 0.5) }
 }
 
 fn plot<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Result<(), String> {
@@ -281,7 +277,11 @@ fn plot<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Res
         let top = y1 - (y1 - y0) * (0.04 + 0.06 * (k % 4) as f64);
         c.draw_series(std::iter::once(
             EmptyElement::at((m.x, top))
-                + Text::new(m.label.clone(), (5, 0), font(style::TICK_PX).color(&style::MARKER)),
+                + Text::new(
+                    m.label.clone(),
+                    (5, 0),
+                    font(style::TICK_PX).color(&style::MARKER),
+                ),
         ))
         .map_err(e)?;
     }

@@ -11,6 +11,9 @@ pub mod font;
 pub mod prep;
 pub mod style;
 
+/// Points `(x, y)` of a line, by `x`.
+pub type Points = Vec<(f64, f64)>;
+
 /// How an axis labels its values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scale {

@@ -6,9 +6,13 @@ use super::headline::{Headline, headlines};
 use super::{PageFile, draw_all, html, run_line};
 use crate::domain::economics::COMPONENTS;
 use crate::report::chart::draw::DrawError;
+use crate::report::chart::prep::Layer;
 use crate::report::chart::prep::{break_gaps, short, span, stack, time_axis, value_range};
-use crate::report::chart::{Axis, Chart, Mark, Scale, Series};
+use crate::report::chart::{Axis, Chart, Mark, Points, Scale, Series};
 use crate::report::read::RunData;
+
+/// Picks named lines `(name, (time [s], value) points)` from a run.
+type Pick = dyn Fn(&RunData) -> Vec<(String, Points)>;
 
 /// File-name prefix of comparison charts (a report never removes them).
 pub const PREFIX: &str = "compare_";
@@ -24,9 +28,10 @@ pub fn labels(runs: &[RunData]) -> Vec<String> {
                 .count()
                 > 1;
             if shared {
-                r.dir
-                    .file_name()
-                    .map_or_else(|| r.dir.display().to_string(), |n| n.to_string_lossy().into())
+                r.dir.file_name().map_or_else(
+                    || r.dir.display().to_string(),
+                    |n| n.to_string_lossy().into(),
+                )
             } else {
                 r.meta.scenario.clone()
             }
@@ -55,7 +60,11 @@ fn headline_table(runs: &[RunData], names: &[String]) -> String {
     }
     s.push_str("</tr></thead>\n<tbody>\n");
     for (k, h0) in per_run[0].iter().enumerate() {
-        s.push_str(&format!("<tr id=\"row-{}\"><td>{}</td>", h0.id, html::escape(h0.label)));
+        s.push_str(&format!(
+            "<tr id=\"row-{}\"><td>{}</td>",
+            h0.id,
+            html::escape(h0.label)
+        ));
         for (i, hs) in per_run.iter().enumerate() {
             let h = &hs[k];
             let d = if i == 0 {
@@ -72,10 +81,7 @@ fn headline_table(runs: &[RunData], names: &[String]) -> String {
             let value = h
                 .value
                 .map_or(String::new(), |v| format!(" data-value=\"{v}\""));
-            s.push_str(&format!(
-                "<td{value}>{}{d}</td>",
-                html::escape(&h.text)
-            ));
+            s.push_str(&format!("<td{value}>{}{d}</td>", html::escape(&h.text)));
         }
         s.push_str("</tr>\n");
     }
@@ -115,7 +121,8 @@ fn latency_cdf(runs: &[RunData], names: &[String]) -> Chart {
     Chart {
         id,
         title: title.into(),
-        caption: "Share of tasks done within each latency, per run, up to the 99.9th percentile.".into(),
+        caption: "Share of tasks done within each latency, per run, up to the 99.9th percentile."
+            .into(),
         x: Axis {
             label: "task latency [s]".into(),
             range: (0.0, xmax * 1.02),
@@ -138,7 +145,7 @@ fn latency_cdf(runs: &[RunData], names: &[String]) -> Chart {
 fn cost_per_task(runs: &[RunData], names: &[String]) -> Chart {
     let id = format!("{PREFIX}cost_per_task");
     let title = "Cost per successful task by run";
-    let layers: Vec<(usize, &str, Vec<(f64, f64)>)> = COMPONENTS
+    let layers: Vec<Layer> = COMPONENTS
         .iter()
         .enumerate()
         .map(|(ci, c)| {
@@ -150,13 +157,15 @@ fn cost_per_task(runs: &[RunData], names: &[String]) -> Chart {
                 .collect();
             (ci, c.name(), pts)
         })
-        .filter(|(_, _, pts): &(usize, &str, Vec<(f64, f64)>)| pts.iter().any(|p| p.1 > 0.0))
+        .filter(|(_, _, pts): &Layer| pts.iter().any(|p| p.1 > 0.0))
         .collect();
     if layers.is_empty() {
         return Chart::empty(&id, title, "no run is priced");
     }
     let stacked = stack(&layers.iter().map(|l| l.2.clone()).collect::<Vec<_>>());
-    let top: Vec<f64> = stacked.last().map_or(Vec::new(), |l| l.iter().map(|p| p.2).collect());
+    let top: Vec<f64> = stacked
+        .last()
+        .map_or(Vec::new(), |l| l.iter().map(|p| p.2).collect());
     let series = layers
         .iter()
         .zip(stacked)
@@ -174,7 +183,8 @@ fn cost_per_task(runs: &[RunData], names: &[String]) -> Chart {
     Chart {
         id,
         title: title.into(),
-        caption: "Cost per successful task of all workflows together, by component, per run.".into(),
+        caption: "Cost per successful task of all workflows together, by component, per run."
+            .into(),
         x: Axis {
             label: "run".into(),
             range: (-0.5, runs.len() as f64 - 0.5),
@@ -201,10 +211,11 @@ fn overlay(
     title: &str,
     caption: &str,
     y_label: &str,
-    pick: &dyn Fn(&RunData) -> Vec<(String, Vec<(f64, f64)>)>,
+    pick: &Pick,
 ) -> Chart {
     let id = format!("{PREFIX}{id}");
-    let picked: Vec<(usize, String, Vec<(f64, f64)>, f64)> = runs
+    // (run index, legend name, points, the run's window [s]).
+    let picked: Vec<(usize, String, Points, f64)> = runs
         .iter()
         .zip(names)
         .enumerate()
@@ -212,7 +223,11 @@ fn overlay(
             let many = pick(r);
             let single = many.len() == 1;
             many.into_iter().map(move |(sub, pts)| {
-                let name = if single { n.clone() } else { format!("{n}: {sub}") };
+                let name = if single {
+                    n.clone()
+                } else {
+                    format!("{n}: {sub}")
+                };
                 (i, name, pts, r.meta.interval_s)
             })
         })
@@ -224,7 +239,10 @@ fn overlay(
     let (lo, hi) = span(picked.iter().flat_map(|p| p.2.iter().map(|q| q.0)));
     let step = picked.iter().map(|p| p.3).fold(0.0, f64::max);
     let (x, f) = time_axis(&runs[0], (lo.min(0.0), hi + step));
-    let values: Vec<f64> = picked.iter().flat_map(|p| p.2.iter().map(|q| q.1)).collect();
+    let values: Vec<f64> = picked
+        .iter()
+        .flat_map(|p| p.2.iter().map(|q| q.1))
+        .collect();
     let mut colors = Vec::new();
     let series = picked
         .into_iter()
@@ -267,7 +285,7 @@ fn overlay(
 /// The comparison charts of `runs`.
 pub fn charts(runs: &[RunData], names: &[String]) -> Vec<Chart> {
     let series = |name: &'static str, prefix: &'static str| {
-        move |r: &RunData| -> Vec<(String, Vec<(f64, f64)>)> {
+        move |r: &RunData| -> Vec<(String, Points)> {
             r.series_groups(name)
                 .into_iter()
                 .filter(|g| g.starts_with(prefix))
@@ -300,12 +318,16 @@ pub fn charts(runs: &[RunData], names: &[String]) -> Vec<Chart> {
             &series("it_power_kw", "site"),
         ),
     ];
-    let cumulative = |r: &RunData| -> Vec<(String, Vec<(f64, f64)>)> {
+    let cumulative = |r: &RunData| -> Vec<(String, Points)> {
         if !r.months.is_empty() {
             let mut day = 0.0;
             let mut total = 0.0;
             let mut pts = vec![(0.0, 0.0)];
-            for m in r.months.iter().filter(|m| m.group == "all" && m.metric == "spend_usd") {
+            for m in r
+                .months
+                .iter()
+                .filter(|m| m.group == "all" && m.metric == "spend_usd")
+            {
                 day += m.day;
                 total += m.value.unwrap_or(0.0);
                 pts.push((day * 86_400.0, total));
@@ -333,7 +355,7 @@ pub fn charts(runs: &[RunData], names: &[String]) -> Vec<Chart> {
     spend.legend_left = true;
     out.push(spend);
     if runs.iter().any(|r| !r.epochs.is_empty()) {
-        let worst = |r: &RunData| -> Vec<(String, Vec<(f64, f64)>)> {
+        let worst = |r: &RunData| -> Vec<(String, Points)> {
             let mut by_day: Vec<(f64, f64)> = Vec::new();
             for e in r
                 .epochs
@@ -396,8 +418,7 @@ pub fn render_compare(runs: &[RunData]) -> Result<Vec<PageFile>, DrawError> {
     }
     files.push((
         "compare.html".into(),
-        html::document(&format!("infersim comparison: {}", names.join(" vs ")), &b)
-            .into_bytes(),
+        html::document(&format!("infersim comparison: {}", names.join(" vs ")), &b).into_bytes(),
     ));
     Ok(files)
 }
@@ -408,9 +429,18 @@ mod tests {
 
     #[test]
     fn deltas_say_which_way_is_better() {
-        assert_eq!(delta(Some(2.0), Some(2.5), false), Some(("+25.0 %".into(), false)));
-        assert_eq!(delta(Some(0.9), Some(0.99), true), Some(("+10.0 %".into(), true)));
-        assert_eq!(delta(Some(4.0), Some(3.0), false), Some(("-25.0 %".into(), true)));
+        assert_eq!(
+            delta(Some(2.0), Some(2.5), false),
+            Some(("+25.0 %".into(), false))
+        );
+        assert_eq!(
+            delta(Some(0.9), Some(0.99), true),
+            Some(("+10.0 %".into(), true))
+        );
+        assert_eq!(
+            delta(Some(4.0), Some(3.0), false),
+            Some(("-25.0 %".into(), true))
+        );
         assert_eq!(delta(None, Some(3.0), false), None);
         assert_eq!(delta(Some(0.0), Some(3.0), false), None);
     }

@@ -27,7 +27,11 @@ pub struct Headline {
 
 fn ci_text(run: &RunData, g: &str, m: &str, s: &str, fmt: &dyn Fn(f64) -> String) -> String {
     match run.row(g, m, s).and_then(|r| r.ci95_half_width) {
-        Some(h) => format!("± {} (95 % CI over {} replications)", fmt(h), run.meta.replications),
+        Some(h) => format!(
+            "± {} (95 % CI over {} replications)",
+            fmt(h),
+            run.meta.replications
+        ),
         None => format!("{} replication(s), no CI", run.meta.replications),
     }
 }
@@ -64,7 +68,13 @@ pub fn headlines(run: &RunData) -> Vec<Headline> {
         value: v,
         text: v.map_or("–".into(), style::usd),
         detail: if v.is_some() {
-            ci_text(run, "all", "cost_per_successful_task_usd", "mean", &style::usd)
+            ci_text(
+                run,
+                "all",
+                "cost_per_successful_task_usd",
+                "mean",
+                &style::usd,
+            )
         } else {
             unpriced.into()
         },
@@ -188,7 +198,13 @@ mod tests {
     fn headlines_read_summary_and_say_what_is_missing() {
         let mut run = test_run(
             vec![
-                row("all", "cost_per_successful_task_usd", "mean", 0.0034, Some(0.0001)),
+                row(
+                    "all",
+                    "cost_per_successful_task_usd",
+                    "mean",
+                    0.0034,
+                    Some(0.0001),
+                ),
                 row("all", "task_latency_s", "p99", 25.06, None),
                 row("site", "it_power_kw", "max", 12.5, None),
             ],

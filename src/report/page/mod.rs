@@ -61,7 +61,10 @@ pub fn draw_all(charts: &[Chart]) -> Result<(Vec<String>, Vec<PageFile>), DrawEr
 pub fn render_report(run: &RunData) -> Result<Vec<PageFile>, DrawError> {
     let charts = prep::charts(run);
     let (svgs, mut files) = draw_all(&charts)?;
-    files.push(("report.html".into(), report_html(run, &charts, &svgs).into_bytes()));
+    files.push((
+        "report.html".into(),
+        report_html(run, &charts, &svgs).into_bytes(),
+    ));
     Ok(files)
 }
 
@@ -74,13 +77,16 @@ pub fn run_line(run: &RunData) -> String {
         Some(h) => format!("{} min", style::number(h / 60.0)),
         None => "until the trace ends".into(),
     };
-    let epochs = m
-        .horizon
-        .as_ref()
-        .map_or(String::new(), |h| format!(" in {} simulated epochs", h.epochs));
+    let epochs = m.horizon.as_ref().map_or(String::new(), |h| {
+        format!(" in {} simulated epochs", h.epochs)
+    });
     format!(
         "Scenario file {} (SHA-256 {}…) · seed {} · {} replication(s) · horizon {horizon}{epochs}{}{}",
-        if m.scenario_file.is_empty() { "?" } else { &m.scenario_file },
+        if m.scenario_file.is_empty() {
+            "?"
+        } else {
+            &m.scenario_file
+        },
         m.scenario_sha256.get(..12).unwrap_or("?"),
         m.seed,
         m.replications,
@@ -121,13 +127,12 @@ pub fn report_html(run: &RunData, charts: &[Chart], svgs: &[String]) -> String {
     b.push_str(&format!(
         "<p class=\"note\">Written by infersim from the files in this folder (summary.csv, \
          timeseries.csv, distributions.csv, run.json{}); metric definitions: docs/METRICS.md. \
-         Regenerate with <code>infersim report {}</code>.</p>\n",
+         Regenerate with <code>infersim report</code> on this folder.</p>\n",
         if run.epochs.is_empty() {
             ""
         } else {
             ", epochs.csv, monthly.csv"
         },
-        html::escape(&run.dir.display().to_string())
     ));
     html::document(&format!("infersim report: {}", run.meta.scenario), &b)
 }

@@ -198,7 +198,9 @@ pub fn tables(run: &RunData) -> String {
                     g.clone(),
                     opt(v(g, "it_power_kw", "mean"), |x| format!("{} kW", number(x))),
                     opt(v(g, "it_power_kw", "max"), |x| format!("{} kW", number(x))),
-                    opt(v(g, "energy_kwh", "total"), |x| format!("{} kWh", number(x))),
+                    opt(v(g, "energy_kwh", "total"), |x| {
+                        format!("{} kWh", number(x))
+                    }),
                     opt(v(g, "facility_energy_kwh", "total"), |x| {
                         format!("{} kWh", number(x))
                     }),

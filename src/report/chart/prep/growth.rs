@@ -55,10 +55,20 @@ fn runway(run: &RunData) -> Option<Marker> {
     })
 }
 
-fn growth_chart(run: &RunData, id: &str, title: &str, caption: &str, metric: &str, y: &str) -> Chart {
+fn growth_chart(
+    run: &RunData,
+    id: &str,
+    title: &str,
+    caption: &str,
+    metric: &str,
+    y: &str,
+) -> Chart {
     let mut workflows: Vec<&str> = Vec::new();
     for e in &run.epochs {
-        if e.group.starts_with("workflow:") && e.metric == metric && !workflows.contains(&e.group.as_str()) {
+        if e.group.starts_with("workflow:")
+            && e.metric == metric
+            && !workflows.contains(&e.group.as_str())
+        {
             workflows.push(&e.group);
         }
     }

@@ -194,8 +194,8 @@ pub fn latency_cdf(run: &RunData, m: LatencyMetric) -> Chart {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::test_run as run_with;
+    use super::*;
     use crate::report::read::{DistRec, SummaryRec};
 
     fn row(g: &str, m: &str, stat: &str, v: f64, ci: Option<f64>) -> SummaryRec {
@@ -231,7 +231,10 @@ mod tests {
         assert_eq!(
             c.series[1].mark,
             // 0.1 - 0.0625 clamps at 0.0375 (exact in binary); 0.5 ± 0.2.
-            Mark::Whiskers(vec![(0.0, 0.1, 0.1 - 0.0625, 0.1 + 0.0625), (3.0, 0.5, 0.3, 0.7)])
+            Mark::Whiskers(vec![
+                (0.0, 0.1, 0.1 - 0.0625, 0.1 + 0.0625),
+                (3.0, 0.5, 0.3, 0.7)
+            ])
         );
         // pool:b has no CI: no whisker series.
         assert_eq!(c.series.len(), 3);

@@ -10,10 +10,9 @@ mod time;
 
 pub use growth::{p99_over_time, slo_over_time};
 pub use latency::{latency_cdf, latency_percentiles};
-pub use money::{cost_per_task, spend_cumulative, unit_cost_vs_spend};
+pub use money::{Layer, cost_per_task, spend_cumulative, unit_cost_vs_spend};
 pub use power::{ambient, cooling, pue, rack_power, site_power};
 pub use time::{latency_over_time, queue_over_time, utilization_over_time};
-
 
 use super::{Axis, Chart, Scale};
 use crate::report::read::RunData;
@@ -222,7 +221,6 @@ pub(crate) fn test_run(
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,8 +230,14 @@ mod tests {
         let a = vec![(0.0, 1.0), (1.0, 2.0)];
         let b = vec![(0.0, 3.0), (2.0, 5.0)];
         let s = stack(&[a, b]);
-        assert_eq!(s[0], vec![(0.0, 0.0, 1.0), (1.0, 0.0, 2.0), (2.0, 0.0, 0.0)]);
-        assert_eq!(s[1], vec![(0.0, 1.0, 4.0), (1.0, 2.0, 2.0), (2.0, 0.0, 5.0)]);
+        assert_eq!(
+            s[0],
+            vec![(0.0, 0.0, 1.0), (1.0, 0.0, 2.0), (2.0, 0.0, 0.0)]
+        );
+        assert_eq!(
+            s[1],
+            vec![(0.0, 1.0, 4.0), (1.0, 2.0, 2.0), (2.0, 0.0, 5.0)]
+        );
     }
 
     #[test]

@@ -3,10 +3,13 @@
 
 use super::{short, stack, start_date, time_axis, value_range};
 use crate::domain::economics::COMPONENTS;
-use crate::report::chart::{Axis, Chart, Mark, Scale, Series};
+use crate::report::chart::{Axis, Chart, Mark, Points, Scale, Series};
 use crate::report::read::RunData;
 
 const UNPRICED: &str = "this run has no [cost] prices";
+
+/// A component's layer of a stack: palette index, name, points.
+pub type Layer = (usize, &'static str, Points);
 
 /// Cumulative spend stacked by component: from `monthly.csv` (month ends, summed) for a
 /// run in epochs, else from `timeseries.csv`'s `spend_cumulative_usd` per window end.
@@ -14,12 +17,16 @@ pub fn spend_cumulative(run: &RunData) -> Chart {
     let id = "spend_cumulative";
     let title = "Cumulative spend by component";
     // Layers (component index, name, points), with the x axis.
-    let (layers, x): (Vec<(usize, &str, Vec<(f64, f64)>)>, Axis) = if !run.months.is_empty() {
+    let (layers, x): (Vec<Layer>, Axis) = if !run.months.is_empty() {
         let mut layers = Vec::new();
         // Month ends in days since the origin: the sum of the months' days so far.
         let mut ends = Vec::new();
         let mut day = 0.0;
-        for m in run.months.iter().filter(|m| m.group == "all" && m.metric == "spend_usd") {
+        for m in run
+            .months
+            .iter()
+            .filter(|m| m.group == "all" && m.metric == "spend_usd")
+        {
             day += m.day;
             ends.push((m.period.clone(), day));
         }
@@ -79,7 +86,9 @@ pub fn spend_cumulative(run: &RunData) -> Chart {
         return Chart::empty(id, title, UNPRICED);
     }
     let stacked = stack(&layers.iter().map(|l| l.2.clone()).collect::<Vec<_>>());
-    let top = stacked.last().map_or(Vec::new(), |l| l.iter().map(|p| p.2).collect());
+    let top = stacked
+        .last()
+        .map_or(Vec::new(), |l| l.iter().map(|p| p.2).collect());
     // A component keeps its colour on every chart.
     let series = layers
         .iter()
@@ -115,9 +124,16 @@ pub fn cost_per_task(run: &RunData) -> Chart {
     let mut groups: Vec<String> = run
         .groups("workflow:")
         .into_iter()
-        .filter(|g| run.value(g, "cost_per_successful_task_usd", "mean").is_some())
+        .filter(|g| {
+            run.value(g, "cost_per_successful_task_usd", "mean")
+                .is_some()
+        })
         .collect();
-    if run.value("all", "cost_per_successful_task_usd", "mean").is_some() && groups.len() != 1 {
+    if run
+        .value("all", "cost_per_successful_task_usd", "mean")
+        .is_some()
+        && groups.len() != 1
+    {
         groups.push("all".into());
     }
     if groups.is_empty() {
@@ -195,7 +211,11 @@ pub fn unit_cost_vs_spend(run: &RunData) -> Chart {
             .and_then(|m| m.value)
     };
     let mut months: Vec<(String, f64)> = Vec::new();
-    for m in run.months.iter().filter(|m| m.group == "all" && m.metric == "spend_usd") {
+    for m in run
+        .months
+        .iter()
+        .filter(|m| m.group == "all" && m.metric == "spend_usd")
+    {
         months.push((m.period.clone(), m.day));
     }
     let mut cpst = Vec::new();
@@ -279,10 +299,25 @@ mod tests {
         let run = test_run(
             vec![
                 row("workflow:a", "cost_per_successful_task_usd", 3.0, Some(0.5)),
-                row("workflow:a", "cost_per_successful_task_capex_usd", 1.0, None),
-                row("workflow:a", "cost_per_successful_task_energy_usd", 2.0, None),
+                row(
+                    "workflow:a",
+                    "cost_per_successful_task_capex_usd",
+                    1.0,
+                    None,
+                ),
+                row(
+                    "workflow:a",
+                    "cost_per_successful_task_energy_usd",
+                    2.0,
+                    None,
+                ),
                 row("workflow:b", "cost_per_successful_task_usd", 1.0, None),
-                row("workflow:b", "cost_per_successful_task_energy_usd", 1.0, None),
+                row(
+                    "workflow:b",
+                    "cost_per_successful_task_energy_usd",
+                    1.0,
+                    None,
+                ),
                 row("all", "cost_per_successful_task_usd", 2.0, None),
                 row("all", "cost_per_successful_task_energy_usd", 2.0, None),
             ],
@@ -331,7 +366,11 @@ mod tests {
         let c = spend_cumulative(&run);
         assert_eq!(
             c.series[0].mark,
-            Mark::Band(vec![(0.0, 0.0, 0.0), (31.0, 0.0, 300.0), (59.0, 0.0, 800.0)])
+            Mark::Band(vec![
+                (0.0, 0.0, 0.0),
+                (31.0, 0.0, 300.0),
+                (59.0, 0.0, 800.0)
+            ])
         );
         assert_eq!(
             c.series[1].mark,

@@ -47,7 +47,14 @@ fn shade(run: &RunData, (mut chart, f): (Chart, f64), groups: &[String]) -> Char
 pub fn site_power(run: &RunData) -> Chart {
     let wanted = [
         Want::new("it_power_kw", "site", "IT power".into(), 0, false).peak(),
-        Want::new("facility_power_kw", "site", "facility power".into(), 1, false).peak(),
+        Want::new(
+            "facility_power_kw",
+            "site",
+            "facility power".into(),
+            1,
+            false,
+        )
+        .peak(),
         Want::new("power_cap_kw", "site", "site power cap".into(), 5, true).peak(),
     ];
     let c = over_time_scaled(
@@ -72,9 +79,7 @@ pub fn rack_power(run: &RunData) -> Chart {
     let mut wanted = Vec::new();
     for (i, g) in racks.iter().enumerate() {
         wanted.push(Want::new("it_power_kw", g, short(g).to_string(), i, false).peak());
-        wanted.push(
-            Want::new("power_cap_kw", g, format!("{} cap", short(g)), i, true).peak(),
-        );
+        wanted.push(Want::new("power_cap_kw", g, format!("{} cap", short(g)), i, true).peak());
     }
     let c = over_time_scaled(
         run,
@@ -176,7 +181,13 @@ mod tests {
         };
         run.series.insert(
             ("throttled".into(), "rack:r1".into()),
-            s(vec![(0.0, 0.0), (60.0, 0.5), (120.0, 1.0), (180.0, 0.0), (240.0, 0.1)]),
+            s(vec![
+                (0.0, 0.0),
+                (60.0, 0.5),
+                (120.0, 1.0),
+                (180.0, 0.0),
+                (240.0, 0.1),
+            ]),
         );
         run.series.insert(
             ("throttled".into(), "rack:r2".into()),

@@ -2,7 +2,7 @@
 //! (`timeseries.csv`, averaged over replications per window).
 
 use super::{bin_runs, break_gaps, short, span, time_axis, value_range};
-use crate::report::chart::{Axis, Chart, Mark, Scale, Series};
+use crate::report::chart::{Axis, Chart, Mark, Points, Scale, Series};
 use crate::report::read::RunData;
 
 /// A line wanted on a chart over time: a series of `timeseries.csv` and how to draw it.
@@ -47,7 +47,7 @@ impl Want {
 pub(super) fn lines<'a>(
     run: &RunData,
     wanted: &'a [Want],
-) -> (Vec<(&'a Want, Vec<(f64, f64)>)>, (f64, f64)) {
+) -> (Vec<(&'a Want, Points)>, (f64, f64)) {
     let mut out = Vec::new();
     let mut times = Vec::new();
     for w in wanted {
@@ -181,9 +181,7 @@ pub fn latency_over_time(run: &RunData, base: &str, prefix: &str) -> Chart {
         run,
         &format!("{base}_over_time"),
         &format!("{label} over time"),
-        &format!(
-            "p50 and p99 of the {what} in each window, averaged over replications."
-        ),
+        &format!("p50 and p99 of the {what} in each window, averaged over replications."),
         &format!("{label} [s]"),
         &wanted,
         &format!("no {label} time series in this run"),
