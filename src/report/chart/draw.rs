@@ -259,10 +259,15 @@ fn plot<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Res
         {
             labelled = true;
             let filled = matches!(s.mark, Mark::Band(_) | Mark::Rects(_));
+            // A dashed line's legend entry is one short dash (a legend entry is one
+            // element in plotters), a solid line's a full stroke.
+            let dashed = matches!(s.mark, Mark::Line { dashed: true, .. });
             a.label(s.name.as_str()).legend(move |(x, y)| {
                 if filled {
                     Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.mix(0.85).filled())
                         .into_dyn()
+                } else if dashed {
+                    PathElement::new(vec![(x, y), (x + 7, y)], line).into_dyn()
                 } else {
                     PathElement::new(vec![(x, y), (x + 18, y)], line).into_dyn()
                 }
