@@ -334,10 +334,7 @@ mod tests {
                     dashed: false,
                 },
             }],
-            shaded: None,
-            markers: Vec::new(),
-            empty_note: None,
-            legend_left: false,
+            ..Default::default()
         }
     }
 

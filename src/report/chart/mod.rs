@@ -15,9 +15,10 @@ pub mod style;
 pub type Points = Vec<(f64, f64)>;
 
 /// How an axis labels its values.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Scale {
     /// Numbers.
+    #[default]
     Linear,
     /// Days since `origin` (`YYYY-MM-DD`), labelled as dates.
     Date {
@@ -29,7 +30,7 @@ pub enum Scale {
 }
 
 /// One axis: a label with its unit, a range and a scale.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Axis {
     /// What is measured, with its unit in brackets, e.g. `TTFT [s]`.
     pub label: String,
@@ -77,8 +78,9 @@ pub struct Marker {
     pub label: String,
 }
 
-/// A chart, ready to draw.
-#[derive(Debug, Clone, PartialEq)]
+/// A chart, ready to draw. `Default` is an empty linear chart without shading, markers
+/// or note, for struct-update syntax.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Chart {
     /// File stem under `charts/` (`latency_cdf_ttft`…).
     pub id: String,
@@ -108,22 +110,8 @@ impl Chart {
         Chart {
             id: id.into(),
             title: title.into(),
-            caption: String::new(),
-            x: Axis {
-                label: String::new(),
-                range: (0.0, 1.0),
-                scale: Scale::Linear,
-            },
-            y: Axis {
-                label: String::new(),
-                range: (0.0, 1.0),
-                scale: Scale::Linear,
-            },
-            series: Vec::new(),
-            shaded: None,
-            markers: Vec::new(),
             empty_note: Some(note.into()),
-            legend_left: false,
+            ..Default::default()
         }
     }
 

@@ -7,7 +7,7 @@ use super::{PageFile, draw_all, html, run_line};
 use crate::domain::economics::COMPONENTS;
 use crate::report::chart::draw::DrawError;
 use crate::report::chart::prep::Layer;
-use crate::report::chart::prep::{break_gaps, short, span, stack, time_axis, value_range};
+use crate::report::chart::prep::{break_gaps, short, span, stacked_series, time_axis, value_range};
 use crate::report::chart::{Axis, Chart, Mark, Points, Scale, Series};
 use crate::report::read::RunData;
 
@@ -134,10 +134,8 @@ fn latency_cdf(runs: &[RunData], names: &[String]) -> Chart {
             scale: Scale::Linear,
         },
         series,
-        shaded: None,
-        markers: Vec::new(),
-        empty_note: None,
         legend_left: true,
+        ..Default::default()
     }
 }
 
@@ -162,24 +160,7 @@ fn cost_per_task(runs: &[RunData], names: &[String]) -> Chart {
     if layers.is_empty() {
         return Chart::empty(&id, title, "no run is priced");
     }
-    let stacked = stack(&layers.iter().map(|l| l.2.clone()).collect::<Vec<_>>());
-    let top: Vec<f64> = stacked
-        .last()
-        .map_or(Vec::new(), |l| l.iter().map(|p| p.2).collect());
-    let series = layers
-        .iter()
-        .zip(stacked)
-        .map(|((ci, name, _), band)| Series {
-            name: (*name).to_string(),
-            color: *ci,
-            mark: Mark::Rects(
-                band.iter()
-                    .filter(|p| p.2 > p.1)
-                    .map(|&(x, lo, hi)| [x - 0.3, x + 0.3, lo, hi])
-                    .collect(),
-            ),
-        })
-        .collect();
+    let (series, top) = stacked_series(&layers, true);
     Chart {
         id,
         title: title.into(),
@@ -196,10 +177,7 @@ fn cost_per_task(runs: &[RunData], names: &[String]) -> Chart {
             scale: Scale::Linear,
         },
         series,
-        shaded: None,
-        markers: Vec::new(),
-        empty_note: None,
-        legend_left: false,
+        ..Default::default()
     }
 }
 
@@ -275,10 +253,7 @@ fn overlay(
             scale: Scale::Linear,
         },
         series,
-        shaded: None,
-        markers: Vec::new(),
-        empty_note: None,
-        legend_left: false,
+        ..Default::default()
     }
 }
 

@@ -114,10 +114,8 @@ fn growth_chart(
             scale: Scale::Linear,
         },
         series,
-        shaded: None,
         markers,
-        empty_note: None,
-        legend_left: false,
+        ..Default::default()
     }
 }
 

@@ -124,10 +124,7 @@ pub fn latency_percentiles(run: &RunData, m: LatencyMetric) -> Chart {
             scale: Scale::Linear,
         },
         series,
-        shaded: None,
-        markers: Vec::new(),
-        empty_note: None,
-        legend_left: false,
+        ..Default::default()
     }
 }
 
@@ -185,10 +182,8 @@ pub fn latency_cdf(run: &RunData, m: LatencyMetric) -> Chart {
             scale: Scale::Linear,
         },
         series,
-        shaded: None,
-        markers: Vec::new(),
-        empty_note: None,
         legend_left: true,
+        ..Default::default()
     }
 }
 

@@ -14,7 +14,7 @@ pub use money::{Layer, cost_per_task, spend_cumulative, unit_cost_vs_spend};
 pub use power::{ambient, cooling, pue, rack_power, site_power};
 pub use time::{latency_over_time, queue_over_time, utilization_over_time};
 
-use super::{Axis, Chart, Scale};
+use super::{Axis, Chart, Mark, Scale, Series};
 use crate::report::read::RunData;
 
 /// Every chart of a run, in report order: latency, over time, power, money, growth. Growth
@@ -96,6 +96,35 @@ pub fn stack(layers: &[Vec<(f64, f64)>]) -> Vec<Vec<(f64, f64, f64)>> {
                 .collect()
         })
         .collect()
+}
+
+/// Stacks component `layers` (see [`stack`]) into series that keep each component's
+/// colour: bands, or with `bars` a bar 0.6 wide at each `x` (categories). Returns the series
+/// and the top of the stack at each `x`.
+pub fn stacked_series(layers: &[Layer], bars: bool) -> (Vec<Series>, Vec<f64>) {
+    let stacked = stack(&layers.iter().map(|l| l.2.clone()).collect::<Vec<_>>());
+    let top = stacked
+        .last()
+        .map_or(Vec::new(), |l| l.iter().map(|p| p.2).collect());
+    let series = layers
+        .iter()
+        .zip(stacked)
+        .map(|((color, name, _), band)| Series {
+            name: (*name).to_string(),
+            color: *color,
+            mark: if bars {
+                Mark::Rects(
+                    band.iter()
+                        .filter(|p| p.2 > p.1)
+                        .map(|&(x, lo, hi)| [x - 0.3, x + 0.3, lo, hi])
+                        .collect(),
+                )
+            } else {
+                Mark::Band(band)
+            },
+        })
+        .collect();
+    (series, top)
 }
 
 /// Inserts a break (NaN) where consecutive points are more than 1.5 `step` apart: windows

@@ -1,7 +1,7 @@
 //! Money: cumulative spend stacked by component, cost per successful task by workflow and
 //! component, and unit cost against total spend over the months.
 
-use super::{short, stack, start_date, time_axis, value_range};
+use super::{short, stacked_series, start_date, time_axis, value_range};
 use crate::domain::economics::COMPONENTS;
 use crate::report::chart::{Axis, Chart, Mark, Points, Scale, Series};
 use crate::report::read::RunData;
@@ -85,20 +85,8 @@ pub fn spend_cumulative(run: &RunData) -> Chart {
     if layers.is_empty() {
         return Chart::empty(id, title, UNPRICED);
     }
-    let stacked = stack(&layers.iter().map(|l| l.2.clone()).collect::<Vec<_>>());
-    let top = stacked
-        .last()
-        .map_or(Vec::new(), |l| l.iter().map(|p| p.2).collect());
     // A component keeps its colour on every chart.
-    let series = layers
-        .iter()
-        .zip(stacked)
-        .map(|((color, name, _), band)| Series {
-            name: (*name).to_string(),
-            color: *color,
-            mark: Mark::Band(band),
-        })
-        .collect();
+    let (series, top) = stacked_series(&layers, false);
     Chart {
         id: id.into(),
         title: title.into(),
@@ -110,10 +98,8 @@ pub fn spend_cumulative(run: &RunData) -> Chart {
             scale: Scale::Linear,
         },
         series,
-        shaded: None,
-        markers: Vec::new(),
-        empty_note: None,
         legend_left: true,
+        ..Default::default()
     }
 }
 
@@ -139,27 +125,19 @@ pub fn cost_per_task(run: &RunData) -> Chart {
     if groups.is_empty() {
         return Chart::empty(id, title, UNPRICED);
     }
-    let mut series = Vec::new();
-    let mut top = vec![0.0f64; groups.len()];
-    for (ci, c) in COMPONENTS.iter().enumerate() {
-        let metric = format!("cost_per_successful_task_{}_usd", c.name());
-        let mut rects = Vec::new();
-        for (i, g) in groups.iter().enumerate() {
-            let v = run.value(g, &metric, "mean").unwrap_or(0.0);
-            if v > 0.0 {
-                let x = i as f64;
-                rects.push([x - 0.3, x + 0.3, top[i], top[i] + v]);
-                top[i] += v;
-            }
-        }
-        if !rects.is_empty() {
-            series.push(Series {
-                name: c.name().into(),
-                color: ci,
-                mark: Mark::Rects(rects),
-            });
-        }
-    }
+    let layers: Vec<Layer> = COMPONENTS
+        .iter()
+        .map(|c| {
+            let metric = format!("cost_per_successful_task_{}_usd", c.name());
+            let pts: Points = (groups.iter().enumerate())
+                .map(|(i, g)| (i as f64, run.value(g, &metric, "mean").unwrap_or(0.0)))
+                .collect();
+            (c.index(), c.name(), pts)
+        })
+        .filter(|l| l.2.iter().any(|p| p.1 > 0.0))
+        .collect();
+    let (mut series, mut top) = stacked_series(&layers, true);
+    top.resize(groups.len(), 0.0);
     // Totals with their confidence interval over replications, on top.
     let mut whiskers = Vec::new();
     for (i, g) in groups.iter().enumerate() {
@@ -192,10 +170,7 @@ pub fn cost_per_task(run: &RunData) -> Chart {
             scale: Scale::Linear,
         },
         series,
-        shaded: None,
-        markers: Vec::new(),
-        empty_note: None,
-        legend_left: false,
+        ..Default::default()
     }
 }
 
@@ -270,10 +245,7 @@ pub fn unit_cost_vs_spend(run: &RunData) -> Chart {
                 },
             },
         ],
-        shaded: None,
-        markers: Vec::new(),
-        empty_note: None,
-        legend_left: false,
+        ..Default::default()
     }
 }
 

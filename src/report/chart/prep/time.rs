@@ -146,10 +146,7 @@ pub(super) fn over_time_scaled(
             x,
             y,
             series,
-            shaded: None,
-            markers: Vec::new(),
-            empty_note: None,
-            legend_left: false,
+            ..Default::default()
         },
         f,
     )
