@@ -137,7 +137,7 @@ pub(super) fn run(
     let report = if report {
         super::pages::report_of(dir, dir)?
     } else {
-        String::new()
+        super::pages::no_report(dir)?
     };
     if !quiet {
         print(&summary_text(spec, &rows, &months, &info, dir))?;

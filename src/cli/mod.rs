@@ -238,7 +238,7 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         .finish(&rows, &aggregate.distributions(), &info)
         .map_err(bad_output)?;
     let report = if args.no_report {
-        String::new()
+        pages::no_report(&dir)?
     } else {
         pages::report_of(&dir, &dir)?
     };

@@ -31,6 +31,16 @@ pub(super) fn report_of(dir: &Path, out: &Path) -> Result<String, CliError> {
     ))
 }
 
+/// With `--no-report`: removes an earlier report from `dir` so that no page describes
+/// other results than the CSV files beside it.
+///
+/// # Errors
+/// [`CliError::BadInput`] when the old page cannot be removed.
+pub(super) fn no_report(dir: &Path) -> Result<String, CliError> {
+    crate::report::page::remove_report(dir).map_err(|e| CliError::BadInput(e.to_string()))?;
+    Ok(String::new())
+}
+
 /// `infersim report DIR [--out OUT]`.
 pub(super) fn report(dir: &Path, out: Option<PathBuf>, quiet: bool) -> Result<(), CliError> {
     let out = out.unwrap_or_else(|| dir.to_path_buf());
@@ -50,8 +60,8 @@ pub(super) fn compare(dirs: &[PathBuf], out: Option<PathBuf>, quiet: bool) -> Re
     let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
     let files =
         compare::render_compare(&runs).map_err(|e| CliError::Internal(anyhow::Error::new(e)))?;
-    write_files(&out, &files, &|name| name.starts_with(compare::PREFIX))
-        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let known: Vec<String> = compare::CHART_IDS.iter().map(|s| s.to_string()).collect();
+    write_files(&out, &files, &known).map_err(|e| CliError::BadInput(e.to_string()))?;
     if !quiet {
         print(&format!(
             "compared {} runs: {}\n",

@@ -20,7 +20,7 @@ pub use csv_out::{
     timeseries_csv, write_series_row,
 };
 pub use requests_csv::{REQUESTS_HEADER, write_requests};
-pub use run_json::{Execution, HorizonInfo, ReplicationFacts, RunInfo};
+pub use run_json::{Execution, HorizonInfo, ReplicationFacts, RunInfo, Setup};
 
 use crate::metrics::{DistributionRow, SeriesRow, SummaryRow};
 use std::io::{BufWriter, Write};

@@ -12,9 +12,15 @@ use std::path::{Path, PathBuf};
 /// Why an output folder cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// The folder does not exist.
+    #[error("{dir}: no such folder")]
+    NoFolder {
+        /// The folder.
+        dir: PathBuf,
+    },
     /// The folder holds neither `summary.csv` nor `run.json`.
     #[error(
-        "{dir}: not an infersim run output (no summary.csv or run.json); write one with `infersim run SCENARIO --out {dir}`"
+        "{dir}: not an infersim run output (no summary.csv or run.json); `infersim run SCENARIO --out DIR` writes one"
     )]
     NotAnOutput {
         /// The folder.
@@ -80,9 +86,46 @@ pub struct RunMeta {
     /// Calendar origin (`YYYY-MM-DDTHH:MM:SS`): time 0 of the time series.
     #[serde(default)]
     pub start: Option<String>,
+    /// Simulated time per replication [s].
+    #[serde(default)]
+    pub simulated_time_s: Vec<f64>,
+    /// What was simulated (absent in outputs written before it existed).
+    #[serde(default)]
+    pub setup: Option<SetupMeta>,
     /// Long-horizon facts, for a run in epochs.
     #[serde(default)]
     pub horizon: Option<HorizonMeta>,
+}
+
+impl RunMeta {
+    /// The longest simulated time of a replication [s] (the horizon if unknown).
+    pub fn simulated_s(&self) -> Option<f64> {
+        self.simulated_time_s
+            .iter()
+            .copied()
+            .reduce(f64::max)
+            .or(self.horizon_s)
+    }
+}
+
+/// `run.json`'s `setup` block: what was simulated.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SetupMeta {
+    /// Workflows: name and deadline [s].
+    #[serde(default)]
+    pub workflows: Vec<(String, Option<f64>)>,
+    /// GPU pools: name, model, GPU, tensor parallel, replicas.
+    #[serde(default)]
+    pub gpu_pools: Vec<(String, String, String, u32, u32)>,
+    /// CPU and reviewer pools: name and servers.
+    #[serde(default)]
+    pub cpu_pools: Vec<(String, u32)>,
+    /// Site power cap [kW].
+    #[serde(default)]
+    pub site_power_cap_kw: Option<f64>,
+    /// Racks.
+    #[serde(default)]
+    pub racks: usize,
 }
 
 /// `run.json`'s `horizon` block.
@@ -183,6 +226,11 @@ impl RunData {
     /// [`ReadError::Csv`] / [`ReadError::Json`] naming the file and line that is not as
     /// infersim writes it; [`ReadError::Io`] when a file cannot be read.
     pub fn load(dir: &Path) -> Result<RunData, ReadError> {
+        if !dir.is_dir() {
+            return Err(ReadError::NoFolder {
+                dir: dir.to_path_buf(),
+            });
+        }
         let (summary_path, json_path) = (dir.join("summary.csv"), dir.join("run.json"));
         if !summary_path.is_file() && !json_path.is_file() {
             return Err(ReadError::NotAnOutput {
@@ -274,6 +322,12 @@ fn read_meta(path: &Path) -> Result<RunMeta, ReadError> {
 }
 
 fn csv_error(path: &Path, e: &csv::Error) -> ReadError {
+    if let csv::ErrorKind::Io(io) = e.kind() {
+        return ReadError::Io {
+            path: path.to_path_buf(),
+            cause: std::io::Error::new(io.kind(), io.to_string()),
+        };
+    }
     let line = e.position().map_or(0, |p| p.line());
     let message = match e.kind() {
         csv::ErrorKind::Deserialize { err, .. } => match err.field() {
@@ -283,7 +337,6 @@ fn csv_error(path: &Path, e: &csv::Error) -> ReadError {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => format!("{len} fields where the header has {expected_len}"),
-        csv::ErrorKind::Io(io) => io.to_string(),
         _ => e.to_string(),
     };
     ReadError::Csv {
@@ -326,7 +379,6 @@ fn read_rows<T: serde::de::DeserializeOwned>(
 struct SeriesCsvRow {
     #[allow(dead_code)]
     scenario: String,
-    #[allow(dead_code)]
     replication: u32,
     time_s: f64,
     series: String,
@@ -335,13 +387,41 @@ struct SeriesCsvRow {
     unit: String,
 }
 
-/// Per window start (as bits): the sum of the replications' values and their number.
-type WindowSums = BTreeMap<u64, (f64, u32)>;
+/// Per window start (as bits): each replication's value.
+type WindowValues = BTreeMap<u64, Vec<(u32, f64)>>;
+
+/// Whether a series accumulates from the start (a replication that ended keeps its last
+/// value in later windows).
+fn cumulative(series: &str) -> bool {
+    series.contains("cumulative")
+}
+
+/// The mean over replications per window. A cumulative series carries each replication's
+/// last value into the windows after its end (runs that drain end at different times), so
+/// the mean never drops a replication that stopped spending.
+fn mean_series(series: &str, points: WindowValues) -> Vec<(f64, f64)> {
+    let carry = cumulative(series);
+    let mut last: BTreeMap<u32, f64> = BTreeMap::new();
+    points
+        .into_iter()
+        .map(|(t, values)| {
+            let mean = if carry {
+                values.iter().for_each(|&(rep, v)| {
+                    last.insert(rep, v);
+                });
+                last.values().sum::<f64>() / last.len() as f64
+            } else {
+                values.iter().map(|p| p.1).sum::<f64>() / values.len() as f64
+            };
+            (f64::from_bits(t), mean)
+        })
+        .collect()
+}
 
 fn read_series(path: &Path) -> Result<BTreeMap<(String, String), MeanSeries>, ReadError> {
-    // (series, group) -> unit and time -> (sum, count); times keyed by their bits (all
-    // finite and >= 0, so bit order is numeric order).
-    let mut acc: BTreeMap<(String, String), (String, WindowSums)> = BTreeMap::new();
+    // (series, group) -> unit and per-window values; times keyed by their bits (all finite
+    // and >= 0, -0 made 0, so bit order is numeric order).
+    let mut acc: BTreeMap<(String, String), (String, WindowValues)> = BTreeMap::new();
     let mut r = open_csv(path, &crate::report::TIMESERIES_HEADER)?;
     let mut record = csv::StringRecord::new();
     let headers = r.headers().map_err(|e| csv_error(path, &e))?.clone();
@@ -365,19 +445,19 @@ fn read_series(path: &Path) -> Result<BTreeMap<(String, String), MeanSeries>, Re
             .entry((row.series, row.group))
             .or_insert_with(|| (row.unit, BTreeMap::new()));
         if let Some(v) = row.value.filter(|v| v.is_finite()) {
-            let slot = entry.1.entry(row.time_s.to_bits()).or_insert((0.0, 0));
-            slot.0 += v;
-            slot.1 += 1;
+            let t = row.time_s + 0.0;
+            entry
+                .1
+                .entry(t.to_bits())
+                .or_default()
+                .push((row.replication, v));
         }
     }
     Ok(acc
         .into_iter()
-        .map(|(k, (unit, points))| {
-            let points = points
-                .into_iter()
-                .map(|(t, (sum, n))| (f64::from_bits(t), sum / f64::from(n)))
-                .collect();
-            (k, MeanSeries { unit, points })
+        .map(|((series, group), (unit, points))| {
+            let points = mean_series(&series, points);
+            ((series, group), MeanSeries { unit, points })
         })
         .collect())
 }
@@ -415,11 +495,14 @@ fn read_periods(path: &Path, header: &[&str]) -> Result<Vec<PeriodRec>, ReadErro
             if s.is_empty() {
                 return Ok(None);
             }
-            s.parse::<f64>().map(Some).map_err(|_| ReadError::Csv {
-                path: path.to_path_buf(),
-                line,
-                message: format!("{what} `{s}` is not a number"),
-            })
+            match s.parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(Some(x)),
+                _ => Err(ReadError::Csv {
+                    path: path.to_path_buf(),
+                    line,
+                    message: format!("{what} `{s}` is not a finite number"),
+                }),
+            }
         };
         out.push(PeriodRec {
             period: record.get(period).unwrap_or("").to_string(),
@@ -469,8 +552,23 @@ mod tests {
     }
 
     #[test]
+    fn a_cumulative_series_carries_a_finished_replication_forward() {
+        let mut w = WindowValues::new();
+        w.insert(0f64.to_bits(), vec![(0, 10.0), (1, 20.0)]);
+        // Replication 1 ended before this window: its 20 stands.
+        w.insert(60f64.to_bits(), vec![(0, 30.0)]);
+        assert_eq!(
+            mean_series("spend_cumulative_usd", w.clone()),
+            vec![(0.0, 15.0), (60.0, 25.0)]
+        );
+        assert_eq!(mean_series("spend_usd", w), vec![(0.0, 15.0), (60.0, 30.0)]);
+    }
+
+    #[test]
     fn bad_files_are_named_with_their_line() {
         let d = tempfile::tempdir().unwrap();
+        let e = RunData::load(&d.path().join("none")).unwrap_err();
+        assert!(e.to_string().ends_with("none: no such folder"), "{e}");
         let e = RunData::load(d.path()).unwrap_err();
         assert!(matches!(e, ReadError::NotAnOutput { .. }), "{e}");
         write(d.path(), "run.json", META);

@@ -36,11 +36,69 @@ pub struct RunInfo {
     pub timeseries_truncated: bool,
     /// Simulated time per replication [s].
     pub simulated_time_s: Vec<f64>,
+    /// What was simulated, in a few facts for a reader of the report.
+    pub setup: Setup,
     /// A long-horizon run: its epochs and runway (absent for a single run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub horizon: Option<HorizonInfo>,
     /// How the run executed (not reproducible).
     pub execution: Execution,
+}
+
+/// What was simulated: workflows with their deadlines, the pools (the fleet at the start
+/// for a horizon), the site's power cap and the racks.
+#[derive(Debug, Clone, Serialize)]
+pub struct Setup {
+    /// Workflows that start tasks of their own: name and deadline [s] (`None`: no SLO).
+    pub workflows: Vec<(String, Option<f64>)>,
+    /// GPU pools: name, model, GPU, tensor parallel, replicas.
+    pub gpu_pools: Vec<(String, String, String, u32, u32)>,
+    /// CPU pools and human reviewer pools: name and servers (reviewers).
+    pub cpu_pools: Vec<(String, u32)>,
+    /// The site's power cap on IT power [kW], with a facility.
+    pub site_power_cap_kw: Option<f64>,
+    /// Racks, with a facility.
+    pub racks: usize,
+}
+
+impl Setup {
+    /// The setup of `spec`.
+    pub fn of(spec: &Scenario) -> Setup {
+        Setup {
+            workflows: spec
+                .workflows
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| spec.starts_tasks(crate::domain::WorkflowId(*i as u32)))
+                .map(|(_, w)| (w.name.clone(), w.deadline.map(|d| d.as_secs_f64())))
+                .collect(),
+            gpu_pools: spec
+                .gpu_pools
+                .iter()
+                .map(|p| {
+                    (
+                        p.name.clone(),
+                        p.model_name.clone(),
+                        p.gpu_name.clone(),
+                        p.tensor_parallel,
+                        p.replicas,
+                    )
+                })
+                .collect(),
+            cpu_pools: spec
+                .cpu_pools
+                .iter()
+                .map(|p| (p.name.clone(), p.servers))
+                .chain(
+                    spec.human_pools
+                        .iter()
+                        .map(|p| (p.name.clone(), p.reviewers)),
+                )
+                .collect(),
+            site_power_cap_kw: spec.facility.as_ref().and_then(|f| f.site.cap_kw),
+            racks: spec.facility.as_ref().map_or(0, |f| f.racks.len()),
+        }
+    }
 }
 
 /// What `run.json` says about a run in epochs.
@@ -111,6 +169,7 @@ impl RunInfo {
             events_all_replications: events,
             timeseries_truncated: facts.iter().any(|r| r.timeseries_truncated),
             simulated_time_s: facts.iter().map(|r| r.simulated_time_s).collect(),
+            setup: Setup::of(spec),
             horizon: None,
             execution: Execution {
                 threads,

@@ -316,7 +316,7 @@ fn report_names_the_folder_or_file_that_is_wrong() {
         .args(["report", "no/such/folder"])
         .assert()
         .code(1)
-        .stderr(predicates::str::contains("not an infersim run output"));
+        .stderr(predicates::str::contains("no/such/folder: no such folder"));
 
     let out = tmp.path().join("q");
     run_to("scenarios/quickstart.toml", &out, &["--no-report"]);
@@ -438,7 +438,8 @@ fn a_real_browser_renders_the_report_with_its_headline_figures() {
     let out = tmp.path().join("q");
     run_to("scenarios/quickstart.toml", &out, &[]);
     let page = format!("file://{}", out.join("report.html").display());
-    let shot = repo("target/report-screenshot.png");
+    // Kept after the test for a person to look at: target/tmp/report-screenshot.png.
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshot.png");
     let o = std::process::Command::new(&browser)
         .args(chromium_args(&tmp.path().join("profile-a")))
         .arg("--window-size=1100,2400")

@@ -66,6 +66,9 @@ pub fn png(chart: &Chart) -> Result<Vec<u8>, DrawError> {
     Ok(bytes)
 }
 
+/// Lines with more points than this are drawn 1 px wide (about one point per 2 px).
+const DENSE: usize = 400;
+
 fn font(px: f64) -> TextStyle<'static> {
     (FAMILY, px).into_font().color(&style::TEXT)
 }
@@ -117,16 +120,17 @@ fn plot<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Res
     root.fill(&WHITE).map_err(e)?;
     if let Some(note) = &chart.empty_note {
         let (w, h) = root.dim_in_pixel();
+        let centre = |v| {
+            plotters::style::text_anchor::Pos::new(plotters::style::text_anchor::HPos::Center, v)
+        };
         root.draw(&Text::new(
             chart.title.clone(),
-            (20, 16),
-            font(style::TITLE_PX),
+            (w as i32 / 2, 14),
+            font(style::TITLE_PX).pos(centre(plotters::style::text_anchor::VPos::Top)),
         ))
         .map_err(e)?;
-        let style = font(style::LABEL_PX + 2.0).pos(plotters::style::text_anchor::Pos::new(
-            plotters::style::text_anchor::HPos::Center,
-            plotters::style::text_anchor::VPos::Center,
-        ));
+        let style =
+            font(style::LABEL_PX + 2.0).pos(centre(plotters::style::text_anchor::VPos::Center));
         root.draw(&Text::new(
             format!("No data: {note}"),
             (w as i32 / 2, h as i32 / 2),
@@ -141,8 +145,8 @@ fn plot<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Res
         .caption(&chart.title, font(style::TITLE_PX))
         .margin(12)
         .margin_right(28)
-        .x_label_area_size(52)
-        .y_label_area_size(78)
+        .x_label_area_size(62)
+        .y_label_area_size(92)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(e)?;
     let x_fmt = |v: &f64| tick(&chart.x.scale, *v);
@@ -197,16 +201,24 @@ fn plot<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Res
                     .filter(|r| !r.is_empty())
                     .map(<[(f64, f64)]>::to_vec)
                     .collect();
+                // A dense line is drawn 1 px wide: plotters' bitmap backend draws sharp
+                // zig-zags of thick lines with spikes beyond the points.
+                let stroke = if points.len() > DENSE {
+                    ShapeStyle::from(&color).stroke_width(1)
+                } else {
+                    line
+                };
                 let mut last = None;
                 for run in runs {
-                    last = Some(if *dashed {
-                        c.draw_series(DashedLineSeries::new(run, 8, 5, line))
-                            .map_err(e)?
-                    } else if run.len() == 1 {
+                    last = Some(if run.len() == 1 {
+                        // A lone point (one window, or one between gaps) is a dot.
                         c.draw_series(std::iter::once(Circle::new(run[0], 3, line.filled())))
                             .map_err(e)?
+                    } else if *dashed {
+                        c.draw_series(DashedLineSeries::new(run, 8, 5, stroke))
+                            .map_err(e)?
                     } else {
-                        c.draw_series(LineSeries::new(run, line)).map_err(e)?
+                        c.draw_series(LineSeries::new(run, stroke)).map_err(e)?
                     });
                 }
                 last

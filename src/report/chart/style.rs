@@ -6,11 +6,11 @@ use plotters::style::RGBColor;
 /// Chart size [px] (SVG user units and PNG pixels).
 pub const SIZE: (u32, u32) = (960, 440);
 /// Title size [px].
-pub const TITLE_PX: f64 = 22.0;
-/// Axis label and legend size [px].
-pub const LABEL_PX: f64 = 15.0;
-/// Tick label size [px].
-pub const TICK_PX: f64 = 13.0;
+pub const TITLE_PX: f64 = 24.0;
+/// Axis label size [px].
+pub const LABEL_PX: f64 = 18.0;
+/// Tick label and legend size [px].
+pub const TICK_PX: f64 = 16.0;
 /// Line width [px].
 pub const LINE_PX: u32 = 2;
 /// Opacity of filled areas and shading.
@@ -57,6 +57,9 @@ pub fn number(x: f64) -> String {
         return "–".into();
     }
     let a = x.abs();
+    if a >= 1e12 {
+        return format!("{x:.2e}");
+    }
     let (v, suffix) = if a >= 1e9 {
         (x / 1e9, "G")
     } else if a >= 1e6 {
@@ -159,6 +162,7 @@ mod tests {
         assert_eq!(number(12_345.0), "12.3k");
         assert_eq!(number(1_490_000.0), "1.49M");
         assert_eq!(number(12_000_000.0), "12M");
+        assert_eq!(number(3.5e13), "3.50e13");
         assert_eq!(number(-0.0), "0");
         assert_eq!(number(f64::NAN), "–");
         assert_eq!(usd(1_489_953.9), "$1.49M");

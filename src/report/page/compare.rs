@@ -2,58 +2,92 @@
 //! the headline figures with each run's change against the first, then charts that overlay
 //! the runs.
 
-use super::headline::{Headline, headlines};
+use super::headline::{Headline, headlines, secondary};
 use super::{PageFile, draw_all, html, run_line};
 use crate::domain::economics::COMPONENTS;
 use crate::report::chart::draw::DrawError;
 use crate::report::chart::prep::Layer;
-use crate::report::chart::prep::{break_gaps, short, span, stacked_series, time_axis, value_range};
+use crate::report::chart::prep::{
+    bin_runs, break_gaps, short, span, stacked_series, time_axis, value_range, window_end,
+};
 use crate::report::chart::{Axis, Chart, Mark, Points, Scale, Series};
 use crate::report::read::RunData;
 
 /// Picks named lines `(name, (time [s], value) points)` from a run.
 type Pick = dyn Fn(&RunData) -> Vec<(String, Points)>;
 
-/// File-name prefix of comparison charts (a report never removes them).
+/// File-name prefix of comparison charts.
 pub const PREFIX: &str = "compare_";
 
+/// Every chart id a comparison can write (file stems under `charts/`).
+pub const CHART_IDS: [&str; 6] = [
+    "compare_task_latency_cdf",
+    "compare_cost_per_task",
+    "compare_task_latency_p99_over_time",
+    "compare_site_power",
+    "compare_spend_cumulative",
+    "compare_slo_over_time",
+];
+
 /// The name of each run on the page: its scenario name, or its folder name where two runs
-/// share a scenario name.
+/// share a scenario name; still-equal names get ` (2)`, ` (3)`… in order.
 pub fn labels(runs: &[RunData]) -> Vec<String> {
-    runs.iter()
-        .map(|r| {
-            let shared = runs
-                .iter()
-                .filter(|o| o.meta.scenario == r.meta.scenario)
-                .count()
-                > 1;
-            if shared {
-                r.dir.file_name().map_or_else(
-                    || r.dir.display().to_string(),
-                    |n| n.to_string_lossy().into(),
-                )
-            } else {
-                r.meta.scenario.clone()
-            }
-        })
-        .collect()
+    let mut out: Vec<String> = Vec::with_capacity(runs.len());
+    for r in runs {
+        let shared = runs
+            .iter()
+            .filter(|o| o.meta.scenario == r.meta.scenario)
+            .count()
+            > 1;
+        let base = if shared {
+            r.dir.file_name().map_or_else(
+                || r.dir.display().to_string(),
+                |n| n.to_string_lossy().into(),
+            )
+        } else {
+            r.meta.scenario.clone()
+        };
+        let mut name = base.clone();
+        let mut k = 1;
+        while out.contains(&name) {
+            k += 1;
+            name = format!("{base} ({k})");
+        }
+        out.push(name);
+    }
+    out
 }
 
-/// Relative change of `v` against `base`, as text (`+12.3 %`), and whether it is better.
-pub fn delta(base: Option<f64>, v: Option<f64>, higher_is_better: bool) -> Option<(String, bool)> {
+/// The change of `v` against `base` as text — relative (`+12.3 %`), or for a ratio in
+/// percentage points (`-2.63 pp`) — and whether it is better.
+pub fn delta(
+    base: Option<f64>,
+    v: Option<f64>,
+    higher_is_better: bool,
+    ratio: bool,
+) -> Option<(String, bool)> {
     let (b, v) = (base?, v?);
-    if b == 0.0 {
-        return (v == 0.0).then(|| ("±0 %".to_string(), true));
-    }
-    let d = (v - b) / b.abs();
+    let d = v - b;
     let better = if higher_is_better { d >= 0.0 } else { d <= 0.0 };
-    Some((format!("{:+.1} %", d * 100.0), better))
+    if ratio {
+        return Some((format!("{:+.2} pp", d * 100.0), better));
+    }
+    if b == 0.0 {
+        return Some((
+            (if v == 0.0 { "±0 %" } else { "from 0" }).to_string(),
+            better,
+        ));
+    }
+    Some((format!("{:+.1} %", d / b.abs() * 100.0), better))
 }
 
 /// The headline table: one row per headline figure, one column per run, with the change
 /// against the first run.
 fn headline_table(runs: &[RunData], names: &[String]) -> String {
-    let per_run: Vec<Vec<Headline>> = runs.iter().map(headlines).collect();
+    let per_run: Vec<Vec<Headline>> = runs
+        .iter()
+        .map(|r| headlines(r).into_iter().chain(secondary(r)).collect())
+        .collect();
     let mut s = String::from("<table class=\"compare\">\n<thead><tr><th>figure</th>");
     for n in names {
         s.push_str(&format!("<th>{}</th>", html::escape(n)));
@@ -70,7 +104,7 @@ fn headline_table(runs: &[RunData], names: &[String]) -> String {
             let d = if i == 0 {
                 String::new()
             } else {
-                match delta(h0.value, h.value, h.higher_is_better) {
+                match delta(h0.value, h.value, h.higher_is_better, h.ratio) {
                     Some((t, better)) => format!(
                         " <span class=\"delta {}\">({t})</span>",
                         if better { "better" } else { "worse" }
@@ -181,7 +215,19 @@ fn cost_per_task(runs: &[RunData], names: &[String]) -> Chart {
     }
 }
 
-/// One series per run of `(time [s], value)` points, drawn over the first run's time axis.
+/// How an overlay's picked points are placed in time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Place {
+    /// Window starts of `timeseries.csv`: drawn at window middles (single runs) or one point
+    /// per epoch, the windows' mean (or peak with `true`) for runs in epochs.
+    Windows(bool),
+    /// Already at their time (month ends, epoch days).
+    AsIs,
+}
+
+/// One series per run (and picked line) of `(time [s], value)` points on a common time
+/// axis (dates when any run is in epochs). Each line gets its own colour.
+#[allow(clippy::too_many_arguments)]
 fn overlay(
     runs: &[RunData],
     names: &[String],
@@ -189,54 +235,66 @@ fn overlay(
     title: &str,
     caption: &str,
     y_label: &str,
+    place: Place,
     pick: &Pick,
 ) -> Chart {
     let id = format!("{PREFIX}{id}");
-    // (run index, legend name, points, the run's window [s]).
-    let picked: Vec<(usize, String, Points, f64)> = runs
-        .iter()
-        .zip(names)
-        .enumerate()
-        .flat_map(|(i, (r, n))| {
-            let many = pick(r);
-            let single = many.len() == 1;
-            many.into_iter().map(move |(sub, pts)| {
-                let name = if single {
-                    n.clone()
-                } else {
-                    format!("{n}: {sub}")
-                };
-                (i, name, pts, r.meta.interval_s)
-            })
-        })
-        .filter(|p| !p.2.is_empty())
-        .collect();
+    // (legend name, points in seconds, whether gaps break the line, the run's window).
+    let mut picked: Vec<(String, Points, f64)> = Vec::new();
+    for (r, n) in runs.iter().zip(names) {
+        let many = pick(r);
+        let single = many.len() == 1;
+        for (sub, pts) in many {
+            if pts.is_empty() {
+                continue;
+            }
+            let name = if single {
+                n.clone()
+            } else {
+                format!("{n}: {sub}")
+            };
+            let (pts, gap) = match place {
+                Place::Windows(peak) if !r.epochs.is_empty() => {
+                    (bin_runs(&pts, r.meta.interval_s, peak), 0.0)
+                }
+                Place::Windows(_) => (
+                    pts.iter()
+                        .map(|&(t, v)| ((t + window_end(r, t)) / 2.0, v))
+                        .collect(),
+                    r.meta.interval_s,
+                ),
+                Place::AsIs => (pts, 0.0),
+            };
+            picked.push((name, pts, gap));
+        }
+    }
     if picked.is_empty() {
         return Chart::empty(&id, title, "no run has this series");
     }
-    let (lo, hi) = span(picked.iter().flat_map(|p| p.2.iter().map(|q| q.0)));
-    let step = picked.iter().map(|p| p.3).fold(0.0, f64::max);
-    let (x, f) = time_axis(&runs[0], (lo.min(0.0), hi + step));
+    let (lo, hi) = span(picked.iter().flat_map(|p| p.1.iter().map(|q| q.0)));
+    let base = runs
+        .iter()
+        .find(|r| !r.epochs.is_empty())
+        .unwrap_or(&runs[0]);
+    let (x, f) = time_axis(base, (lo.min(0.0), hi));
     let values: Vec<f64> = picked
         .iter()
-        .flat_map(|p| p.2.iter().map(|q| q.1))
+        .flat_map(|p| p.1.iter().map(|q| q.1))
         .collect();
-    let mut colors = Vec::new();
     let series = picked
         .into_iter()
-        .map(|(i, name, pts, step)| {
-            // Runs keep their colour; a run's second line gets the next free one.
-            let mut c = i;
-            while colors.contains(&c) {
-                c += runs.len();
-            }
-            colors.push(c);
+        .enumerate()
+        .map(|(c, (name, pts, gap))| {
             let scaled: Vec<(f64, f64)> = pts.iter().map(|&(t, v)| (t * f, v)).collect();
             Series {
                 name,
                 color: c,
                 mark: Mark::Line {
-                    points: break_gaps(&scaled, step * f),
+                    points: if gap > 0.0 {
+                        break_gaps(&scaled, gap * f)
+                    } else {
+                        scaled
+                    },
                     dashed: false,
                 },
             }
@@ -281,6 +339,7 @@ pub fn charts(runs: &[RunData], names: &[String]) -> Vec<Chart> {
             "p99 task latency over time",
             "p99 task latency per workflow per window, averaged over replications, per run.",
             "p99 task latency [s]",
+            Place::Windows(false),
             &series("task_latency_p99_s", "workflow:"),
         ),
         overlay(
@@ -290,6 +349,7 @@ pub fn charts(runs: &[RunData], names: &[String]) -> Vec<Chart> {
             "Site IT power over time",
             "Window-average IT power of the site, per run.",
             "IT power [kW]",
+            Place::Windows(true),
             &series("it_power_kw", "site"),
         ),
     ];
@@ -312,7 +372,7 @@ pub fn charts(runs: &[RunData], names: &[String]) -> Vec<Chart> {
             r.series("spend_cumulative_usd", "all")
                 .map(|s| {
                     let mut pts = vec![(0.0, 0.0)];
-                    pts.extend(s.points.iter().map(|&(t, v)| (t + r.meta.interval_s, v)));
+                    pts.extend(s.points.iter().map(|&(t, v)| (window_end(r, t), v)));
                     vec![("spend".to_string(), pts)]
                 })
                 .unwrap_or_default()
@@ -325,6 +385,7 @@ pub fn charts(runs: &[RunData], names: &[String]) -> Vec<Chart> {
         "Cumulative spend",
         "Spend from the start of each run (all components).",
         "spend [USD]",
+        Place::AsIs,
         &cumulative,
     );
     spend.legend_left = true;
@@ -353,6 +414,7 @@ pub fn charts(runs: &[RunData], names: &[String]) -> Vec<Chart> {
             "Worst SLO attainment against date",
             "Lowest SLO attainment of any workflow per simulated epoch, per run.",
             "SLO attainment [ratio]",
+            Place::AsIs,
             &worst,
         ));
     }
@@ -404,19 +466,51 @@ mod tests {
 
     #[test]
     fn deltas_say_which_way_is_better() {
+        let d = |b, v, hib, ratio| delta(Some(b), Some(v), hib, ratio);
+        assert_eq!(d(2.0, 2.5, false, false), Some(("+25.0 %".into(), false)));
+        assert_eq!(d(0.9, 0.99, true, false), Some(("+10.0 %".into(), true)));
+        assert_eq!(d(4.0, 3.0, false, false), Some(("-25.0 %".into(), true)));
         assert_eq!(
-            delta(Some(2.0), Some(2.5), false),
-            Some(("+25.0 %".into(), false))
+            d(0.997, 0.9707, true, true),
+            Some(("-2.63 pp".into(), false))
         );
-        assert_eq!(
-            delta(Some(0.9), Some(0.99), true),
-            Some(("+10.0 %".into(), true))
-        );
-        assert_eq!(
-            delta(Some(4.0), Some(3.0), false),
-            Some(("-25.0 %".into(), true))
-        );
-        assert_eq!(delta(None, Some(3.0), false), None);
-        assert_eq!(delta(Some(0.0), Some(3.0), false), None);
+        assert_eq!(d(0.0, 3.0, false, false), Some(("from 0".into(), false)));
+        assert_eq!(delta(None, Some(3.0), false, false), None);
+    }
+
+    #[test]
+    fn runs_get_distinct_names() {
+        let run = |dir: &str, scenario: &str| {
+            let mut r = crate::report::chart::prep::test_run(Vec::new(), Vec::new());
+            r.dir = dir.into();
+            r.meta.scenario = scenario.into();
+            r
+        };
+        let names = labels(&[
+            run("/a/out", "q"),
+            run("/b/out", "q"),
+            run("/c/x", "hot"),
+            run("/a/out", "q"),
+        ]);
+        assert_eq!(names, ["out", "out (2)", "hot", "out (3)"]);
+    }
+
+    #[test]
+    fn every_comparison_chart_has_a_known_id() {
+        let r = crate::report::chart::prep::test_run(Vec::new(), Vec::new());
+        let mut e = r.clone();
+        e.epochs.push(crate::report::read::PeriodRec {
+            period: "2027-01-06T00:00".into(),
+            day: 2.0,
+            group: "all".into(),
+            metric: "spend_usd".into(),
+            value: None,
+        });
+        let runs = [r, e];
+        let ids: Vec<String> = charts(&runs, &labels(&runs))
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids, CHART_IDS);
     }
 }

@@ -23,6 +23,8 @@ pub struct Headline {
     pub source: Option<(&'static str, &'static str, &'static str)>,
     /// Whether a larger value is better (for deltas in a comparison).
     pub higher_is_better: bool,
+    /// A ratio whose changes read in percentage points (SLO attainment).
+    pub ratio: bool,
 }
 
 fn ci_text(run: &RunData, g: &str, m: &str, s: &str, fmt: &dyn Fn(f64) -> String) -> String {
@@ -67,19 +69,31 @@ pub fn headlines(run: &RunData) -> Vec<Headline> {
         label: "Cost per successful task",
         value: v,
         text: v.map_or("–".into(), style::usd),
-        detail: if v.is_some() {
-            ci_text(
+        detail: match v {
+            // Fractions of a cent read better per thousand tasks.
+            Some(x) if x < 0.01 => format!(
+                "{} per 1,000 tasks; {}",
+                style::usd(x * 1000.0),
+                ci_text(
+                    run,
+                    "all",
+                    "cost_per_successful_task_usd",
+                    "mean",
+                    &style::usd
+                )
+            ),
+            Some(_) => ci_text(
                 run,
                 "all",
                 "cost_per_successful_task_usd",
                 "mean",
                 &style::usd,
-            )
-        } else {
-            unpriced.into()
+            ),
+            None => unpriced.into(),
         },
         source: Some(("all", "cost_per_successful_task_usd", "mean")),
         higher_is_better: false,
+        ratio: false,
     });
 
     let v = run.value("all", "slo_attainment", "mean");
@@ -89,12 +103,13 @@ pub fn headlines(run: &RunData) -> Vec<Headline> {
         value: v,
         text: v.map_or("–".into(), |x| style::percent(x, 2)),
         detail: if v.is_some() {
-            "tasks that succeeded within their deadline".into()
+            "share of tasks that succeeded within their deadline".into()
         } else {
             "no deadline: set [workflow.X] deadline".into()
         },
         source: Some(("all", "slo_attainment", "mean")),
         higher_is_better: true,
+        ratio: true,
     });
 
     let v = run.value("all", "task_latency_s", "p99");
@@ -112,6 +127,7 @@ pub fn headlines(run: &RunData) -> Vec<Headline> {
         },
         source: Some(("all", "task_latency_s", "p99")),
         higher_is_better: false,
+        ratio: false,
     });
 
     let (peak, cap) = peak_power(run);
@@ -122,11 +138,11 @@ pub fn headlines(run: &RunData) -> Vec<Headline> {
         text: peak.map_or("–".into(), |p| format!("{} kW", style::number(p))),
         detail: match (peak, cap) {
             (Some(p), Some(c)) if c > 0.0 => format!(
-                "of a {} kW site cap ({})",
-                style::number(c),
-                style::percent(p / c, 0)
+                "instantaneous peak, {} of the {} kW site cap",
+                style::percent(p / c, 0),
+                style::number(c)
             ),
-            (Some(_), _) => "no site power cap".into(),
+            (Some(_), _) => "instantaneous peak; no site power cap".into(),
             _ => "no facility: add [site] and racks".into(),
         },
         source: if run.value("site", "it_power_kw", "max").is_some() {
@@ -135,10 +151,16 @@ pub fn headlines(run: &RunData) -> Vec<Headline> {
             None
         },
         higher_is_better: false,
+        ratio: false,
     });
 
     let v = run.value("all", "spend_usd", "total");
-    let hours = run.meta.horizon_s.map(|h| h / 3600.0);
+    let hours = if run.epochs.is_empty() {
+        run.meta.simulated_s()
+    } else {
+        run.meta.horizon_s
+    }
+    .map(|h| h / 3600.0);
     out.push(Headline {
         id: "total_spend",
         label: "Total spend",
@@ -153,6 +175,7 @@ pub fn headlines(run: &RunData) -> Vec<Headline> {
         },
         source: Some(("all", "spend_usd", "total")),
         higher_is_better: false,
+        ratio: false,
     });
 
     let v = run.value("all", "runway_days", "mean");
@@ -173,8 +196,63 @@ pub fn headlines(run: &RunData) -> Vec<Headline> {
         },
         source: Some(("all", "runway_days", "mean")),
         higher_is_better: true,
+        ratio: false,
     });
     out
+}
+
+/// More figures for a comparison, beside the headlines: successful tasks, TTFT p99,
+/// facility energy, PUE and throttled time (each `–` when the run does not measure it).
+pub fn secondary(run: &RunData) -> Vec<Headline> {
+    type Fmt = fn(f64) -> String;
+    type Source = (&'static str, &'static str, &'static str);
+    // id, label, summary.csv row, format, whether higher is better.
+    let rows: [(&str, &str, Source, Fmt, bool); 5] = [
+        (
+            "tasks_succeeded",
+            "Successful tasks",
+            ("all", "tasks_succeeded", "total"),
+            style::number,
+            true,
+        ),
+        (
+            "ttft_p99",
+            "TTFT p99 (all GPU pools)",
+            ("all", "ttft_s", "p99"),
+            |x| format!("{} s", style::number(x)),
+            false,
+        ),
+        (
+            "facility_energy",
+            "Facility energy",
+            ("site", "facility_energy_kwh", "total"),
+            |x| format!("{} kWh", style::number(x)),
+            false,
+        ),
+        ("pue", "PUE", ("site", "pue", "mean"), style::number, false),
+        (
+            "throttled",
+            "Time throttled",
+            ("site", "throttled_s", "total"),
+            |x| format!("{} h", style::number(x / 3600.0)),
+            false,
+        ),
+    ];
+    rows.into_iter()
+        .map(|(id, label, (g, m, st), fmt, higher_is_better)| {
+            let value = run.value(g, m, st);
+            Headline {
+                id,
+                label,
+                value,
+                text: value.map_or("–".into(), fmt),
+                detail: String::new(),
+                source: Some((g, m, st)),
+                higher_is_better,
+                ratio: false,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -220,11 +298,19 @@ mod tests {
         let h = headlines(&run);
         assert_eq!(h[0].text, "$0.0034");
         assert!(h[0].detail.contains("± $0.0001"), "{}", h[0].detail);
+        assert!(
+            h[0].detail.starts_with("$3.40 per 1,000 tasks"),
+            "{}",
+            h[0].detail
+        );
         assert_eq!(h[1].text, "–");
         assert!(h[1].detail.contains("deadline"));
         assert_eq!(h[2].text, "25.1 s");
         assert_eq!(h[3].text, "12.5 kW");
-        assert_eq!(h[3].detail, "of a 30 kW site cap (42 %)");
+        assert_eq!(
+            h[3].detail,
+            "instantaneous peak, 42 % of the 30 kW site cap"
+        );
         assert!(h[4].detail.contains("[cost]"));
         assert!(h[5].detail.contains("[epochs]"));
     }

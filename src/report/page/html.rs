@@ -45,13 +45,15 @@ figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 13px; color: var(--muted); margin-top: 2px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0 14px; break-inside: auto; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: right; }
+td { white-space: nowrap; }
+.setup { font-size: 14px; margin: 14px 0 0; }
 th:first-child, td:first-child { text-align: left; }
 th { background: #f4f4f4; }
 tr { break-inside: avoid; }
 .note { font-size: 12px; color: var(--muted); }
 @media print {
   body { max-width: none; padding: 0; }
-  h2 { break-after: avoid; page-break-after: avoid; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
   .kpis { grid-template-columns: repeat(3, 1fr); }
 }
 @page { margin: 14mm; }

@@ -21,16 +21,77 @@ pub type PageFile = (String, Vec<u8>);
 
 /// The section of the report a chart belongs in, by its id.
 fn section(id: &str) -> &'static str {
-    if id.starts_with("latency_") {
-        "Latency"
-    } else if id.ends_with("_over_time") && !id.starts_with("slo") && !id.starts_with("p99") {
-        "Over time"
-    } else if ["site_power", "rack_power", "cooling", "ambient", "pue"].contains(&id) {
-        "Power and cooling"
-    } else if ["spend_cumulative", "cost_per_task", "unit_cost_vs_spend"].contains(&id) {
-        "Money"
+    match id {
+        "spend_cumulative" | "cost_per_task" | "unit_cost_vs_spend" => "Money",
+        "slo_over_time" | "p99_over_time" => "Growth",
+        "site_power" | "rack_power" | "cooling" | "ambient" | "pue" => "Power and cooling",
+        id if id.starts_with("latency_") => "Latency distributions",
+        _ => "Service over time",
+    }
+}
+
+/// One paragraph on what was simulated: workflows and their deadlines, the fleet, the site.
+pub fn setup_text(run: &RunData) -> Option<String> {
+    let s = run.meta.setup.as_ref()?;
+    let mut parts = Vec::new();
+    let wf: Vec<String> = s
+        .workflows
+        .iter()
+        .map(|(n, d)| match d {
+            Some(d) => format!("{n} (deadline {})", duration(*d)),
+            None => format!("{n} (no deadline)"),
+        })
+        .collect();
+    if !wf.is_empty() {
+        parts.push(format!("Workflows: {}.", wf.join(", ")));
+    }
+    let gpu: Vec<String> = s
+        .gpu_pools
+        .iter()
+        .map(|(n, model, gpu, tp, replicas)| format!("{n}: {replicas} × {model} on {tp} × {gpu}"))
+        .collect();
+    if !gpu.is_empty() {
+        let when = if run.epochs.is_empty() {
+            ""
+        } else {
+            " at the start"
+        };
+        parts.push(format!("GPU pools{when}: {}.", gpu.join("; ")));
+    }
+    let cpu: Vec<String> = s
+        .cpu_pools
+        .iter()
+        .map(|(n, servers)| format!("{n} ({servers})"))
+        .collect();
+    if !cpu.is_empty() {
+        parts.push(format!(
+            "CPU and reviewer pools (servers): {}.",
+            cpu.join(", ")
+        ));
+    }
+    if s.racks > 0 {
+        parts.push(match s.site_power_cap_kw {
+            Some(c) => format!(
+                "{} rack(s) in a site capped at {} kW.",
+                s.racks,
+                style::number(c)
+            ),
+            None => format!("{} rack(s); no site power cap.", s.racks),
+        });
+    }
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+/// A duration [s] as a person writes it: `30 s`, `15 min`, `8 h`, `2 d`.
+fn duration(s: f64) -> String {
+    if s >= 2.0 * 86_400.0 {
+        format!("{} d", style::number(s / 86_400.0))
+    } else if s >= 2.0 * 3600.0 {
+        format!("{} h", style::number(s / 3600.0))
+    } else if s >= 120.0 {
+        format!("{} min", style::number(s / 60.0))
     } else {
-        "Growth"
+        format!("{} s", style::number(s))
     }
 }
 
@@ -114,6 +175,12 @@ pub fn report_html(run: &RunData, charts: &[Chart], svgs: &[String]) -> String {
         b.push_str(&html::card(&h, ""));
     }
     b.push_str("</section>\n");
+    if let Some(t) = setup_text(run) {
+        b.push_str(&format!(
+            "<p class=\"setup\"><b>What was simulated.</b> {}</p>\n",
+            html::escape(&t)
+        ));
+    }
     let mut current = "";
     for (c, s) in charts.iter().zip(svgs) {
         let sec = section(&c.id);
@@ -137,16 +204,17 @@ pub fn report_html(run: &RunData, charts: &[Chart], svgs: &[String]) -> String {
     html::document(&format!("infersim report: {}", run.meta.scenario), &b)
 }
 
-/// Writes `files` under `out` (creating it and `charts/`) atomically as a set, and removes
-/// chart files under `out/charts/` that `owns` (by file name) but the set does not have:
-/// charts of an earlier run. Returns the written paths.
+/// Writes `files` under `out` (creating it and `charts/`) atomically as a set, then removes
+/// the charts of `known` ids (file stems) that the set does not have: charts of an earlier
+/// run. Files under `charts/` that a report never writes are left alone. Returns the
+/// written paths.
 ///
 /// # Errors
 /// [`OutputError::Io`] naming the file or folder that could not be written.
 pub fn write_files(
     out: &Path,
     files: &[PageFile],
-    owns: &dyn Fn(&str) -> bool,
+    known: &[String],
 ) -> Result<Vec<PathBuf>, OutputError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -167,18 +235,40 @@ pub fn write_files(
     }
     let paths: Vec<PathBuf> = staged.iter().map(|(_, p)| p.clone()).collect();
     commit(staged).map_err(|(path, cause)| OutputError::Io { path, cause })?;
-    if let Ok(entries) = std::fs::read_dir(&charts) {
-        for e in entries.flatten() {
-            let p = e.path();
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let ours = (name.ends_with(".svg") || name.ends_with(".png")) && owns(name);
-            if ours && !paths.contains(&p) {
-                // Best effort: a stale chart left behind is harmless.
+    remove_charts(out, known, &paths);
+    Ok(paths)
+}
+
+/// Removes `out/charts/ID.svg` and `ID.png` for each id in `known` unless in `keep`
+/// (best effort: a stale chart left behind is harmless).
+fn remove_charts(out: &Path, known: &[String], keep: &[PathBuf]) {
+    for id in known {
+        for ext in ["svg", "png"] {
+            let p = out.join("charts").join(format!("{id}.{ext}"));
+            if !keep.contains(&p) && p.is_file() {
                 let _ = std::fs::remove_file(&p);
             }
         }
     }
-    Ok(paths)
+}
+
+/// The chart ids of a run's report.
+fn report_ids() -> Vec<String> {
+    prep::CHART_IDS.iter().map(|s| s.to_string()).collect()
+}
+
+/// Removes a report written earlier into `dir` (`report.html` and the report's charts), so
+/// that a run written with `--no-report` leaves no page describing other results.
+///
+/// # Errors
+/// [`OutputError::Io`] when `report.html` exists and cannot be removed.
+pub fn remove_report(dir: &Path) -> Result<(), OutputError> {
+    let page = dir.join("report.html");
+    if page.is_file() {
+        std::fs::remove_file(&page).map_err(|cause| OutputError::Io { path: page, cause })?;
+    }
+    remove_charts(dir, &report_ids(), &[]);
+    Ok(())
 }
 
 /// Why a report could not be made.
@@ -204,9 +294,7 @@ pub enum ReportError {
 pub fn write_report(dir: &Path, out: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let run = RunData::load(dir)?;
     let files = render_report(&run)?;
-    Ok(write_files(out, &files, &|name| {
-        !name.starts_with(compare::PREFIX)
-    })?)
+    Ok(write_files(out, &files, &report_ids())?)
 }
 
 /// Component names in output order (for tables).

@@ -83,8 +83,8 @@ pub fn tables(run: &RunData) -> String {
                 "TTFT p99",
                 "TPOT p50",
                 "TPOT p99",
-                "utilisation",
-                "KV cache",
+                "busy (non-empty batch)",
+                "KV cache in use",
                 "MFU",
                 "MBU",
             ],
@@ -195,7 +195,7 @@ pub fn tables(run: &RunData) -> String {
             .iter()
             .map(|g| {
                 vec![
-                    g.clone(),
+                    g.replacen(':', " ", 1),
                     opt(v(g, "it_power_kw", "mean"), |x| format!("{} kW", number(x))),
                     opt(v(g, "it_power_kw", "max"), |x| format!("{} kW", number(x))),
                     opt(v(g, "energy_kwh", "total"), |x| {

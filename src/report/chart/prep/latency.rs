@@ -168,7 +168,7 @@ pub fn latency_cdf(run: &RunData, m: LatencyMetric) -> Chart {
         id,
         title,
         caption: format!(
-            "Share of observations at or below each {}; up to the 99.9th percentile.",
+            "{}: share of observations at or below each value, up to the 99.9th percentile.",
             m.label
         ),
         x: Axis {

@@ -12,35 +12,68 @@ pub use growth::{p99_over_time, slo_over_time};
 pub use latency::{latency_cdf, latency_percentiles};
 pub use money::{Layer, cost_per_task, spend_cumulative, unit_cost_vs_spend};
 pub use power::{ambient, cooling, pue, rack_power, site_power};
-pub use time::{latency_over_time, queue_over_time, utilization_over_time};
+pub use time::{kv_over_time, latency_over_time, queue_over_time, utilization_over_time};
 
 use super::{Axis, Chart, Mark, Scale, Series};
 use crate::report::read::RunData;
 
-/// Every chart of a run, in report order: latency, over time, power, money, growth. Growth
-/// charts and monthly unit cost are made only for runs in epochs; the others always, with a
-/// note on the chart when the run has nothing to show.
+/// Every chart id a report can write (file stems under `charts/`): a report replaces and
+/// removes only these, never other files a user keeps there.
+pub const CHART_IDS: [&str; 23] = [
+    "spend_cumulative",
+    "cost_per_task",
+    "unit_cost_vs_spend",
+    "slo_over_time",
+    "p99_over_time",
+    "task_latency_over_time",
+    "ttft_over_time",
+    "utilization_over_time",
+    "kv_over_time",
+    "queue_over_time",
+    "site_power",
+    "rack_power",
+    "cooling",
+    "ambient",
+    "pue",
+    "latency_percentiles_task_latency",
+    "latency_cdf_task_latency",
+    "latency_percentiles_ttft",
+    "latency_cdf_ttft",
+    "latency_percentiles_tpot",
+    "latency_cdf_tpot",
+    "latency_percentiles_e2e",
+    "latency_cdf_e2e",
+];
+
+/// Every chart of a run, in report order: money, growth (runs in epochs), service over
+/// time, power and cooling, latency distributions. Growth charts and monthly unit cost are
+/// made only for runs in epochs, and the per-pool latency distributions only for single
+/// runs (a horizon's `summary.csv` has none); the others always, with a note on the chart
+/// when the run has nothing to show.
 pub fn charts(run: &RunData) -> Vec<Chart> {
-    let mut out = Vec::new();
-    for m in latency::METRICS {
-        out.push(latency_percentiles(run, m));
-        out.push(latency_cdf(run, m));
+    let epochs = !run.epochs.is_empty();
+    let mut out = vec![spend_cumulative(run), cost_per_task(run)];
+    if epochs {
+        out.push(unit_cost_vs_spend(run));
+        out.push(slo_over_time(run));
+        out.push(p99_over_time(run));
     }
     out.push(latency_over_time(run, "task_latency", "workflow:"));
     out.push(latency_over_time(run, "ttft", "pool:"));
     out.push(utilization_over_time(run));
+    out.push(kv_over_time(run));
     out.push(queue_over_time(run));
     out.push(site_power(run));
     out.push(rack_power(run));
     out.push(cooling(run));
     out.push(ambient(run));
     out.push(pue(run));
-    out.push(spend_cumulative(run));
-    out.push(cost_per_task(run));
-    if !run.epochs.is_empty() {
-        out.push(unit_cost_vs_spend(run));
-        out.push(slo_over_time(run));
-        out.push(p99_over_time(run));
+    for m in latency::METRICS {
+        if epochs && m.groups == "pool:" {
+            continue;
+        }
+        out.push(latency_percentiles(run, m));
+        out.push(latency_cdf(run, m));
     }
     out
 }
@@ -169,6 +202,16 @@ pub fn bin_runs(points: &[(f64, f64)], step: f64, peak: bool) -> Vec<(f64, f64)>
     out
 }
 
+/// The end [s] of the window that starts at `t` [s]: `t` + the interval, but no later than
+/// the end of the simulation (the last window of a single run is often partial).
+pub fn window_end(run: &RunData, t: f64) -> f64 {
+    let full = t + run.meta.interval_s;
+    match run.meta.simulated_s() {
+        Some(end) if run.epochs.is_empty() && end > t => full.min(end),
+        _ => full,
+    }
+}
+
 /// The x axis of a run's time series: hours since the start for a run of up to 3 days,
 /// dates for longer runs and runs in epochs. Returns the axis (range from the data) and the
 /// factor from seconds to its unit.
@@ -240,6 +283,8 @@ pub(crate) fn test_run(
             interval_s: 60.0,
             horizon_s: Some(600.0),
             start: Some("2026-01-05T00:00:00".into()),
+            simulated_time_s: vec![600.0],
+            setup: None,
             horizon: None,
         },
         summary,
@@ -253,6 +298,31 @@ pub(crate) fn test_run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_chart_a_report_can_draw_has_a_known_id() {
+        let mut run = test_run(Vec::new(), Vec::new());
+        let single: Vec<String> = charts(&run).into_iter().map(|c| c.id).collect();
+        run.epochs.push(crate::report::read::PeriodRec {
+            period: "2027-01-06T00:00".into(),
+            day: 2.0,
+            group: "all".into(),
+            metric: "spend_usd".into(),
+            value: None,
+        });
+        let horizon: Vec<String> = charts(&run).into_iter().map(|c| c.id).collect();
+        for id in single.iter().chain(&horizon) {
+            assert!(CHART_IDS.contains(&id.as_str()), "{id}");
+        }
+        let mut all: Vec<&String> = single.iter().chain(&horizon).collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(
+            all.len(),
+            CHART_IDS.len(),
+            "every known id is drawn by some run"
+        );
+    }
 
     #[test]
     fn stacking_adds_layers_bottom_up_and_fills_missing_x_with_zero() {
@@ -311,6 +381,14 @@ mod tests {
         );
         assert_eq!(bin_runs(&p, h, true)[0], (1.5 * h, 6.0));
         assert!(bin_runs(&[], h, false).is_empty());
+    }
+
+    #[test]
+    fn the_last_window_ends_with_the_simulation() {
+        let mut run = test_run(Vec::new(), Vec::new());
+        run.meta.simulated_time_s = vec![615.0, 610.0];
+        assert_eq!(window_end(&run, 540.0), 600.0);
+        assert_eq!(window_end(&run, 600.0), 615.0);
     }
 
     #[test]

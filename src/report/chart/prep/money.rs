@@ -1,7 +1,7 @@
 //! Money: cumulative spend stacked by component, cost per successful task by workflow and
 //! component, and unit cost against total spend over the months.
 
-use super::{short, stacked_series, start_date, time_axis, value_range};
+use super::{short, stacked_series, start_date, time_axis, value_range, window_end};
 use crate::domain::economics::COMPONENTS;
 use crate::report::chart::{Axis, Chart, Mark, Points, Scale, Series};
 use crate::report::read::RunData;
@@ -59,7 +59,6 @@ pub fn spend_cumulative(run: &RunData) -> Chart {
             },
         )
     } else {
-        let step = run.meta.interval_s;
         let mut layers = Vec::new();
         let mut end: f64 = 0.0;
         for c in COMPONENTS {
@@ -69,7 +68,7 @@ pub fn spend_cumulative(run: &RunData) -> Chart {
             };
             // A window's cumulative spend is at its end.
             let mut pts = vec![(0.0, 0.0)];
-            pts.extend(s.points.iter().map(|&(t, v)| (t + step, v)));
+            pts.extend(s.points.iter().map(|&(t, v)| (window_end(run, t), v)));
             end = end.max(pts.last().map_or(0.0, |p| p.0));
             if pts.iter().any(|p| p.1 > 0.0) {
                 layers.push((c.index(), c.name(), pts));

@@ -2,9 +2,9 @@
 //! shaded, cooling capacity against the heat, ambient temperature and PUE
 //! (`timeseries.csv`).
 
-use super::short;
 use super::time::{Want, over_time, over_time_scaled};
-use crate::report::chart::Chart;
+use super::{short, window_end};
+use crate::report::chart::{Chart, Mark};
 use crate::report::read::RunData;
 
 const NO_FACILITY: &str = "this run has no [site] or racks";
@@ -12,7 +12,6 @@ const NO_FACILITY: &str = "this run has no [site] or racks";
 /// The windows in which any of `groups` ran some GPU below full clock, as time spans
 /// `[start, end)` [s], adjacent windows merged.
 pub fn throttled_spans(run: &RunData, groups: &[String]) -> Vec<(f64, f64)> {
-    let step = run.meta.interval_s;
     let mut starts: Vec<f64> = groups
         .iter()
         .filter_map(|g| run.series("throttled", g))
@@ -23,8 +22,8 @@ pub fn throttled_spans(run: &RunData, groups: &[String]) -> Vec<(f64, f64)> {
     let mut spans: Vec<(f64, f64)> = Vec::new();
     for t in starts {
         match spans.last_mut() {
-            Some(last) if t <= last.1 + 1e-9 => last.1 = last.1.max(t + step),
-            _ => spans.push((t, t + step)),
+            Some(last) if t <= last.1 + 1e-9 => last.1 = last.1.max(window_end(run, t)),
+            _ => spans.push((t, window_end(run, t))),
         }
     }
     spans
@@ -160,8 +159,16 @@ pub fn pue(run: &RunData) -> Chart {
     );
     if c.has_data() {
         // PUE is at least 1: start the axis there so that changes are visible.
-        let hi = c.y.range.1.max(1.1);
-        c.y.range = (1.0, 1.0 + (hi - 1.0) * 1.1);
+        let top = c
+            .series
+            .iter()
+            .flat_map(|s| match &s.mark {
+                Mark::Line { points, .. } => points.iter().map(|p| p.1).collect(),
+                _ => Vec::new(),
+            })
+            .filter(|v| v.is_finite())
+            .fold(1.1_f64, f64::max);
+        c.y.range = (1.0, 1.0 + (top - 1.0) * 1.3);
     }
     c
 }

@@ -1,7 +1,7 @@
 //! Over time: p50 and p99 latency per window, utilisation and queue length per pool
 //! (`timeseries.csv`, averaged over replications per window).
 
-use super::{bin_runs, break_gaps, short, span, time_axis, value_range};
+use super::{bin_runs, break_gaps, short, span, time_axis, value_range, window_end};
 use crate::report::chart::{Axis, Chart, Mark, Points, Scale, Series};
 use crate::report::read::RunData;
 
@@ -58,7 +58,7 @@ pub(super) fn lines<'a>(
     }
     // The window end of the last point closes the axis.
     let (lo, hi) = span(times);
-    (out, (lo, hi + run.meta.interval_s))
+    (out, (lo, window_end(run, hi)))
 }
 
 /// A line chart over time of the `wanted` lines the run has, or an empty chart saying
@@ -105,7 +105,7 @@ pub(super) fn over_time_scaled(
                 // A window's value is drawn at the window's middle.
                 let mid: Vec<(f64, f64)> = pts
                     .iter()
-                    .map(|&(t, v)| ((t + interval / 2.0) * f, v))
+                    .map(|&(t, v)| ((t + window_end(run, t)) / 2.0 * f, v))
                     .collect();
                 break_gaps(&mid, interval * f)
             };
@@ -185,22 +185,54 @@ pub fn latency_over_time(run: &RunData, base: &str, prefix: &str) -> Chart {
     )
 }
 
-/// Utilisation per pool per window (busy servers or replicas / all).
+/// Utilisation per CPU and reviewer pool per window (busy servers / servers). GPU pools
+/// are in [`kv_over_time`]: under continuous batching a replica is busy nearly all the time
+/// at any load, so its busy share says little about headroom.
 pub fn utilization_over_time(run: &RunData) -> Chart {
+    let gpu = gpu_pools(run);
     let wanted: Vec<_> = run
         .series_groups("utilization")
         .into_iter()
+        .filter(|g| !gpu.contains(g))
         .enumerate()
         .map(|(c, g)| Want::new("utilization", &g, short(&g).to_string(), c, false))
         .collect();
     let mut c = over_time(
         run,
         "utilization_over_time",
-        "Utilisation per pool",
-        "Share of servers (CPU pools, reviewers) or replicas (GPU pools, non-empty batch) busy in each window.",
+        "Utilisation of CPU and reviewer pools",
+        "Share of each pool's servers (or reviewers) busy in each window.",
         "utilisation [ratio]",
         &wanted,
-        "no pool in this run",
+        "no CPU or reviewer pool in this run",
+    );
+    if c.has_data() {
+        c.y.range = (0.0, c.y.range.1.max(1.3));
+    }
+    c
+}
+
+/// The GPU pools of a run: pools with a KV-cache series.
+fn gpu_pools(run: &RunData) -> Vec<String> {
+    run.series_groups("kv_utilization")
+}
+
+/// KV cache in use per GPU pool per window (share of the pool's KV token capacity): the
+/// GPU pools' headroom.
+pub fn kv_over_time(run: &RunData) -> Chart {
+    let wanted: Vec<_> = gpu_pools(run)
+        .into_iter()
+        .enumerate()
+        .map(|(c, g)| Want::new("kv_utilization", &g, short(&g).to_string(), c, false))
+        .collect();
+    let mut c = over_time(
+        run,
+        "kv_over_time",
+        "GPU pools: KV cache in use",
+        "Share of each GPU pool's KV-cache capacity holding the context of running calls, per window: the memory headroom of continuous batching (a replica's busy share is near 1 at any load).",
+        "KV cache in use [ratio]",
+        &wanted,
+        "no GPU pool in this run",
     );
     if c.has_data() {
         c.y.range = (0.0, c.y.range.1.max(1.3));
