@@ -483,3 +483,29 @@ fn a_real_browser_renders_the_report_with_its_headline_figures() {
     let shown = infersim::report::chart::style::number(p99);
     assert!(dom.contains(&format!("{shown} s")), "p99 {shown} s shown");
 }
+
+#[test]
+fn a_report_replaces_only_its_own_files_and_no_report_removes_an_old_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("q");
+    std::fs::create_dir_all(out.join("charts")).unwrap();
+    std::fs::write(out.join("charts/mine.png"), b"a user's picture").unwrap();
+    std::fs::write(out.join("charts/notes.svg"), b"<svg/>").unwrap();
+    run_to("scenarios/quickstart.toml", &out, &[]);
+    assert!(out.join("report.html").is_file() && out.join("charts/site_power.svg").is_file());
+    // The same folder again without a page: the old page and its charts would describe
+    // results that are no longer there.
+    run_to(
+        "scenarios/quickstart.toml",
+        &out,
+        &["--no-report", "--replications", "1"],
+    );
+    assert!(!out.join("report.html").exists());
+    assert!(!out.join("charts/site_power.svg").exists());
+    assert!(!out.join("charts/site_power.png").exists());
+    assert_eq!(
+        std::fs::read(out.join("charts/mine.png")).unwrap(),
+        b"a user's picture"
+    );
+    assert!(out.join("charts/notes.svg").is_file());
+}
