@@ -279,8 +279,17 @@ fn compare_puts_runs_side_by_side_with_changes_against_the_first() {
         .stdout(predicates::str::contains("compared 2 runs"));
     let html = std::fs::read_to_string(out.join("compare.html")).unwrap();
     assert_self_contained(&html);
-    // Same scenario name twice: the runs are told apart by folder.
-    assert!(html.contains("<th>a</th><th>b</th>"), "{html}");
+    // Same scenario name twice: the runs are told apart by folder (its last two parts).
+    let tmp_name = tmp
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        html.contains(&format!("<th>{tmp_name}/a</th><th>{tmp_name}/b</th>")),
+        "{html}"
+    );
     let sa = summary(&a);
     let v = sa[&(
         "all".to_string(),

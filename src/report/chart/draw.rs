@@ -66,8 +66,8 @@ pub fn png(chart: &Chart) -> Result<Vec<u8>, DrawError> {
     Ok(bytes)
 }
 
-/// Lines with more points than this are drawn 1 px wide (about one point per 2 px).
-const DENSE: usize = 400;
+/// Lines with more points than this are drawn 1 px wide (about one point per 5 px).
+const DENSE: usize = 150;
 
 fn font(px: f64) -> TextStyle<'static> {
     (FAMILY, px).into_font().color(&style::TEXT)

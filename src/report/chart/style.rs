@@ -109,6 +109,19 @@ pub fn usd(x: f64) -> String {
     }
 }
 
+/// A duration [s] as a person writes it: `30 s`, `15 min`, `8 h`, `2 d`.
+pub fn duration(s: f64) -> String {
+    if s >= 2.0 * 86_400.0 {
+        format!("{} d", number(s / 86_400.0))
+    } else if s >= 2.0 * 3600.0 {
+        format!("{} h", number(s / 3600.0))
+    } else if s >= 120.0 {
+        format!("{} min", number(s / 60.0))
+    } else {
+        format!("{} s", number(s))
+    }
+}
+
 /// `1234567` as `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();
@@ -170,6 +183,9 @@ mod tests {
         assert_eq!(usd(0.0034), "$0.0034");
         assert_eq!(usd(57_654.4), "$57,654");
         assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(duration(25.06), "25.1 s");
+        assert_eq!(duration(3838.0), "64 min");
+        assert_eq!(duration(8.0 * 3600.0), "8 h");
         assert_eq!(percent(0.997, 2), "99.70 %");
         assert_eq!(date_label("2027-01-04", 177.0), "2027-06-30");
         assert_eq!(date_label("2027-01-04", 2.5), "2027-01-06");

@@ -8,7 +8,8 @@ use crate::domain::economics::COMPONENTS;
 use crate::report::chart::draw::DrawError;
 use crate::report::chart::prep::Layer;
 use crate::report::chart::prep::{
-    bin_runs, break_gaps, short, span, stacked_series, time_axis, value_range, window_end,
+    bin_runs, break_gaps, short, span, stacked_series, start_date, time_axis, value_range,
+    window_end,
 };
 use crate::report::chart::{Axis, Chart, Mark, Points, Scale, Series};
 use crate::report::read::RunData;
@@ -40,10 +41,15 @@ pub fn labels(runs: &[RunData]) -> Vec<String> {
             .count()
             > 1;
         let base = if shared {
-            r.dir.file_name().map_or_else(
-                || r.dir.display().to_string(),
-                |n| n.to_string_lossy().into(),
-            )
+            // The folder's last two parts (`a/out`), from its absolute path (`.` works).
+            let abs = std::fs::canonicalize(&r.dir).unwrap_or_else(|_| r.dir.clone());
+            let parts: Vec<String> = abs
+                .components()
+                .rev()
+                .take(2)
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            parts.into_iter().rev().collect::<Vec<_>>().join("/")
         } else {
             r.meta.scenario.clone()
         };
@@ -88,7 +94,8 @@ fn headline_table(runs: &[RunData], names: &[String]) -> String {
         .iter()
         .map(|r| headlines(r).into_iter().chain(secondary(r)).collect())
         .collect();
-    let mut s = String::from("<table class=\"compare\">\n<thead><tr><th>figure</th>");
+    let mut s =
+        String::from("<div class=\"wide\"><table class=\"compare\">\n<thead><tr><th>figure</th>");
     for n in names {
         s.push_str(&format!("<th>{}</th>", html::escape(n)));
     }
@@ -105,10 +112,17 @@ fn headline_table(runs: &[RunData], names: &[String]) -> String {
                 String::new()
             } else {
                 match delta(h0.value, h.value, h.higher_is_better, h.ratio) {
-                    Some((t, better)) => format!(
-                        " <span class=\"delta {}\">({t})</span>",
-                        if better { "better" } else { "worse" }
-                    ),
+                    Some((t, better)) => {
+                        // A change that rounds to nothing is neither better nor worse.
+                        let nil = ["+0.0 %", "-0.0 %", "+0.00 pp", "-0.00 pp", "±0 %"]
+                            .contains(&t.as_str());
+                        let class = match (nil, better) {
+                            (true, _) => "",
+                            (false, true) => " better",
+                            (false, false) => " worse",
+                        };
+                        format!(" <span class=\"delta{class}\">({t})</span>")
+                    }
                     None => String::new(),
                 }
             };
@@ -119,7 +133,7 @@ fn headline_table(runs: &[RunData], names: &[String]) -> String {
         }
         s.push_str("</tr>\n");
     }
-    s.push_str("</tbody>\n</table>\n");
+    s.push_str("</tbody>\n</table></div>\n");
     s
 }
 
@@ -240,11 +254,11 @@ fn overlay(
 ) -> Chart {
     let id = format!("{PREFIX}{id}");
     // (legend name, points in seconds, whether gaps break the line, the run's window).
-    let mut picked: Vec<(String, Points, f64)> = Vec::new();
-    for (r, n) in runs.iter().zip(names) {
+    let mut picked: Vec<(String, Points, f64, usize, bool)> = Vec::new();
+    for (i, (r, n)) in runs.iter().zip(names).enumerate() {
         let many = pick(r);
         let single = many.len() == 1;
-        for (sub, pts) in many {
+        for (k, (sub, pts)) in many.into_iter().enumerate() {
             if pts.is_empty() {
                 continue;
             }
@@ -265,26 +279,37 @@ fn overlay(
                 ),
                 Place::AsIs => (pts, 0.0),
             };
-            picked.push((name, pts, gap));
+            // A run keeps its colour on every chart; its further lines are dashed.
+            picked.push((name, pts, gap, i, k > 0));
         }
     }
     if picked.is_empty() {
         return Chart::empty(&id, title, "no run has this series");
     }
     let (lo, hi) = span(picked.iter().flat_map(|p| p.1.iter().map(|q| q.0)));
-    let base = runs
+    // A calendar axis only when every run is in epochs from the same start; otherwise time
+    // since each run's own start.
+    let start = start_date(&runs[0]);
+    let calendar = runs
         .iter()
-        .find(|r| !r.epochs.is_empty())
-        .unwrap_or(&runs[0]);
-    let (x, f) = time_axis(base, (lo.min(0.0), hi));
+        .all(|r| !r.epochs.is_empty() && start_date(r) == start);
+    let (x, f) = if calendar {
+        time_axis(&runs[0], (lo.min(0.0), hi))
+    } else {
+        since_start((lo.min(0.0), hi))
+    };
+    let caption = if calendar || runs.len() < 2 {
+        caption.to_string()
+    } else {
+        format!("{caption} Time is since each run's own start.")
+    };
     let values: Vec<f64> = picked
         .iter()
         .flat_map(|p| p.1.iter().map(|q| q.1))
         .collect();
     let series = picked
         .into_iter()
-        .enumerate()
-        .map(|(c, (name, pts, gap))| {
+        .map(|(name, pts, gap, c, dashed)| {
             let scaled: Vec<(f64, f64)> = pts.iter().map(|&(t, v)| (t * f, v)).collect();
             Series {
                 name,
@@ -295,7 +320,7 @@ fn overlay(
                     } else {
                         scaled
                     },
-                    dashed: false,
+                    dashed,
                 },
             }
         })
@@ -303,7 +328,7 @@ fn overlay(
     Chart {
         id,
         title: title.into(),
-        caption: caption.into(),
+        caption,
         x,
         y: Axis {
             label: y_label.into(),
@@ -313,6 +338,26 @@ fn overlay(
         series,
         ..Default::default()
     }
+}
+
+/// A time axis since the start over `xs` [s]: minutes, hours or days; returns it and the
+/// factor from seconds.
+fn since_start(xs: (f64, f64)) -> (Axis, f64) {
+    let (unit, f) = if xs.1 > 3.0 * 86_400.0 {
+        ("d", 1.0 / 86_400.0)
+    } else if xs.1 > 2.0 * 3600.0 {
+        ("h", 1.0 / 3600.0)
+    } else {
+        ("min", 1.0 / 60.0)
+    };
+    (
+        Axis {
+            label: format!("time since start [{unit}]"),
+            range: (xs.0 * f, xs.1 * f),
+            scale: Scale::Linear,
+        },
+        f,
+    )
 }
 
 /// The comparison charts of `runs`.
@@ -492,7 +537,7 @@ mod tests {
             run("/c/x", "hot"),
             run("/a/out", "q"),
         ]);
-        assert_eq!(names, ["out", "out (2)", "hot", "out (3)"]);
+        assert_eq!(names, ["a/out", "b/out", "hot", "a/out (2)"]);
     }
 
     #[test]

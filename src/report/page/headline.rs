@@ -117,7 +117,7 @@ pub fn headlines(run: &RunData) -> Vec<Headline> {
         id: "task_latency_p99",
         label: "p99 task latency",
         value: v,
-        text: v.map_or("–".into(), |x| format!("{} s", style::number(x))),
+        text: v.map_or("–".into(), style::duration),
         detail: if v.is_some() {
             ci_text(run, "all", "task_latency_s", "p99", &|h| {
                 format!("{} s", style::number(h))

@@ -47,6 +47,7 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0 1
 th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: right; }
 td { white-space: nowrap; }
 .setup { font-size: 14px; margin: 14px 0 0; }
+.wide { overflow-x: auto; }
 th:first-child, td:first-child { text-align: left; }
 th { background: #f4f4f4; }
 tr { break-inside: avoid; }

@@ -38,7 +38,7 @@ pub fn setup_text(run: &RunData) -> Option<String> {
         .workflows
         .iter()
         .map(|(n, d)| match d {
-            Some(d) => format!("{n} (deadline {})", duration(*d)),
+            Some(d) => format!("{n} (deadline {})", style::duration(*d)),
             None => format!("{n} (no deadline)"),
         })
         .collect();
@@ -80,19 +80,6 @@ pub fn setup_text(run: &RunData) -> Option<String> {
         });
     }
     (!parts.is_empty()).then(|| parts.join(" "))
-}
-
-/// A duration [s] as a person writes it: `30 s`, `15 min`, `8 h`, `2 d`.
-fn duration(s: f64) -> String {
-    if s >= 2.0 * 86_400.0 {
-        format!("{} d", style::number(s / 86_400.0))
-    } else if s >= 2.0 * 3600.0 {
-        format!("{} h", style::number(s / 3600.0))
-    } else if s >= 120.0 {
-        format!("{} min", style::number(s / 60.0))
-    } else {
-        format!("{} s", style::number(s))
-    }
 }
 
 /// Draws `charts` as SVG and PNG (in parallel; the result is in chart order). Returns the
@@ -268,6 +255,8 @@ pub fn remove_report(dir: &Path) -> Result<(), OutputError> {
         std::fs::remove_file(&page).map_err(|cause| OutputError::Io { path: page, cause })?;
     }
     remove_charts(dir, &report_ids(), &[]);
+    // An emptied charts/ goes too (a folder with other files in it stays).
+    let _ = std::fs::remove_dir(dir.join("charts"));
     Ok(())
 }
 
