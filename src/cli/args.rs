@@ -9,6 +9,7 @@ const EXAMPLES: &str = "\
 Examples:
   infersim run scenarios/quickstart.toml
   infersim run scenarios/oracles/mmc.toml --replications 10 --seed 7 --out /tmp/mmc
+  infersim run scenarios/quickstart.toml --set gpu_pool.llama70b.replicas=4 --out /tmp/q4
   infersim run scenarios/bench/mmc-1e7.toml --threads 1 --quiet
   infersim report output/quickstart
   infersim compare output/hot-afternoon output/hot-afternoon-liquid --out output/compare
@@ -91,6 +92,11 @@ pub struct RunArgs {
     /// Output folder [default: output/<scenario name>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Change a scenario field by its path before the run, e.g.
+    /// `--set gpu_pool.large.replicas=8` or `--set workload.growth.ceiling=5`; repeatable.
+    /// The value is TOML (8, 0.95, true, "text") or else a string (5m, 2027-07-01).
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
+    pub set: Vec<crate::scenario::Override>,
     /// Base seed of every random stream (overrides `scenario.seed`).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
@@ -115,6 +121,10 @@ pub struct RunArgs {
     /// tokens, replica, preemptions). Memory grows with the calls of a replication.
     #[arg(long)]
     pub requests_csv: bool,
+}
+
+fn parse_set(s: &str) -> Result<crate::scenario::Override, String> {
+    crate::scenario::Override::parse(s)
 }
 
 fn parse_interval(s: &str) -> Result<SimDuration, String> {

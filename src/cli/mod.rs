@@ -132,7 +132,7 @@ fn validate(path: &std::path::Path) -> Result<(), CliError> {
 }
 
 fn run(args: RunArgs) -> Result<(), CliError> {
-    let mut spec = load(&args.scenario)?;
+    let mut spec = crate::scenario::load_with(&args.scenario, &args.set)?;
     if let Some(seed) = args.seed {
         spec.seed = seed;
     }

@@ -32,6 +32,9 @@ pub struct Scenario {
     pub source: PathBuf,
     /// SHA-256 of the file's bytes, lowercase hex.
     pub source_sha256: String,
+    /// The `--set PATH=VALUE` changes applied to the file, as given (empty for the file as
+    /// written).
+    pub overrides: Vec<String>,
     /// Base seed of every random stream.
     pub seed: u64,
     /// Number of independent replications.

@@ -16,6 +16,9 @@ pub struct RunInfo {
     pub scenario_file: String,
     /// SHA-256 of the scenario file's bytes.
     pub scenario_sha256: String,
+    /// `--set PATH=VALUE` changes applied to the file (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub set: Vec<String>,
     /// Base seed.
     pub seed: u64,
     /// Replications run.
@@ -160,6 +163,7 @@ impl RunInfo {
             scenario: spec.name.clone(),
             scenario_file: spec.source.display().to_string(),
             scenario_sha256: spec.source_sha256.clone(),
+            set: spec.overrides.clone(),
             seed: spec.seed,
             replications: spec.replications,
             interval_s: spec.interval.as_secs_f64(),

@@ -492,6 +492,15 @@ pub fn read_regular_file(path: &Path, max_bytes: u64) -> std::io::Result<Vec<u8>
 /// [`ScenarioErrors`] listing every problem: a missing or unreadable file, malformed TOML,
 /// unknown fields or sections, wrong types, out-of-range numbers, unknown references, cycles.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
+    load_with(path, &[])
+}
+
+/// As [`load`], with `sets` (`--set PATH=VALUE`) applied to the parsed file before
+/// validation.
+///
+/// # Errors
+/// As [`load`]; also an override whose path does not exist (with the nearest keys).
+pub fn load_with(path: &Path, sets: &[super::Override]) -> Result<Scenario, ScenarioErrors> {
     let bytes = read_regular_file(path, MAX_SCENARIO_BYTES).map_err(|e| {
         ScenarioErrors::whole_file(path, format!("cannot read the scenario file: {e}"))
     })?;
@@ -507,7 +516,9 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
         errs.problems[0].line_col = Some((line, col));
         errs
     })?;
-    parse_str(&src, path)
+    let mut spec = parse_with(&src, path, sets)?;
+    spec.overrides = sets.iter().map(super::Override::text).collect();
+    Ok(spec)
 }
 
 /// Validates scenario text `src` as if read from `file`.
@@ -515,7 +526,21 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
 /// # Errors
 /// As [`load`], except for reading the file.
 pub fn parse_str(src: &str, file: &Path) -> Result<Scenario, ScenarioErrors> {
-    let (root, syntax) = DeTable::parse_recoverable(src);
+    parse_with(src, file, &[])
+}
+
+/// As [`parse_str`], with `sets` applied to the parsed document first.
+fn parse_with<'i>(
+    src: &'i str,
+    file: &Path,
+    sets: &'i [super::Override],
+) -> Result<Scenario, ScenarioErrors> {
+    let (mut root, syntax) = DeTable::parse_recoverable(src);
+    if syntax.is_empty()
+        && let Err(message) = super::overrides::apply(&mut root, sets)
+    {
+        return Err(ScenarioErrors::whole_file(file, message));
+    }
     let mut ctx = Ctx {
         file: file.to_path_buf(),
         base_dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),

@@ -14,6 +14,7 @@ mod facility_spec;
 mod human_spec;
 mod llm_spec;
 mod load;
+mod overrides;
 pub mod plan_spec;
 mod raw;
 mod source_map;
@@ -27,7 +28,8 @@ pub use demand_spec::parse_date;
 pub use diagnostics::{Diagnostic, ScenarioErrors};
 pub use duration::parse_duration;
 pub use human_spec::DAYS;
-pub use load::{SECTIONS, load, parse_str};
+pub use load::{SECTIONS, load, load_with, parse_str};
+pub use overrides::Override;
 pub use raw::RawDuration;
 pub use step_spec::KINDS;
 pub use trace_file::{

@@ -357,6 +357,7 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         description: meta.description.clone(),
         source: ctx.file.clone(),
         source_sha256,
+        overrides: Vec::new(),
         seed: meta.seed.unwrap_or(1),
         replications,
         horizon,

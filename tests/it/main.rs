@@ -18,6 +18,7 @@ mod plan;
 mod power;
 mod report;
 mod scenario_errors;
+mod set;
 mod support;
 mod workflow_errors;
 mod workflow_syntax;
