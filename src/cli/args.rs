@@ -11,6 +11,7 @@ Examples:
   infersim run scenarios/oracles/mmc.toml --replications 10 --seed 7 --out /tmp/mmc
   infersim run scenarios/quickstart.toml --set gpu_pool.llama70b.replicas=4 --out /tmp/q4
   infersim run scenarios/bench/mmc-1e7.toml --threads 1 --quiet
+  infersim sweep scenarios/quickstart.toml --set gpu_pool.llama70b.replicas=2,3,4 --replications 2
   infersim report output/quickstart
   infersim compare output/hot-afternoon output/hot-afternoon-liquid --out output/compare
   infersim validate scenarios/oracles/tandem.toml
@@ -34,6 +35,10 @@ pub enum Command {
     /// run.json, charts/ and report.html.
     #[command(after_help = EXAMPLES)]
     Run(RunArgs),
+    /// Run a grid of scenario variants (every combination of the --set lists) in parallel
+    /// and write sweep.csv: one row per point and summary observation, with 95 % CIs.
+    #[command(after_help = EXAMPLES)]
+    Sweep(SweepArgs),
     /// Write report.html and charts/ (SVG and PNG) from a run's output folder.
     #[command(after_help = EXAMPLES)]
     Report {
@@ -82,6 +87,38 @@ pub struct CalibrateArgs {
     /// catalog/calibration.toml.
     #[arg(long, value_name = "FILE")]
     pub write: Option<PathBuf>,
+}
+
+/// Arguments of `infersim sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// A swept field and its values, e.g. `--set gpu_pool.large.replicas=4,8,16`;
+    /// repeatable: the grid is every combination, the first --set varying slowest.
+    #[arg(long = "set", value_name = "PATH=V1,V2,...", required = true, value_parser = parse_axis)]
+    pub set: Vec<crate::run::sweep::Axis>,
+    /// Output folder [default: output/<scenario name>-sweep].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Base seed of every point (overrides `scenario.seed`): points differ only by their
+    /// changes.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Replications per point, 1 to 10000 (overrides `scenario.replications`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub replications: Option<u32>,
+    /// Worker threads, 1 to 1024 [default: one per core]; points run in parallel. Results
+    /// do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Print nothing on success (errors still go to stderr).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_axis(s: &str) -> Result<crate::run::sweep::Axis, String> {
+    crate::run::sweep::Axis::parse(s)
 }
 
 /// Arguments of `infersim run`.

@@ -10,8 +10,9 @@ mod horizon;
 mod pages;
 mod progress;
 mod report_text;
+mod sweep;
 
-pub use args::{CalibrateArgs, Cli, Command, RunArgs};
+pub use args::{CalibrateArgs, Cli, Command, RunArgs, SweepArgs};
 
 use crate::domain::Scenario;
 use crate::metrics::{Aggregate, ReplicationResult, series_rows};
@@ -73,6 +74,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Validate { scenario } => validate(&scenario),
+        Command::Sweep(args) => sweep::sweep(args),
         Command::Report { dir, out, quiet } => pages::report(&dir, out, quiet),
         Command::Compare { dirs, out, quiet } => pages::compare(&dirs, out, quiet),
         Command::Calibrate(args) => calibrate::calibrate(&args),

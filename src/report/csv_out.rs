@@ -35,6 +35,25 @@ fn num(x: Option<f64>) -> String {
     }
 }
 
+/// The cells of a summary row after its scenario: group, metric, stat, value, half-width
+/// and unit.
+pub(super) fn summary_cells(r: &SummaryRow) -> [String; 6] {
+    [
+        r.group.clone(),
+        r.metric.name().to_string(),
+        r.stat.to_string(),
+        num(r.value),
+        num(r.ci95_half_width),
+        // A distribution's `count` counts observations, whatever the metric's unit.
+        if r.stat == "count" {
+            "observations"
+        } else {
+            r.metric.unit()
+        }
+        .to_string(),
+    ]
+}
+
 /// `summary.csv` bytes: one observation a row; an empty `value` means no observation and an
 /// empty `ci95_half_width` means fewer than two replications or a point figure.
 ///
@@ -44,20 +63,9 @@ pub fn summary_csv(scenario: &str, rows: &[SummaryRow]) -> Result<Vec<u8>, csv::
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(SUMMARY_HEADER)?;
     for r in rows {
-        w.write_record([
-            scenario,
-            &r.group,
-            r.metric.name(),
-            r.stat,
-            &num(r.value),
-            &num(r.ci95_half_width),
-            // A distribution's `count` counts observations, whatever the metric's unit.
-            if r.stat == "count" {
-                "observations"
-            } else {
-                r.metric.unit()
-            },
-        ])?;
+        let mut rec = vec![scenario.to_string()];
+        rec.extend(summary_cells(r));
+        w.write_record(&rec)?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }

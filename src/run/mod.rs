@@ -4,6 +4,7 @@
 pub mod epochs;
 mod progress;
 mod replication;
+pub mod sweep;
 
 pub use progress::{NoProgress, ProgressSink};
 pub use replication::{run_replication, run_replication_traced};

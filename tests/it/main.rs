@@ -20,6 +20,7 @@ mod report;
 mod scenario_errors;
 mod set;
 mod support;
+mod sweep;
 mod workflow_errors;
 mod workflow_syntax;
 mod workflows;
