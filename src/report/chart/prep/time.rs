@@ -190,14 +190,9 @@ pub fn latency_over_time(run: &RunData, base: &str, prefix: &str) -> Chart {
 /// at any load, so its busy share says little about headroom.
 pub fn utilization_over_time(run: &RunData) -> Chart {
     let gpu = gpu_pools(run);
-    let wanted: Vec<_> = run
-        .series_groups("utilization")
-        .into_iter()
-        .filter(|g| !gpu.contains(g))
-        .enumerate()
-        .map(|(c, g)| Want::new("utilization", &g, short(&g).to_string(), c, false))
-        .collect();
-    let mut c = over_time(
+    let cpu_like = run.series_groups("utilization");
+    let wanted = per_pool("utilization", cpu_like.iter().filter(|g| !gpu.contains(g)));
+    let c = over_time(
         run,
         "utilization_over_time",
         "Utilisation of CPU and reviewer pools",
@@ -206,6 +201,19 @@ pub fn utilization_over_time(run: &RunData) -> Chart {
         &wanted,
         "no CPU or reviewer pool in this run",
     );
+    ratio_axis(c)
+}
+
+/// One line of `series` per pool group, each in its own colour.
+fn per_pool<'a>(series: &str, groups: impl Iterator<Item = &'a String>) -> Vec<Want> {
+    groups
+        .enumerate()
+        .map(|(c, g)| Want::new(series, g, short(g).to_string(), c, false))
+        .collect()
+}
+
+/// A ratio's y axis: from 0 to at least 1.3 (1 and room for the legend).
+fn ratio_axis(mut c: Chart) -> Chart {
     if c.has_data() {
         c.y.range = (0.0, c.y.range.1.max(1.3));
     }
@@ -220,12 +228,8 @@ fn gpu_pools(run: &RunData) -> Vec<String> {
 /// KV cache in use per GPU pool per window (share of the pool's KV token capacity): the
 /// GPU pools' headroom.
 pub fn kv_over_time(run: &RunData) -> Chart {
-    let wanted: Vec<_> = gpu_pools(run)
-        .into_iter()
-        .enumerate()
-        .map(|(c, g)| Want::new("kv_utilization", &g, short(&g).to_string(), c, false))
-        .collect();
-    let mut c = over_time(
+    let wanted = per_pool("kv_utilization", gpu_pools(run).iter());
+    let c = over_time(
         run,
         "kv_over_time",
         "GPU pools: KV cache in use",
@@ -234,20 +238,12 @@ pub fn kv_over_time(run: &RunData) -> Chart {
         &wanted,
         "no GPU pool in this run",
     );
-    if c.has_data() {
-        c.y.range = (0.0, c.y.range.1.max(1.3));
-    }
-    c
+    ratio_axis(c)
 }
 
 /// Queue length per pool per window (jobs or calls waiting).
 pub fn queue_over_time(run: &RunData) -> Chart {
-    let wanted: Vec<_> = run
-        .series_groups("queue_length")
-        .into_iter()
-        .enumerate()
-        .map(|(c, g)| Want::new("queue_length", &g, short(&g).to_string(), c, false))
-        .collect();
+    let wanted = per_pool("queue_length", run.series_groups("queue_length").iter());
     over_time(
         run,
         "queue_over_time",
