@@ -220,6 +220,9 @@ pub fn run_summary(spec: &Scenario, rows: &[SummaryRow], info: &RunInfo, dir: &P
         info.execution.wall_s,
         info.execution.events_per_s / 1e6
     );
+    if !spec.overrides.is_empty() {
+        let _ = writeln!(s, "  changed with --set {}", spec.overrides.join(", "));
+    }
     for (i, w) in spec.workflows.iter().enumerate() {
         if !spec.starts_tasks(crate::domain::WorkflowId(i as u32)) {
             continue;

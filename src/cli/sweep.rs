@@ -16,8 +16,11 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let points = grid(&args.set).map_err(CliError::BadInput)?;
     // Every point's scenario is loaded and validated before anything runs.
     let mut specs = Vec::with_capacity(points.len());
-    for p in &points {
-        let mut spec = load_with(&args.scenario, p)?;
+    for (k, p) in points.iter().enumerate() {
+        let mut spec = load_with(&args.scenario, p).map_err(|e| {
+            let at: Vec<String> = p.iter().map(crate::scenario::Override::text).collect();
+            CliError::BadInput(format!("sweep point {k} ({}): {e}", at.join(" ")))
+        })?;
         if spec.epochs.is_some() {
             return Err(CliError::BadInput(format!(
                 "{}: a sweep of a scenario in [epochs] is not supported yet; sweep one \

@@ -74,6 +74,9 @@ pub struct RunMeta {
     /// infersim version that wrote the run.
     #[serde(default)]
     pub infersim_version: String,
+    /// `--set PATH=VALUE` changes the run made to the scenario file.
+    #[serde(default)]
+    pub set: Vec<String>,
     /// Base seed.
     pub seed: u64,
     /// Replications.

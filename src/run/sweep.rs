@@ -62,13 +62,26 @@ pub const MAX_POINTS: usize = 100_000;
 /// point is its list of changes, one per axis.
 ///
 /// # Errors
-/// A message when the grid has more than [`MAX_POINTS`] points.
+/// A message when a path is swept twice or the grid has more than [`MAX_POINTS`] points.
 pub fn grid(axes: &[Axis]) -> Result<Vec<Vec<Override>>, String> {
+    for (i, a) in axes.iter().enumerate() {
+        if axes[..i].iter().any(|b| b.path == a.path) {
+            return Err(format!(
+                "`{}` is swept twice: give its values in one --set",
+                a.name()
+            ));
+        }
+    }
     let n = axes
         .iter()
-        .try_fold(1usize, |n, a| n.checked_mul(a.values.len()))
-        .filter(|n| *n <= MAX_POINTS)
-        .ok_or_else(|| format!("the sweep has more than {MAX_POINTS} points"))?;
+        .try_fold(1u128, |n, a| n.checked_mul(a.values.len() as u128))
+        .unwrap_or(u128::MAX);
+    if n > MAX_POINTS as u128 {
+        return Err(format!(
+            "the sweep has {n} points, more than the {MAX_POINTS} allowed: sweep fewer values"
+        ));
+    }
+    let n = n as usize;
     let mut points = Vec::with_capacity(n);
     for k in 0..n {
         let mut rest = k;
@@ -170,11 +183,14 @@ mod tests {
                 .join(",")
         ))
         .unwrap();
+        let other = Axis::parse(&format!("y={}", big.values.join(","))).unwrap();
+        let e = grid(&[big.clone(), other]).unwrap_err();
         assert!(
-            grid(&[big.clone(), big.clone()])
-                .unwrap_err()
-                .contains("more than")
+            e.contains("has 1000000 points, more than the 100000 allowed"),
+            "{e}"
         );
+        let e = grid(&[big.clone(), big.clone()]).unwrap_err();
+        assert!(e.contains("`x` is swept twice"), "{e}");
         assert_eq!(grid(&[]).unwrap().len(), 1, "no axis: the scenario itself");
     }
 }

@@ -55,6 +55,12 @@ fn a_set_run_equals_a_run_of_the_edited_file() {
         serde_json::from_slice(&std::fs::read(a.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["set"][0], "cpu_pool.servers.servers=5");
     assert_eq!(run["set"].as_array().unwrap().len(), 3);
+    // The page says the run was changed.
+    infersim().arg("report").arg(&a).assert().success();
+    let page = std::fs::read_to_string(a.join("report.html")).unwrap();
+    assert!(page.contains(
+        "changed with --set cpu_pool.servers.servers=5, arrivals.customers.rate_per_s=4.2"
+    ));
 }
 
 #[test]

@@ -114,7 +114,15 @@ fn a_sweep_names_a_wrong_path_or_value_before_running_anything() {
         .arg(&out)
         .assert()
         .code(1)
+        .stderr(contains("sweep point 1 (cpu_pool.servers.servers=lots)"))
         .stderr(contains("invalid type: string \"lots\""));
+    infersim()
+        .args(["sweep", "scenarios/oracles/mmc.toml"])
+        .args(["--set", "cpu_pool.servers.servers=4,5"])
+        .args(["--set", "cpu_pool.servers.servers=6"])
+        .assert()
+        .code(1)
+        .stderr(contains("`cpu_pool.servers.servers` is swept twice"));
     infersim()
         .args(["sweep", "scenarios/oracles/mmc.toml", "--set", "x=1,,2"])
         .assert()

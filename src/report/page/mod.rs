@@ -128,8 +128,13 @@ pub fn run_line(run: &RunData) -> String {
     let epochs = m.horizon.as_ref().map_or(String::new(), |h| {
         format!(" in {} simulated epochs", h.epochs)
     });
+    let changes = if m.set.is_empty() {
+        String::new()
+    } else {
+        format!(" · changed with --set {}", m.set.join(", "))
+    };
     format!(
-        "Scenario file {} (SHA-256 {}…) · seed {} · {} replication(s) · horizon {horizon}{epochs}{}{}",
+        "Scenario file {} (SHA-256 {}…){changes} · seed {} · {} replication(s) · horizon {horizon}{epochs}{}{}",
         if m.scenario_file.is_empty() {
             "?"
         } else {

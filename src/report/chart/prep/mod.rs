@@ -278,6 +278,7 @@ pub(crate) fn test_run(
             scenario_file: String::new(),
             scenario_sha256: String::new(),
             infersim_version: String::new(),
+            set: Vec::new(),
             seed: 1,
             replications: 2,
             interval_s: 60.0,
