@@ -2,8 +2,7 @@
 //! held-out configurations, reproducibility of `catalog/calibration.toml`, a closed form of
 //! the roofline, and the `infersim calibrate` command.
 
-use super::support::repo;
-use assert_cmd::Command;
+use super::support::{infersim, repo};
 use infersim::domain::llm::calibrate::{Calibration, DEFAULT_DATA, calibrate};
 use infersim::domain::llm::perf::{
     BatchShape, IterationModel, PerfCoeffs, builtin_calibration, coeffs_for,
@@ -188,12 +187,6 @@ fn prefill_time_is_the_closed_form_across_the_knee() {
     let expected = 40.0 * (c.layer_overhead_s + c.prefill_layer_overhead_s) + compute;
     let got = IterationModel::new(&g, &m, 1, c).time_s(&shape);
     assert!(close(got, expected), "{got} != {expected}");
-}
-
-fn infersim() -> Command {
-    let mut c = Command::cargo_bin("infersim").unwrap();
-    c.current_dir(repo(""));
-    c
 }
 
 #[test]

@@ -1,15 +1,9 @@
 //! The binary: exit codes, messages on bad input, outputs on good input.
 
-use super::support::repo;
+use super::support::{infersim, repo};
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::Path;
-
-fn infersim() -> Command {
-    let mut c = Command::cargo_bin("infersim").unwrap();
-    c.current_dir(repo(""));
-    c
-}
 
 /// `infersim run SCENARIO --out OUT`, ready for more arguments.
 fn run_to(scenario: &Path, out: impl AsRef<std::ffi::OsStr>) -> Command {

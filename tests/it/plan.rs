@@ -3,8 +3,7 @@
 //! the horizon's arithmetic (spend by month, cost per successful task), located errors for
 //! bad plans, and byte-identical epoch outputs across thread counts.
 
-use super::support::{find, problems, repo, run, scenario_from_str, stat, summary};
-use assert_cmd::Command;
+use super::support::{find, infersim, problems, run, scenario_from_str, stat, summary};
 use infersim::domain::Scenario;
 use infersim::domain::economics::{COMPONENTS, Component, RunSpend, YEAR_S, fixed_spend};
 use infersim::metrics::Metric;
@@ -238,12 +237,6 @@ fn a_saturated_pool_overflows_and_an_unsaturated_or_empty_target_takes_nothing()
         "an empty pool takes no overflow"
     );
     assert!(calls(&empty, "g") > 0.0);
-}
-
-fn infersim() -> Command {
-    let mut c = Command::cargo_bin("infersim").unwrap();
-    c.current_dir(repo(""));
-    c
 }
 
 /// `infersim run` of `text` (written to `dir/name.toml`) into `dir/out`, with `args`.

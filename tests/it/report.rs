@@ -3,16 +3,9 @@
 //! `summary.csv`, `report` and `compare` work from output folders and say clearly what is
 //! wrong with a bad one, and a real browser renders the page.
 
-use super::support::repo;
-use assert_cmd::Command;
+use super::support::infersim;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-fn infersim() -> Command {
-    let mut c = Command::cargo_bin("infersim").unwrap();
-    c.current_dir(repo(""));
-    c
-}
 
 fn run_to(scenario: &str, out: &Path, extra: &[&str]) {
     infersim()

@@ -1,15 +1,8 @@
 //! `--set PATH=VALUE`: a run with a changed field equals a run of the file written with that
 //! change, and a wrong path or value is a clear, located error.
 
-use super::support::repo;
-use assert_cmd::Command;
+use super::support::{infersim, repo};
 use predicates::str::contains;
-
-fn infersim() -> Command {
-    let mut c = Command::cargo_bin("infersim").unwrap();
-    c.current_dir(repo(""));
-    c
-}
 
 #[test]
 fn a_set_run_equals_a_run_of_the_edited_file() {

@@ -11,6 +11,14 @@ pub fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
+/// The `infersim` binary, run from the repository's root (scenario paths are relative to
+/// it).
+pub fn infersim() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("infersim").unwrap();
+    c.current_dir(repo(""));
+    c
+}
+
 /// Loads a bundled scenario or fails the test with the diagnostics.
 pub fn scenario(rel: &str) -> Scenario {
     infersim::scenario::load(&repo(rel)).unwrap_or_else(|e| panic!("{e}"))

@@ -1,16 +1,9 @@
 //! `infersim sweep`: the grid in a fixed order, each point equal to a plain `run` with the
 //! same `--set`, byte-identical on any thread count, and clear errors.
 
-use super::support::repo;
-use assert_cmd::Command;
+use super::support::infersim;
 use predicates::str::contains;
 use std::path::Path;
-
-fn infersim() -> Command {
-    let mut c = Command::cargo_bin("infersim").unwrap();
-    c.current_dir(repo(""));
-    c
-}
 
 fn sweep(out: &Path, threads: &str) {
     infersim()
