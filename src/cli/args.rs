@@ -12,6 +12,8 @@ Examples:
   infersim run scenarios/quickstart.toml --set gpu_pool.llama70b.replicas=4 --out /tmp/q4
   infersim run scenarios/bench/mmc-1e7.toml --threads 1 --quiet
   infersim sweep scenarios/quickstart.toml --set gpu_pool.llama70b.replicas=2,3,4 --replications 2
+  infersim sweep scenarios/quickstart.toml --set gpu_pool.llama70b.replicas=2,3,4 --shard 1/3 --out /tmp/s1
+  infersim merge /tmp/s1 /tmp/s2 /tmp/s3 --out output/quickstart-sweep
   infersim report output/quickstart
   infersim compare output/hot-afternoon output/hot-afternoon-liquid --out output/compare
   infersim validate scenarios/oracles/tandem.toml
@@ -39,6 +41,10 @@ pub enum Command {
     /// and write sweep.csv: one row per point and summary observation, with 95 % CIs.
     #[command(after_help = EXAMPLES)]
     Sweep(SweepArgs),
+    /// Put the folders of a sweep run in shards (`sweep --shard K/N`) back together: the
+    /// merged folder is byte for byte the unsharded sweep's.
+    #[command(after_help = EXAMPLES)]
+    Merge(MergeArgs),
     /// Write report.html and charts/ (SVG and PNG) from a run's output folder.
     #[command(after_help = EXAMPLES)]
     Report {
@@ -112,9 +118,36 @@ pub struct SweepArgs {
     /// do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+    /// Run only shard K of N (1-based): points whose index i has i % N == K - 1. Merge
+    /// the N folders with `infersim merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<crate::run::shard::Shard>,
+    /// A metric to chart against the swept value, `[GROUP] METRIC [STAT]` as in
+    /// summary.csv (e.g. `ttft_s p99`, `pool:servers wait_s`); repeatable [default: cost
+    /// per successful task, SLO attainment, p99 task latency].
+    #[arg(long, value_name = "METRIC")]
+    pub chart: Vec<String>,
     /// Print nothing on success (errors still go to stderr).
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Arguments of `infersim merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' output folders, any order (each holds sweep.json and sweep.csv).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write the merged sweep [default: output/<scenario name>-sweep].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print nothing on success (errors still go to stderr).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_shard(s: &str) -> Result<crate::run::shard::Shard, String> {
+    crate::run::shard::Shard::parse(s)
 }
 
 fn parse_axis(s: &str) -> Result<crate::run::sweep::Axis, String> {

@@ -75,6 +75,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Run(args) => run(args),
         Command::Validate { scenario } => validate(&scenario),
         Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => sweep::merge_cmd(args),
         Command::Report { dir, out, quiet } => pages::report(&dir, out, quiet),
         Command::Compare { dirs, out, quiet } => pages::compare(&dirs, out, quiet),
         Command::Calibrate(args) => calibrate::calibrate(&args),

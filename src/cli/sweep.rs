@@ -1,26 +1,44 @@
-//! `infersim sweep SCENARIO --set PATH=V1,V2 [--set ...]`: a grid of scenario variants run
-//! in parallel, into `sweep.csv`.
+//! `infersim sweep SCENARIO --set PATH=V1,V2 [--set ...] [--shard K/N]`: a grid of scenario
+//! variants run in parallel, into `sweep.csv`, `sweep_points.csv`, `sweep.json` and charts;
+//! and `infersim merge DIR...`, which puts shards back together.
 
-use super::args::SweepArgs;
+use super::args::{MergeArgs, SweepArgs};
 use super::{CliError, print};
-use crate::report::{commit, staged_file, sweep_csv};
+use crate::report::sweep::{SweepMeta, SweepOutputError, SweepTable, merge, render, write};
 use crate::run::RunError;
 use crate::run::sweep::{grid, run_points};
-use crate::scenario::load_with;
-use std::io::Write;
+use crate::scenario::{Override, load_with};
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Runs the sweep of `args`.
+fn classify(e: SweepOutputError) -> CliError {
+    match e {
+        SweepOutputError::Input(m) => CliError::BadInput(m),
+        SweepOutputError::Write(w) => CliError::BadInput(w.to_string()),
+        SweepOutputError::Internal(m) => CliError::Internal(anyhow::anyhow!(m)),
+    }
+}
+
+fn changes(p: &[Override]) -> String {
+    p.iter().map(Override::text).collect::<Vec<_>>().join(" ")
+}
+
+/// Runs the sweep of `args` (its shard's points only, with `--shard`).
 pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let points = grid(&args.set).map_err(CliError::BadInput)?;
-    // Every point's scenario is loaded and validated before anything runs.
-    let mut specs = Vec::with_capacity(points.len());
-    for (k, p) in points.iter().enumerate() {
-        let mut spec = load_with(&args.scenario, p).map_err(|e| {
-            let at: Vec<String> = p.iter().map(crate::scenario::Override::text).collect();
-            CliError::BadInput(format!("sweep point {k} ({}): {e}", at.join(" ")))
-        })?;
+    for c in &args.chart {
+        crate::metrics::Selector::parse(c)
+            .map_err(|e| CliError::BadInput(format!("--chart: {e}")))?;
+    }
+    let mine: Vec<usize> = (0..points.len())
+        .filter(|&k| args.shard.is_none_or(|s| s.owns(k)))
+        .collect();
+    // Every point of this shard is loaded and validated before anything runs.
+    let mut specs = Vec::with_capacity(mine.len());
+    for &k in &mine {
+        let p = &points[k];
+        let mut spec = load_with(&args.scenario, p)
+            .map_err(|e| CliError::BadInput(format!("sweep point {k} ({}): {e}", changes(p))))?;
         if spec.epochs.is_some() {
             return Err(CliError::BadInput(format!(
                 "{}: a sweep of a scenario in [epochs] is not supported yet; sweep one \
@@ -36,24 +54,26 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         }
         specs.push(spec);
     }
-    let name = specs.first().map_or_else(String::new, |s| s.name.clone());
+    // The scenario's own name, seed and replications, also for an empty shard.
+    let base = match specs.first() {
+        Some(s) => s.clone(),
+        None => {
+            let mut s = load_with(&args.scenario, &points[0])?;
+            s.seed = args.seed.unwrap_or(s.seed);
+            s.replications = args.replications.unwrap_or(s.replications);
+            s
+        }
+    };
     let dir = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(format!("{name}-sweep")));
-    let bad_output = |path: PathBuf, cause: std::io::Error| {
-        CliError::BadInput(format!("cannot write {}: {cause}", path.display()))
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| bad_output(dir.clone(), e))?;
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sweep", base.name)));
 
     let started = Instant::now();
     let threads = args.threads.map(usize::from);
-    let rows = run_points(&specs, threads).map_err(|(k, e)| {
-        let at = points[k]
-            .iter()
-            .map(crate::scenario::Override::text)
-            .collect::<Vec<_>>()
-            .join(" ");
+    let rows = run_points(&specs, threads).map_err(|(i, e)| {
+        let k = mine[i];
+        let at = changes(&points[k]);
         match &e {
             RunError::Simulation { cause, .. } if cause.is_input_error() => CliError::BadInput(
                 format!("{}: point {k} ({at}): {e}", args.scenario.display()),
@@ -64,25 +84,104 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let wall_s = started.elapsed().as_secs_f64();
 
     let paths: Vec<String> = args.set.iter().map(|a| a.name()).collect();
-    let table: Vec<(Vec<String>, Vec<_>)> = points
-        .iter()
-        .zip(rows)
-        .map(|(p, r)| (p.iter().map(|o| o.value.clone()).collect(), r))
-        .collect();
-    let bytes = sweep_csv(&name, &paths, &table)
+    let table = SweepTable::of(
+        &base.name,
+        &paths,
+        mine.iter()
+            .zip(rows)
+            .map(|(&k, r)| (k, points[k].iter().map(|o| o.value.clone()).collect(), r)),
+    );
+    let meta = SweepMeta {
+        infersim_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: base.name.clone(),
+        scenario_file: args.scenario.display().to_string(),
+        scenario_sha256: base.source_sha256.clone(),
+        axes: args
+            .set
+            .iter()
+            .map(|a| (a.name(), a.values.clone()))
+            .collect(),
+        points: points.len(),
+        seed: base.seed,
+        replications: base.replications,
+        charts: if args.chart.is_empty() {
+            crate::report::sweep::charts::DEFAULT_CHARTS
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        } else {
+            args.chart.clone()
+        },
+        shard: args.shard,
+    };
+    let bytes = table
+        .to_csv()
         .map_err(|e| CliError::Internal(anyhow::Error::new(e).context("encoding sweep.csv")))?;
-    let path = dir.join("sweep.csv");
-    let mut tmp = staged_file(&dir).map_err(|e| bad_output(path.clone(), e))?;
-    tmp.write_all(&bytes)
-        .map_err(|e| bad_output(path.clone(), e))?;
-    commit(vec![(tmp, path.clone())]).map_err(|(p, e)| bad_output(p, e))?;
+    let files = render(bytes, &meta).map_err(classify)?;
+    write(&dir, &files).map_err(classify)?;
     if !args.quiet {
+        let share = args.shard.map_or(String::new(), |s| {
+            format!(
+                " (shard {}: {} of {} points)",
+                s.text(),
+                mine.len(),
+                points.len()
+            )
+        });
         print(&format!(
-            "{name}: swept {} point(s) x {} replication(s) in {wall_s:.2} s\nwrote {}\n",
-            points.len(),
-            specs.first().map_or(0, |s| s.replications),
-            path.display()
+            "{}: swept {} point(s) x {} replication(s) in {wall_s:.2} s{share}\nwrote {}\n",
+            base.name,
+            mine.len(),
+            base.replications,
+            wrote(&dir, &files)
         ))?;
     }
     Ok(())
+}
+
+/// `DIR/{a, b, …}` for the files written (charts counted).
+fn wrote(dir: &std::path::Path, files: &[crate::report::page::PageFile]) -> String {
+    let mut names: Vec<String> = files
+        .iter()
+        .filter(|(n, _)| !n.starts_with("charts/"))
+        .map(|(n, _)| n.clone())
+        .collect();
+    let charts = files.iter().filter(|(n, _)| n.ends_with(".svg")).count();
+    if charts > 0 {
+        names.push(format!("charts/ ({charts} charts as SVG and PNG)"));
+    }
+    format!("{}: {}", dir.display(), names.join(", "))
+}
+
+/// Merges shard folders into one sweep folder.
+pub(super) fn merge_cmd(args: MergeArgs) -> Result<(), CliError> {
+    let (meta, files) = merge(&args.dirs).map_err(classify)?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sweep", meta.scenario)));
+    if args.dirs.iter().any(|d| same_dir(d, &dir)) {
+        return Err(CliError::BadInput(format!(
+            "--out {} is one of the shards' folders: merge into a new folder",
+            dir.display()
+        )));
+    }
+    write(&dir, &files).map_err(classify)?;
+    if !args.quiet {
+        print(&format!(
+            "{}: merged {} shard folder(s), {} point(s)\nwrote {}\n",
+            meta.scenario,
+            args.dirs.len(),
+            meta.points,
+            wrote(&dir, &files)
+        ))?;
+    }
+    Ok(())
+}
+
+fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
 }

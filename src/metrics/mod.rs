@@ -7,6 +7,7 @@ pub mod horizon;
 mod latency;
 mod names;
 mod replication;
+mod selector;
 mod summary;
 mod windowed;
 mod windowed_quantile;
@@ -16,6 +17,7 @@ pub use names::{Metric, Series};
 pub use replication::{
     GpuPoolResult, PoolResult, ReplicationResult, StepResult, WorkShares, WorkflowResult,
 };
+pub use selector::{STATS, Selector};
 pub use summary::{
     Aggregate, DistributionRow, SeriesRow, SummaryRow, cdf_quantiles, ci95_half_width, series,
     series_rows, summarize,

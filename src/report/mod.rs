@@ -12,7 +12,7 @@ pub mod page;
 pub mod read;
 mod requests_csv;
 mod run_json;
-mod sweep_csv;
+pub mod sweep;
 
 pub use atomic::{commit, staged_file};
 pub use calendar_csv::{EPOCHS_HEADER, MONTHLY_HEADER, epochs_csv, monthly_csv};
@@ -22,7 +22,6 @@ pub use csv_out::{
 };
 pub use requests_csv::{REQUESTS_HEADER, write_requests};
 pub use run_json::{Execution, HorizonInfo, ReplicationFacts, RunInfo, Setup};
-pub use sweep_csv::sweep_csv;
 
 use crate::metrics::{DistributionRow, SeriesRow, SummaryRow};
 use std::io::{BufWriter, Write};

@@ -4,6 +4,7 @@
 pub mod epochs;
 mod progress;
 mod replication;
+pub mod shard;
 pub mod sweep;
 
 pub use progress::{NoProgress, ProgressSink};

@@ -19,6 +19,7 @@ mod power;
 mod report;
 mod scenario_errors;
 mod set;
+mod shard;
 mod support;
 mod sweep;
 mod workflow_errors;
