@@ -38,9 +38,15 @@ pub fn pareto_front(points: &[(usize, Option<f64>, Option<f64>)]) -> Vec<usize> 
     front.into_iter().map(|p| p.0).collect()
 }
 
+/// A point with its 95 % CI: `(x, y, low, high)`.
+type Whisker = (f64, f64, f64, f64);
+
+/// The x axis: the swept path's index, its scale and each point's `(index, x)`.
+type XAxis = (usize, Scale, Vec<(usize, f64)>);
+
 /// The swept axis charted along x: the first whose values are all numbers (`Linear`),
 /// else the first (`Category`). Returns its index and each point's x.
-fn x_axis(t: &SweepTable) -> Option<(usize, Scale, Vec<(usize, f64)>)> {
+fn x_axis(t: &SweepTable) -> Option<XAxis> {
     if t.paths.is_empty() {
         return None;
     }
@@ -98,7 +104,7 @@ pub fn metric_chart(t: &SweepTable, sel: &Selector) -> Result<Chart, String> {
         ));
     };
     // One line per combination of the other swept values, in grid order.
-    let mut lines: Vec<(String, Vec<(f64, f64, f64, f64)>)> = Vec::new();
+    let mut lines: Vec<(String, Vec<Whisker>)> = Vec::new();
     for &(k, x) in &xs {
         let vals = t.values(k);
         let name: Vec<String> = t
@@ -237,7 +243,7 @@ pub fn pareto_chart(t: &SweepTable) -> Chart {
             .and_then(|o| o.ci95_half_width)
             .unwrap_or(0.0)
     };
-    let dots: Vec<(f64, f64, f64, f64)> = pts
+    let dots: Vec<Whisker> = pts
         .iter()
         .filter(|p| !front.contains(&p.0))
         .filter_map(|&(k, c, q)| Some((c?, q?, q? - hw(k), q? + hw(k))))
