@@ -4,6 +4,7 @@ pub mod cli;
 pub mod domain;
 pub mod engine;
 pub mod metrics;
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod scenario;

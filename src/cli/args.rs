@@ -14,6 +14,7 @@ Examples:
   infersim sweep scenarios/quickstart.toml --set gpu_pool.llama70b.replicas=2,3,4 --replications 2
   infersim sweep scenarios/quickstart.toml --set gpu_pool.llama70b.replicas=2,3,4 --shard 1/3 --out /tmp/s1
   infersim merge /tmp/s1 /tmp/s2 /tmp/s3 --out output/quickstart-sweep
+  infersim plan scenarios/oracles/mmc-plan.toml
   infersim report output/quickstart
   infersim compare output/hot-afternoon output/hot-afternoon-liquid --out output/compare
   infersim validate scenarios/oracles/tandem.toml
@@ -41,6 +42,11 @@ pub enum Command {
     /// and write sweep.csv: one row per point and summary observation, with 95 % CIs.
     #[command(after_help = EXAMPLES)]
     Sweep(SweepArgs),
+    /// Find the cheapest fleet that meets the scenario's [plan] targets at each planned date
+    /// (per candidate option), and the purchases it takes: plan.csv, purchases.csv,
+    /// plan_targets.csv, plan_evaluations.csv, plan.json and charts/.
+    #[command(after_help = EXAMPLES)]
+    Plan(PlanArgs),
     /// Put the folders of a sweep run in shards (`sweep --shard K/N`) back together: the
     /// merged folder is byte for byte the unsharded sweep's.
     #[command(after_help = EXAMPLES)]
@@ -127,6 +133,33 @@ pub struct SweepArgs {
     /// per successful task, SLO attainment, p99 task latency].
     #[arg(long, value_name = "METRIC")]
     pub chart: Vec<String>,
+    /// Print nothing on success (errors still go to stderr).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Arguments of `infersim plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Scenario file (TOML) with a [plan] section.
+    pub scenario: PathBuf,
+    /// Change a scenario field before planning (as `run --set`); repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
+    pub set: Vec<crate::scenario::Override>,
+    /// Output folder [default: output/<scenario name>-plan].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Base seed (overrides `scenario.seed`); every fleet of a date runs the same seeds.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Replications per fleet before re-runs within noise, 1 to 10000 (overrides
+    /// `scenario.replications`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub replications: Option<u32>,
+    /// Worker threads for a fleet's replications [default: one per core]. Results do not
+    /// depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
     /// Print nothing on success (errors still go to stderr).
     #[arg(long, short)]
     pub quiet: bool,

@@ -8,6 +8,7 @@ mod cost_text;
 mod facility_text;
 mod horizon;
 mod pages;
+mod plan;
 mod progress;
 mod report_text;
 mod sweep;
@@ -76,6 +77,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Validate { scenario } => validate(&scenario),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge_cmd(args),
+        Command::Plan(args) => plan::plan(args),
         Command::Report { dir, out, quiet } => pages::report(&dir, out, quiet),
         Command::Compare { dirs, out, quiet } => pages::compare(&dirs, out, quiet),
         Command::Calibrate(args) => calibrate::calibrate(&args),

@@ -21,6 +21,7 @@ pub mod facility;
 pub mod fleet;
 pub mod llm;
 pub mod model;
+pub mod planner;
 pub mod tasks;
 pub mod trace;
 

@@ -70,6 +70,8 @@ pub struct Scenario {
     pub epochs: Option<super::epochs::EpochPlan>,
     /// Task SLO attainment the plan must keep (`runway_days`).
     pub slo_target: Option<f64>,
+    /// `[plan]`: what `infersim plan` sizes and must meet (`None`: no planner section).
+    pub plan: Option<super::planner::PlanSpec>,
     /// Keep one record per LLM call for `requests.csv` (set by `run --requests-csv`; memory
     /// grows with the calls).
     pub record_calls: bool,

@@ -9,6 +9,7 @@ mod calendar_csv;
 pub mod chart;
 mod csv_out;
 pub mod page;
+pub mod plan;
 pub mod read;
 mod requests_csv;
 mod run_json;

@@ -20,7 +20,7 @@ use toml::de::{DeArray, DeString, DeTable, DeValue, ValueDeserializer};
 use toml::map::Map;
 
 /// The top-level sections a scenario may have.
-pub const SECTIONS: [&str; 15] = [
+pub const SECTIONS: [&str; 16] = [
     "scenario",
     "arrivals",
     "cpu_pool",
@@ -36,6 +36,7 @@ pub const SECTIONS: [&str; 15] = [
     "fleet",
     "epochs",
     "workload",
+    "plan",
 ];
 
 /// The raw sections of a file, each entry deserialized independently (absent when it failed).
@@ -65,6 +66,8 @@ pub struct RawSections {
     pub epochs: Option<super::raw::RawEpochs>,
     /// `[workload]`, when present.
     pub workload: Option<RawWorkload>,
+    /// `[plan]` (the planner's targets), when present.
+    pub plan: Option<super::raw::RawPlan>,
     /// What failed to deserialize (already reported), so that validation does not report
     /// follow-on problems ("unknown pool" for a pool that exists but is malformed…).
     pub broken: Broken,
@@ -95,6 +98,8 @@ pub struct Broken {
     pub plan: bool,
     /// `[workload]` failed.
     pub workload: bool,
+    /// `[plan]` failed.
+    pub planner: bool,
 }
 
 /// Fields whose value must be a table, at any depth, with an example for the message.
@@ -516,7 +521,27 @@ pub fn load_with(path: &Path, sets: &[super::Override]) -> Result<Scenario, Scen
         errs.problems[0].line_col = Some((line, col));
         errs
     })?;
-    let mut spec = parse_with(&src, path, sets)?;
+    let mut spec = parse_with(&src, path, sets, &[])?;
+    spec.overrides = sets.iter().map(super::Override::text).collect();
+    Ok(spec)
+}
+
+/// As [`load_with`], without the `[[fleet]]` changes of the GPU pools `unplanned`: the
+/// planner sizes those pools for the whole horizon.
+///
+/// # Errors
+/// As [`load_with`].
+pub fn load_sized(
+    path: &Path,
+    sets: &[super::Override],
+    unplanned: &[String],
+) -> Result<Scenario, ScenarioErrors> {
+    let bytes = read_regular_file(path, MAX_SCENARIO_BYTES).map_err(|e| {
+        ScenarioErrors::whole_file(path, format!("cannot read the scenario file: {e}"))
+    })?;
+    let src = String::from_utf8(bytes)
+        .map_err(|_| ScenarioErrors::whole_file(path, "the file is not UTF-8 text".to_string()))?;
+    let mut spec = parse_with(&src, path, sets, unplanned)?;
     spec.overrides = sets.iter().map(super::Override::text).collect();
     Ok(spec)
 }
@@ -526,7 +551,7 @@ pub fn load_with(path: &Path, sets: &[super::Override]) -> Result<Scenario, Scen
 /// # Errors
 /// As [`load`], except for reading the file.
 pub fn parse_str(src: &str, file: &Path) -> Result<Scenario, ScenarioErrors> {
-    parse_with(src, file, &[])
+    parse_with(src, file, &[], &[])
 }
 
 /// As [`parse_str`], with `sets` applied to the parsed document first.
@@ -534,12 +559,16 @@ fn parse_with<'i>(
     src: &'i str,
     file: &Path,
     sets: &'i [super::Override],
+    unplanned: &[String],
 ) -> Result<Scenario, ScenarioErrors> {
     let (mut root, syntax) = DeTable::parse_recoverable(src);
     if syntax.is_empty()
         && let Err(message) = super::overrides::apply(&mut root, sets)
     {
         return Err(ScenarioErrors::whole_file(file, message));
+    }
+    if syntax.is_empty() {
+        super::overrides::drop_fleet(&mut root, unplanned);
     }
     let mut ctx = Ctx {
         file: file.to_path_buf(),
@@ -635,6 +664,10 @@ fn parse_with<'i>(
                 raw.racks = ctx.section_map("rack", value, "rack", &mut broken);
                 raw.broken.facility |= !broken.is_empty();
             }
+            "plan" => match ctx.de_table::<super::raw::RawPlan>("plan", value, "the planner") {
+                Some(p) => raw.plan = Some(p),
+                None => raw.broken.planner = true,
+            },
             "workload" => match ctx.de_table::<RawWorkload>("workload", value, "the workload") {
                 Some(w) => raw.workload = Some(w),
                 None => raw.broken.workload = true,

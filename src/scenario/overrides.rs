@@ -135,6 +135,36 @@ pub fn apply<'i>(root: &mut Spanned<DeTable<'i>>, sets: &'i [Override]) -> Resul
     Ok(())
 }
 
+/// Removes the `[[fleet]]` entries of the GPU pools `pools` from the document: the planner
+/// sizes those pools itself, for the whole horizon.
+pub fn drop_fleet(root: &mut Spanned<DeTable<'_>>, pools: &[String]) {
+    if pools.is_empty() {
+        return;
+    }
+    let Some((_, v)) = root.get_mut().iter_mut().find(|(k, _)| {
+        let k: &str = k.get_ref();
+        k == "fleet"
+    }) else {
+        return;
+    };
+    if let DeValue::Array(entries) = v.get_mut() {
+        let all = std::mem::replace(entries, toml::de::DeArray::new());
+        *entries = all
+            .into_iter()
+            .filter(|e| {
+                let DeValue::Table(t) = e.get_ref() else {
+                    return true;
+                };
+                !t.iter().any(|(k, v)| {
+                    let k: &str = k.get_ref();
+                    k == "pool"
+                        && matches!(v.get_ref(), DeValue::String(p) if pools.iter().any(|q| q == p.as_ref()))
+                })
+            })
+            .collect();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -733,3 +733,45 @@ pub struct RawEpochs {
     /// Start of the window within its period; default 0.
     pub offset: Option<RawDuration>,
 }
+
+/// `[plan]`: what `infersim plan` sizes and must meet.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlan {
+    /// Targets, `[GROUP] METRIC [STAT] <= NUMBER` or `>= NUMBER`.
+    pub targets: Option<Vec<String>>,
+    /// Require no time at a power cap or over a cooling limit; default true with racks.
+    pub power_within_caps: Option<bool>,
+    /// Most replications per fleet when a target is met only within noise.
+    pub max_replications: Option<i64>,
+    /// With `[epochs]`: plan at epochs this far apart.
+    pub every: Option<RawDuration>,
+    /// Whether the scenario as written is a candidate besides `[[plan.option]]`.
+    pub include_as_written: Option<bool>,
+    /// `[plan.pool.NAME]`: the pools to size.
+    pub pool: Option<BTreeMap<String, RawPlanPool>>,
+    /// `[[plan.option]]`: candidates.
+    pub option: Option<Vec<RawPlanOption>>,
+}
+
+/// `[plan.pool.NAME]`: bounds of a sized pool.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlanPool {
+    /// Fewest units.
+    pub min: Option<i64>,
+    /// Most units.
+    pub max: Option<i64>,
+    /// Order-to-service time.
+    pub lead_time: Option<RawDuration>,
+}
+
+/// `[[plan.option]]`: a candidate, as changes to the scenario.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlanOption {
+    /// Name in outputs.
+    pub name: String,
+    /// Changes: dotted path = value.
+    pub set: BTreeMap<String, toml::Value>,
+}

@@ -352,6 +352,15 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
             None
         }
     };
+    let plan = super::planner_spec::plan(
+        ctx,
+        raw,
+        &gpu_pools,
+        &pools,
+        &human_pools,
+        &fleet,
+        epochs.is_some(),
+    );
     let scenario = Scenario {
         name,
         description: meta.description.clone(),
@@ -374,6 +383,7 @@ pub(super) fn validate(ctx: &mut Ctx<'_>, raw: &RawSections, bytes: &[u8]) -> Op
         fleet,
         epochs,
         slo_target,
+        plan,
         cost,
         facility,
         record_calls: false,

@@ -15,6 +15,7 @@ mod llm;
 mod llm_errors;
 mod oracles;
 mod plan;
+mod planner;
 mod power;
 mod report;
 mod scenario_errors;

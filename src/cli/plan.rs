@@ -1,0 +1,193 @@
+//! `infersim plan SCENARIO`: the cheapest fleet that meets the scenario's `[plan]` targets
+//! at each planned date, with a purchase plan.
+
+use super::args::PlanArgs;
+use super::{CliError, print};
+use crate::plan::{PlanError, Planner, choose};
+use crate::report::plan::{purchases, render};
+use crate::report::sweep::write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn classify(e: PlanError) -> CliError {
+    match e {
+        PlanError::Input(m) => CliError::BadInput(m),
+        PlanError::Run { ref cause, .. } => match cause {
+            crate::run::RunError::Simulation { cause, .. } if cause.is_input_error() => {
+                CliError::BadInput(e.to_string())
+            }
+            _ => CliError::Internal(anyhow::Error::new(e)),
+        },
+    }
+}
+
+/// Runs the planner of `args`.
+pub(super) fn plan(args: PlanArgs) -> Result<(), CliError> {
+    let planner = Planner::new(
+        &args.scenario,
+        &args.set,
+        args.seed,
+        args.replications,
+        args.threads.map(usize::from),
+    )
+    .map_err(classify)?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-plan", planner.base.name)));
+    let started = Instant::now();
+    let quiet = args.quiet;
+    let say = |line: &str| {
+        if !quiet {
+            let _ = print(&format!("  {line}\n"));
+        }
+    };
+    if !quiet {
+        print(&format!(
+            "{}: planning {} pool(s) at {} date(s), {} option(s), targets: {}\n",
+            planner.base.name,
+            planner.plan.pools.len(),
+            planner.dates.len(),
+            planner.plan.options.len(),
+            planner
+                .plan
+                .targets
+                .iter()
+                .map(|t| t.text())
+                .chain(
+                    planner
+                        .plan
+                        .power_within_caps
+                        .then(|| "power and cooling within caps".to_string())
+                )
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))?;
+    }
+    let mut plans = Vec::with_capacity(planner.plan.options.len());
+    for o in 0..planner.plan.options.len() {
+        plans.push(planner.plan_option(o, &say).map_err(classify)?);
+    }
+    let chosen = choose(&plans);
+    let files =
+        render(&planner, &plans, chosen).map_err(|m| CliError::Internal(anyhow::anyhow!(m)))?;
+    write(&dir, &files).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let wall_s = started.elapsed().as_secs_f64();
+
+    // Dates where no option meets the targets: an error, after the files are written.
+    let unmet: Vec<String> = planner
+        .dates
+        .iter()
+        .enumerate()
+        .filter(|(di, _)| chosen.is_none_or(|c| plans[c].chosen[*di].is_none()))
+        .map(|(di, d)| {
+            let why: Vec<String> = plans
+                .iter()
+                .filter_map(|p| {
+                    p.best[di].as_ref().map(|e| {
+                        let fleet: Vec<String> = planner
+                            .plan
+                            .pools
+                            .iter()
+                            .zip(&e.counts)
+                            .map(|(p, n)| format!("{}={n}", p.name))
+                            .collect();
+                        let missed: Vec<String> = e
+                            .checks
+                            .iter()
+                            .filter(|c| !c.met)
+                            .map(|c| {
+                                format!(
+                                    "`{}` (best reached {})",
+                                    c.target.text(),
+                                    c.value
+                                        .map_or("no observation".into(), |v| format!("{v:.4}"))
+                                )
+                            })
+                            .chain(
+                                e.does_not_fit
+                                    .iter()
+                                    .map(|m| format!("the fleet does not fit: {m}")),
+                            )
+                            .collect();
+                        format!(
+                            "option {:?} at its largest fleet ({}) misses {}",
+                            p.option,
+                            fleet.join(", "),
+                            missed.join(", ")
+                        )
+                    })
+                })
+                .collect();
+            format!("{}: {}", d.label, why.join("; "))
+        })
+        .collect();
+
+    if !quiet {
+        let mut t = String::new();
+        if let Some(c) = chosen {
+            let p = &plans[c];
+            t.push_str(&format!("option: {}\n", p.option));
+            for (d, e) in planner.dates.iter().zip(&p.chosen) {
+                let own = planner.scenario_counts(d);
+                let Some(e) = e else { continue };
+                let fleet: Vec<String> = planner
+                    .plan
+                    .pools
+                    .iter()
+                    .zip(e.counts.iter().zip(&own))
+                    .map(|(pool, (n, o))| {
+                        let vs = match i64::from(*n) - i64::from(*o) {
+                            0 => String::new(),
+                            k => format!(" (scenario {o}, {k:+})"),
+                        };
+                        format!("{} {n} {}{vs}", pool.name, pool.unit())
+                    })
+                    .collect();
+                t.push_str(&format!(
+                    "  {}: {}{}\n",
+                    d.label,
+                    fleet.join(", "),
+                    e.spend_usd.map_or(String::new(), |s| format!(
+                        ", spend {}",
+                        crate::report::chart::style::usd(s)
+                    ))
+                ));
+            }
+            let buys = purchases(&planner, p);
+            if buys.is_empty() {
+                t.push_str("purchases: none beyond the scenario's fleet at the first date\n");
+            } else {
+                t.push_str("purchases:\n");
+                for b in &buys {
+                    t.push_str(&format!(
+                        "  order by {}: {} x {} ({} GPUs of {}), in service by {}, {}\n",
+                        b.order_by,
+                        b.add_replicas,
+                        b.pool,
+                        b.add_gpus,
+                        b.gpu,
+                        b.in_service_by,
+                        crate::report::chart::style::usd(b.capex_usd)
+                    ));
+                }
+            }
+        }
+        let fleets: usize = plans.iter().map(|p| p.tried.len()).sum();
+        t.push_str(&format!(
+            "ran {fleets} fleet(s) in {wall_s:.1} s\nwrote {}: plan.csv, plan_targets.csv, purchases.csv, plan_evaluations.csv, plan.json, charts/\n",
+            dir.display()
+        ));
+        print(&t)?;
+    }
+    if !unmet.is_empty() {
+        return Err(CliError::BadInput(format!(
+            "{}: no fleet within the bounds of [plan.pool.*] meets the targets at {} date(s) (raise `max`, or relax the targets):\n  {}\n(the dates that could be planned are in {})",
+            args.scenario.display(),
+            unmet.len(),
+            unmet.join("\n  "),
+            dir.display()
+        )));
+    }
+    Ok(())
+}
