@@ -47,8 +47,8 @@ pub enum Command {
     /// plan_targets.csv, plan_evaluations.csv, plan.json and charts/.
     #[command(after_help = EXAMPLES)]
     Plan(PlanArgs),
-    /// Put the folders of a sweep run in shards (`sweep --shard K/N`) back together: the
-    /// merged folder is byte for byte the unsharded sweep's.
+    /// Put the folders of a sweep or plan run in shards (`--shard K/N`) back together: the
+    /// merged folder is byte for byte the unsharded run's.
     #[command(after_help = EXAMPLES)]
     Merge(MergeArgs),
     /// Write report.html and charts/ (SVG and PNG) from a run's output folder.
@@ -160,6 +160,10 @@ pub struct PlanArgs {
     /// depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+    /// Plan only the candidate options i (0-based, the scenario as written first) with
+    /// i % N == K - 1; `infersim merge` renders the plan from the N folders.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<crate::run::shard::Shard>,
     /// Print nothing on success (errors still go to stderr).
     #[arg(long, short)]
     pub quiet: bool,
@@ -168,10 +172,11 @@ pub struct PlanArgs {
 /// Arguments of `infersim merge`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// The shards' output folders, any order (each holds sweep.json and sweep.csv).
+    /// The shards' output folders, any order (each holds sweep.json and sweep.csv, or
+    /// plan_options.json; a plan's scenario file is read again from its recorded path).
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
-    /// Where to write the merged sweep [default: output/<scenario name>-sweep].
+    /// Where to write the merged folder [default: output/<scenario name>-sweep or -plan].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print nothing on success (errors still go to stderr).

@@ -4,7 +4,7 @@
 use super::args::PlanArgs;
 use super::{CliError, print};
 use crate::plan::{PlanError, Planner, choose};
-use crate::report::plan::{purchases, render};
+use crate::report::plan::{PlanRecord, purchases, render_whole};
 use crate::report::sweep::write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -35,6 +35,9 @@ pub(super) fn plan(args: PlanArgs) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-plan", planner.base.name)));
+    // The output folder is the user's choice: a bad one is found before any simulation.
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CliError::BadInput(format!("cannot write {}: {e}", dir.display())))?;
     let started = Instant::now();
     let quiet = args.quiet;
     let say = |line: &str| {
@@ -64,13 +67,36 @@ pub(super) fn plan(args: PlanArgs) -> Result<(), CliError> {
                 .join(", ")
         ))?;
     }
-    let mut plans = Vec::with_capacity(planner.plan.options.len());
-    for o in 0..planner.plan.options.len() {
+    let mine: Vec<usize> = (0..planner.plan.options.len())
+        .filter(|&o| args.shard.is_none_or(|s| s.owns(o)))
+        .collect();
+    let mut plans = Vec::with_capacity(mine.len());
+    for &o in &mine {
         plans.push(planner.plan_option(o, &say).map_err(classify)?);
     }
+    let internal = |m: String| CliError::Internal(anyhow::anyhow!(m));
+    let (bytes, rec) = PlanRecord::of(&planner, args.shard, plans)
+        .settle()
+        .map_err(internal)?;
+    if let Some(s) = args.shard {
+        // A shard writes its options' searches only; `infersim merge` renders the plan.
+        write(&dir, &[("plan_options.json".to_string(), bytes)])
+            .map_err(|e| CliError::BadInput(e.to_string()))?;
+        if !quiet {
+            print(&format!(
+                "shard {}: {} of {} option(s) in {:.1} s\nwrote {}\n",
+                s.text(),
+                mine.len(),
+                planner.plan.options.len(),
+                started.elapsed().as_secs_f64(),
+                dir.join("plan_options.json").display()
+            ))?;
+        }
+        return Ok(());
+    }
+    let plans = rec.plans.clone();
     let chosen = choose(&plans);
-    let files =
-        render(&planner, &plans, chosen).map_err(|m| CliError::Internal(anyhow::anyhow!(m)))?;
+    let files = render_whole(&planner, bytes, &rec).map_err(internal)?;
     write(&dir, &files).map_err(|e| CliError::BadInput(e.to_string()))?;
     let wall_s = started.elapsed().as_secs_f64();
 
@@ -111,8 +137,13 @@ pub(super) fn plan(args: PlanArgs) -> Result<(), CliError> {
                             )
                             .collect();
                         format!(
-                            "option {:?} at its largest fleet ({}) misses {}",
+                            "option {:?} at its largest fleet {}({}) misses {}",
                             p.option,
+                            if p.limited_by_racks[di] {
+                                "that fits the racks "
+                            } else {
+                                ""
+                            },
                             fleet.join(", "),
                             missed.join(", ")
                         )
@@ -141,7 +172,7 @@ pub(super) fn plan(args: PlanArgs) -> Result<(), CliError> {
                             0 => String::new(),
                             k => format!(" (scenario {o}, {k:+})"),
                         };
-                        format!("{} {n} {}{vs}", pool.name, pool.unit())
+                        format!("{}={n}{vs}", pool.name)
                     })
                     .collect();
                 t.push_str(&format!(
@@ -175,19 +206,78 @@ pub(super) fn plan(args: PlanArgs) -> Result<(), CliError> {
         }
         let fleets: usize = plans.iter().map(|p| p.tried.len()).sum();
         t.push_str(&format!(
-            "ran {fleets} fleet(s) in {wall_s:.1} s\nwrote {}: plan.csv, plan_targets.csv, purchases.csv, plan_evaluations.csv, plan.json, charts/\n",
+            "ran {fleets} fleet(s) in {wall_s:.1} s\nwrote {}: plan.csv, plan_targets.csv, purchases.csv, plan_evaluations.csv, plan_options.json, plan.json, charts/\n",
             dir.display()
         ));
         print(&t)?;
     }
     if !unmet.is_empty() {
         return Err(CliError::BadInput(format!(
-            "{}: no fleet within the bounds of [plan.pool.*] meets the targets at {} date(s) (raise `max`, or relax the targets):\n  {}\n(the dates that could be planned are in {})",
+            "{}: no fleet within the bounds of [plan.pool.*] and the racks meets the targets at {} date(s) (raise `max`, add rack slots, or relax the targets):\n  {}\n(the dates that could be planned are in {})",
             args.scenario.display(),
             unmet.len(),
             unmet.join("\n  "),
             dir.display()
         )));
+    }
+    Ok(())
+}
+
+/// Merges `plan --shard` folders (`dirs`, each with `plan_options.json`) into `out`.
+///
+/// # Errors
+/// [`CliError::BadInput`] when the folders are not shards of one plan, the scenario file
+/// changed since they ran, or the output cannot be written.
+pub(super) fn merge_plan(
+    dirs: &[PathBuf],
+    out: Option<PathBuf>,
+    quiet: bool,
+) -> Result<(), CliError> {
+    let mut recs = Vec::with_capacity(dirs.len());
+    for d in dirs {
+        let r = crate::report::plan::read_record(d).map_err(CliError::BadInput)?;
+        recs.push((d.clone(), r));
+    }
+    let whole = crate::report::plan::merge_records(&recs).map_err(CliError::BadInput)?;
+    let sets = whole
+        .set
+        .iter()
+        .map(|s| crate::scenario::Override::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::BadInput)?;
+    let file = PathBuf::from(&whole.scenario_file);
+    let planner = Planner::new(
+        &file,
+        &sets,
+        Some(whole.seed),
+        Some(whole.replications),
+        None,
+    )
+    .map_err(classify)?;
+    if planner.base.source_sha256 != whole.scenario_sha256 {
+        return Err(CliError::BadInput(format!(
+            "{}: the scenario file changed since the shards ran (SHA-256 {}…, the shards have {}…)",
+            file.display(),
+            planner.base.source_sha256.get(..12).unwrap_or(""),
+            whole.scenario_sha256.get(..12).unwrap_or("")
+        )));
+    }
+    let dir =
+        out.unwrap_or_else(|| PathBuf::from("output").join(format!("{}-plan", whole.scenario)));
+    let (bytes, rec) = whole
+        .settle()
+        .map_err(|m| CliError::Internal(anyhow::anyhow!(m)))?;
+    let files =
+        render_whole(&planner, bytes, &rec).map_err(|m| CliError::Internal(anyhow::anyhow!(m)))?;
+    write(&dir, &files).map_err(|e| CliError::BadInput(e.to_string()))?;
+    if !quiet {
+        print(&format!(
+            "{}: merged {} plan shard folder(s), {} option(s)\nwrote {}: plan.csv, plan_targets.csv, purchases.csv, plan_evaluations.csv, plan_options.json, plan.json, charts/\n",
+            whole.scenario,
+            dirs.len(),
+            rec.plans.len(),
+            dir.display()
+        ))?;
     }
     Ok(())
 }

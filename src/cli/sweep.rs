@@ -69,6 +69,9 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sweep", base.name)));
 
+    // The output folder is the user's choice: a bad one is found before any simulation.
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CliError::BadInput(format!("cannot write {}: {e}", dir.display())))?;
     let started = Instant::now();
     let threads = args.threads.map(usize::from);
     let rows = run_points(&specs, threads).map_err(|(i, e)| {
@@ -117,8 +120,15 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let bytes = table
         .to_csv()
         .map_err(|e| CliError::Internal(anyhow::Error::new(e).context("encoding sweep.csv")))?;
-    let files = render(bytes, &meta).map_err(classify)?;
+    let (files, bad_charts) = render(bytes, &meta).map_err(classify)?;
     write(&dir, &files).map_err(classify)?;
+    if !bad_charts.is_empty() {
+        return Err(CliError::BadInput(format!(
+            "{}\n(every other file is written in {})",
+            bad_charts.join("\n"),
+            dir.display()
+        )));
+    }
     if !args.quiet {
         let share = args.shard.map_or(String::new(), |s| {
             format!(
@@ -155,6 +165,29 @@ fn wrote(dir: &std::path::Path, files: &[crate::report::page::PageFile]) -> Stri
 
 /// Merges shard folders into one sweep folder.
 pub(super) fn merge_cmd(args: MergeArgs) -> Result<(), CliError> {
+    let plans = args
+        .dirs
+        .iter()
+        .filter(|d| d.join("plan_options.json").is_file())
+        .count();
+    if plans > 0
+        && args
+            .dirs
+            .iter()
+            .any(|d| same_dir(d, args.out.as_deref().unwrap_or(std::path::Path::new(""))))
+    {
+        return Err(CliError::BadInput(
+            "--out is one of the shards' folders: merge into a new folder".into(),
+        ));
+    }
+    if plans == args.dirs.len() {
+        return super::plan::merge_plan(&args.dirs, args.out, args.quiet);
+    }
+    if plans > 0 {
+        return Err(CliError::BadInput(
+            "some folders hold a plan (plan_options.json) and others not: merge the shards of one sweep or of one plan".into(),
+        ));
+    }
     let (meta, files) = merge(&args.dirs).map_err(classify)?;
     let dir = args
         .out

@@ -4,7 +4,7 @@
 use crate::metrics::Selector;
 
 /// How a target compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Op {
     /// `value <= limit`.
     AtMost,
@@ -14,7 +14,7 @@ pub enum Op {
 
 /// A target: one `summary.csv` observation against a limit, e.g. `slo_attainment >= 0.99`
 /// or `ttft_s p99 <= 2`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Target {
     /// The observation.
     pub sel: Selector,
@@ -41,7 +41,13 @@ impl Target {
                      `ttft_s p99 <= 2`), found {s:?}"
                 )
             })?;
-        let sel = Selector::parse(&s[..i])?;
+        let left = &s[..i];
+        if left.trim_end().ends_with(['=', '!']) {
+            return Err(format!(
+                "unknown comparison in {s:?}: use `<=` (at most) or `>=` (at least)"
+            ));
+        }
+        let sel = Selector::parse(left)?;
         let num = s[i + len..].trim();
         let limit: f64 = num
             .parse()
@@ -185,5 +191,6 @@ mod tests {
         );
         assert!(Target::parse("<= 2").is_err());
         assert!(Target::parse("a <= inf").is_err());
+        assert!(Target::parse("a =< 2").unwrap_err().contains("use `<=`"));
     }
 }

@@ -8,7 +8,7 @@ pub const STATS: [&str; 10] = [
 ];
 
 /// One observation of `summary.csv`: its group, metric and statistic.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Selector {
     /// `all` (default), `site`, `workflow:<name>`, `pool:<name>`, `rack:<name>`, `step:<…>`.
     pub group: String,

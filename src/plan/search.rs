@@ -8,6 +8,7 @@ use crate::run::epochs::epoch_scenario;
 use crate::run::{NoProgress, RunError, run_replication, thread_pool};
 use crate::scenario::{Override, load_sized, load_with};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -56,7 +57,7 @@ pub fn plan_dates(spec: &Scenario) -> Vec<PlanDate> {
 }
 
 /// One target's outcome for a fleet.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetCheck {
     /// The target.
     pub target: Target,
@@ -71,7 +72,7 @@ pub struct TargetCheck {
 }
 
 /// One fleet run at one date.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Evaluation {
     /// Units per sized pool, in `[plan]` pool order.
     pub counts: Vec<u32>,
@@ -124,14 +125,19 @@ impl Evaluation {
 }
 
 /// The plan of one option: per date its chosen fleet's evaluation, and every fleet tried.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OptionPlan {
+    /// Index of the option in `[plan]` order (the scenario as written first).
+    pub index: usize,
     /// Option name.
     pub option: String,
     /// Per date: the smallest fleet that meets the targets (`None`: none within bounds).
     pub chosen: Vec<Option<Evaluation>>,
     /// Per date: the largest fleet's evaluation when none meets (the best reached).
     pub best: Vec<Option<Evaluation>>,
+    /// Per date: no fleet meets and growing stopped below the bounds because no larger
+    /// fleet fits the racks.
+    pub limited_by_racks: Vec<bool>,
     /// Every fleet run, in the order run: `(date index, evaluation)`.
     pub tried: Vec<(usize, Evaluation)>,
 }
@@ -406,11 +412,9 @@ impl Planner {
                 .and_then(|v| v.0)
             };
             ev.spend_usd = all("spend_usd", "total");
-            let sim_s = all("simulated_time_s", "mean").filter(|s| *s > 0.0);
-            ev.tasks_per_s = all("tasks_started", "total")
-                .or_else(|| all("tasks_started", "mean"))
-                .zip(sim_s)
-                .map(|(n, s)| n / s);
+            // Both are per-replication totals averaged over the replications.
+            let sim_s = all("simulated_time_s", "total").filter(|s| *s > 0.0);
+            ev.tasks_per_s = all("tasks_started", "total").zip(sim_s).map(|(n, s)| n / s);
             for (i, (p, &n)) in self.plan.pools.iter().zip(counts).enumerate() {
                 let sel = Selector {
                     group: format!("pool:{}", p.name),
@@ -459,10 +463,11 @@ impl Planner {
                     )))
                 )));
             };
-            let (met, unclear) = match value {
-                None => (false, false),
-                Some(v) => {
-                    let h = hw.unwrap_or(0.0);
+            let (met, unclear) = match (value, hw) {
+                (None, _) => (false, false),
+                // One replication has no CI: not decided until more run.
+                (Some(v), None) => (t.met_by(v), true),
+                (Some(v), Some(h)) => {
                     let (lo, hi) = (v - h, v + h);
                     let clear_pass = match t.op {
                         Op::AtMost => hi <= t.limit,
@@ -493,9 +498,11 @@ impl Planner {
     /// As [`Planner::evaluate`].
     pub fn plan_option(&self, o: usize, progress: &dyn Fn(&str)) -> Result<OptionPlan, PlanError> {
         let mut out = OptionPlan {
+            index: o,
             option: self.plan.options[o].name.clone(),
             chosen: Vec::with_capacity(self.dates.len()),
             best: Vec::with_capacity(self.dates.len()),
+            limited_by_racks: Vec::with_capacity(self.dates.len()),
             tried: Vec::new(),
         };
         let lo: Vec<u32> = self.plan.pools.iter().map(|p| p.min).collect();
@@ -535,7 +542,10 @@ impl Planner {
                 found = eval(&next, &mut memo, &mut out)?;
                 // A fleet that does not fit (racks full): back off halfway, until one fits
                 // or no step is left.
-                while !found && memo.get(&next).is_some_and(|e| e.does_not_fit.is_some()) {
+                let fits = |m: &HashMap<Vec<u32>, Evaluation>, y: &Vec<u32>| {
+                    m.get(y).is_none_or(|e| e.does_not_fit.is_none())
+                };
+                while !found && !fits(&memo, &next) {
                     let half: Vec<u32> = x
                         .iter()
                         .zip(&next)
@@ -547,14 +557,33 @@ impl Planner {
                     next = half;
                     found = eval(&next, &mut memo, &mut out)?;
                 }
-                if memo.get(&next).is_some_and(|e| e.does_not_fit.is_some()) {
-                    break;
+                if !fits(&memo, &next) {
+                    // Growing every pool at once does not fit: grow one pool at a time (by
+                    // one unit), the first that fits.
+                    let mut grown = None;
+                    for p in 0..x.len() {
+                        if x[p] >= hi[p] {
+                            continue;
+                        }
+                        let mut y = x.clone();
+                        y[p] += 1;
+                        found = eval(&y, &mut memo, &mut out)?;
+                        if fits(&memo, &y) {
+                            grown = Some(y);
+                            break;
+                        }
+                    }
+                    match grown {
+                        Some(y) => next = y,
+                        None => break,
+                    }
                 }
                 x = next;
             }
             if !found {
                 out.chosen.push(None);
                 out.best.push(memo.get(&x).cloned());
+                out.limited_by_racks.push(x != hi);
                 progress(&format!(
                     "{} {}: no fleet within bounds meets the targets",
                     out.option, d.label
@@ -632,6 +661,7 @@ impl Planner {
             ));
             out.chosen.push(memo.get(&x).cloned());
             out.best.push(None);
+            out.limited_by_racks.push(false);
             prev = Some(x);
         }
         Ok(out)

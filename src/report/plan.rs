@@ -128,8 +128,8 @@ pub struct PlanMeta {
     pub targets: Vec<String>,
     /// Whether no time at a power cap or over a cooling limit is required.
     pub power_within_caps: bool,
-    /// Sized pools: name, unit, min, max, lead time [days].
-    pub pools: Vec<(String, String, u32, u32, f64)>,
+    /// Sized pools.
+    pub pools: Vec<PoolInfo>,
     /// Candidate options.
     pub options: Vec<String>,
     /// Planned dates.
@@ -140,6 +140,21 @@ pub struct PlanMeta {
     pub fleets_run: usize,
     /// Simulated replications over all fleets.
     pub replications_run: u64,
+}
+
+/// A sized pool in `plan.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolInfo {
+    /// Pool name.
+    pub pool: String,
+    /// What a unit is (`replicas`, `servers`, `reviewers`).
+    pub unit: &'static str,
+    /// Fewest units considered.
+    pub min: u32,
+    /// Most units considered.
+    pub max: u32,
+    /// Order-to-service time [days].
+    pub lead_time_days: f64,
 }
 
 /// Every file of the plan's folder.
@@ -316,14 +331,12 @@ pub fn render(
         power_within_caps: planner.plan.power_within_caps,
         pools: pools
             .iter()
-            .map(|p| {
-                (
-                    p.name.clone(),
-                    p.unit().into(),
-                    p.min,
-                    p.max,
-                    p.lead_time_s / 86_400.0,
-                )
+            .map(|p| PoolInfo {
+                pool: p.name.clone(),
+                unit: p.unit(),
+                min: p.min,
+                max: p.max,
+                lead_time_days: p.lead_time_s / 86_400.0,
             })
             .collect(),
         options: planner
@@ -361,7 +374,7 @@ fn day(planner: &Planner, t_s: f64) -> f64 {
 fn date_axis(planner: &Planner) -> Axis {
     let xs: Vec<f64> = planner.dates.iter().map(|d| day(planner, d.t_s)).collect();
     let (lo, hi) = crate::report::chart::prep::span(xs);
-    let pad = ((hi - lo) * 0.03).max(3.0);
+    let pad = ((hi - lo) * 0.03).max(7.0);
     Axis {
         label: "date".into(),
         range: (lo - pad, hi + pad),
@@ -369,6 +382,18 @@ fn date_axis(planner: &Planner) -> Axis {
             origin: planner.base.origin.date().to_string(),
         },
     }
+}
+
+/// A step line through `points`: each value holds until the next date.
+fn steps(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(points.len() * 2);
+    for (i, &(x, y)) in points.iter().enumerate() {
+        if i > 0 {
+            out.push((x, points[i - 1].1));
+        }
+        out.push((x, y));
+    }
+    out
 }
 
 /// Planned units of each sized pool per date (solid) against the scenario's own fleet
@@ -403,6 +428,7 @@ fn capacity_chart(planner: &Planner, best: Option<&OptionPlan>) -> Chart {
                 )
             })
             .collect();
+        let (planned, own) = (steps(&planned), steps(&own));
         all.extend(planned.iter().chain(&own).map(|p| p.1));
         series.push(Series {
             name: format!("{} planned [{}]", p.name, p.unit()),
@@ -532,9 +558,197 @@ mod tests {
     use super::*;
 
     #[test]
+    fn capacity_is_drawn_as_steps() {
+        assert_eq!(
+            steps(&[(0.0, 1.0), (91.0, 2.0), (182.0, 2.0)]),
+            [
+                (0.0, 1.0),
+                (91.0, 1.0),
+                (91.0, 2.0),
+                (182.0, 2.0),
+                (182.0, 2.0)
+            ]
+        );
+        assert!(steps(&[]).is_empty());
+    }
+
+    #[test]
     fn order_dates_come_a_lead_time_earlier() {
         assert_eq!(shift_date("2027-09-14", -75.0 * 86_400.0), "2027-07-01");
         assert_eq!(shift_date("2027-09-14", 0.0), "2027-09-14");
         assert_eq!(shift_date("", -86_400.0), "");
     }
+}
+
+/// `plan_options.json`: every option's search (each fleet run and the chosen ones), the
+/// record `merge` combines from `plan --shard` folders. The files of a plan folder are all
+/// rendered from this record after a round trip through its JSON, so a merged folder has
+/// the unsharded plan's bytes.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct PlanRecord {
+    /// infersim version.
+    pub infersim_version: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario file as given.
+    pub scenario_file: String,
+    /// SHA-256 of its bytes.
+    pub scenario_sha256: String,
+    /// `--set` changes.
+    pub set: Vec<String>,
+    /// Base seed.
+    pub seed: u64,
+    /// Replications per fleet.
+    pub replications: u32,
+    /// Options of the whole plan.
+    pub options: usize,
+    /// The share this folder holds (absent for a whole plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::run::shard::Shard>,
+    /// The options' plans, by option index.
+    pub plans: Vec<OptionPlan>,
+}
+
+impl PlanRecord {
+    /// The record of `plans` (those of this shard) by `planner`.
+    pub fn of(
+        planner: &Planner,
+        shard: Option<crate::run::shard::Shard>,
+        plans: Vec<OptionPlan>,
+    ) -> PlanRecord {
+        PlanRecord {
+            infersim_version: env!("CARGO_PKG_VERSION").into(),
+            scenario: planner.base.name.clone(),
+            scenario_file: planner.file.display().to_string(),
+            scenario_sha256: planner.base.source_sha256.clone(),
+            set: planner
+                .sets
+                .iter()
+                .map(crate::scenario::Override::text)
+                .collect(),
+            seed: planner.base.seed,
+            replications: planner.base.replications,
+            options: planner.plan.options.len(),
+            shard,
+            plans,
+        }
+    }
+
+    /// JSON bytes after one round trip (so that a record read back writes the same bytes),
+    /// and the record as read back.
+    ///
+    /// # Errors
+    /// A message when the record does not encode (a non-finite number).
+    pub fn settle(&self) -> Result<(Vec<u8>, PlanRecord), String> {
+        let once = serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?;
+        let back: PlanRecord = serde_json::from_slice(&once).map_err(|e| e.to_string())?;
+        let mut bytes = serde_json::to_vec_pretty(&back).map_err(|e| e.to_string())?;
+        bytes.push(b'\n');
+        Ok((bytes, back))
+    }
+}
+
+/// Reads `DIR/plan_options.json`.
+///
+/// # Errors
+/// A message naming the file when it is missing or not a plan record.
+pub fn read_record(dir: &std::path::Path) -> Result<PlanRecord, String> {
+    let p = dir.join("plan_options.json");
+    let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}:{}:{}: not a plan_options.json: {e}",
+            p.display(),
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+/// The whole plan's record from the shards' records (any order).
+///
+/// # Errors
+/// A message when the records are of different plans (scenario, its hash, changes, seed,
+/// replications, options or shard count), a shard is missing or given twice, or an
+/// option's plan is missing.
+pub fn merge_records(recs: &[(std::path::PathBuf, PlanRecord)]) -> Result<PlanRecord, String> {
+    let Some((d0, first)) = recs.first() else {
+        return Err("nothing to merge: name the shards' folders".into());
+    };
+    let count = first.shard.map_or(1, |s| s.count);
+    let key = |r: &PlanRecord| {
+        (
+            r.scenario.clone(),
+            r.scenario_file.clone(),
+            r.scenario_sha256.clone(),
+            r.set.clone(),
+            r.seed,
+            r.replications,
+            r.options,
+            r.infersim_version.clone(),
+            r.shard.map_or(1, |s| s.count),
+        )
+    };
+    let mut seen: Vec<Option<&std::path::PathBuf>> = vec![None; count as usize];
+    let mut plans: Vec<OptionPlan> = Vec::new();
+    for (d, r) in recs {
+        if key(r) != key(first) {
+            return Err(format!(
+                "{} is not a shard of the same plan as {}: scenario file and its hash, --set \
+                 changes, seed, replications, options and shard count must all agree",
+                d.display(),
+                d0.display()
+            ));
+        }
+        let k = r.shard.map_or(1, |s| s.index);
+        if let Some(other) = seen[(k - 1) as usize] {
+            return Err(format!(
+                "shard {k}/{count} is given twice: {} and {}",
+                other.display(),
+                d.display()
+            ));
+        }
+        seen[(k - 1) as usize] = Some(d);
+        plans.extend(r.plans.iter().cloned());
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_none())
+        .map(|(i, _)| format!("{}/{count}", i + 1))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "missing shard(s) {}: run them with --shard and name every folder",
+            missing.join(", ")
+        ));
+    }
+    plans.sort_by_key(|p| p.index);
+    let have: Vec<usize> = plans.iter().map(|p| p.index).collect();
+    if have != (0..first.options).collect::<Vec<_>>() {
+        return Err(format!(
+            "the shards hold the plans of options {have:?}, expected each of 0..{} once",
+            first.options
+        ));
+    }
+    let mut whole = first.clone();
+    whole.shard = None;
+    whole.plans = plans;
+    Ok(whole)
+}
+
+/// Every file of a whole plan's folder from its settled record (`PlanRecord::settle`):
+/// [`render`]'s files and `plan_options.json`.
+///
+/// # Errors
+/// As [`render`].
+pub fn render_whole(
+    planner: &Planner,
+    bytes: Vec<u8>,
+    rec: &PlanRecord,
+) -> Result<Vec<PageFile>, String> {
+    let chosen = crate::plan::choose(&rec.plans);
+    let mut files = render(planner, &rec.plans, chosen)?;
+    files.push(("plan_options.json".into(), bytes));
+    Ok(files)
 }

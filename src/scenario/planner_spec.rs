@@ -64,7 +64,7 @@ pub(super) fn plan(
         }
     }
     let power_within_caps = p.power_within_caps.unwrap_or(true);
-    if targets.is_empty() && ok && !power_within_caps {
+    if targets.is_empty() && ok {
         ctx.err(
             "plan.targets",
             "no target: list what the fleet must meet, e.g. targets = [\"slo_attainment >= 0.99\", \"ttft_s p99 <= 2\"]",
@@ -96,14 +96,18 @@ pub(super) fn plan(
             ok = false;
             continue;
         };
-        let kind_min = 0;
+        // A GPU pool may be empty (a pool bought later); a CPU or human pool needs one.
+        let kind_min = if kind == PoolKind::Gpu { 0 } else { 1 };
         let min = match rp.min {
             None => 1,
             Some(m) if (kind_min..=MAX_UNITS).contains(&m) => m as u32,
             Some(m) => {
                 ctx.err(
                     &format!("{base}.min"),
-                    format!("expected the fewest units to consider, a whole number from 0 to {MAX_UNITS}, found {m}"),
+                    format!(
+                        "expected the fewest units to consider, a whole number from {kind_min} to {MAX_UNITS} ({}), found {m}",
+                        if kind == PoolKind::Gpu { "a GPU pool may be empty" } else { "a CPU or human pool needs a server" }
+                    ),
                 );
                 ok = false;
                 continue;
@@ -124,6 +128,14 @@ pub(super) fn plan(
             }
         };
         let lead_time_s = match &rp.lead_time {
+            Some(_) if kind != PoolKind::Gpu => {
+                ctx.err(
+                    &format!("{base}.lead_time"),
+                    "a lead time applies to GPU pools, whose purchases the plan lists; CPU and human pools are sized per date",
+                );
+                ok = false;
+                continue;
+            }
             Some(d) => match parse_duration(d) {
                 Ok(d) => d.as_secs_f64(),
                 Err(e) => {
@@ -172,7 +184,10 @@ pub(super) fn plan(
     }
     for (i, o) in p.option.iter().flatten().enumerate() {
         let base = format!("plan.option[{i}]");
-        if o.name.trim().is_empty() || options.iter().any(|x| x.name == o.name) {
+        if o.name.trim().is_empty()
+            || o.name == "as-written"
+            || options.iter().any(|x| x.name == o.name)
+        {
             ctx.err(
                 &format!("{base}.name"),
                 format!(
@@ -196,10 +211,16 @@ pub(super) fn plan(
                 }
             }
         }
-        if set.iter().any(|s| pools.iter().any(|p| p.path() == s.path)) {
+        if let Some(s) = set
+            .iter()
+            .find(|s| pools.iter().any(|p| p.path() == s.path))
+        {
             ctx.err(
                 &format!("{base}.set"),
-                "an option may not set a pool's size that the planner sizes",
+                format!(
+                    "`{}`: an option may not set the size of a pool the planner sizes",
+                    s.path.join(".")
+                ),
             );
             ok = false;
         }

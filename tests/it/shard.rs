@@ -183,3 +183,51 @@ fn a_chart_of_an_unknown_metric_names_the_nearest() {
         .stderr(contains("no summary.csv row `ttft p99`"))
         .stderr(contains("nearest: `ttft_s p99`"));
 }
+
+#[test]
+fn the_slurm_array_files_run_and_merge_into_the_unsharded_sweep() {
+    // deploy/slurm/*.sbatch run as their array tasks would (bash, with the variables Slurm
+    // sets), then the merge, against one unsharded sweep of the same arguments.
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("infersim");
+    let shards = tmp.path().join("shards");
+    let script = |name: &str| {
+        let mut c = std::process::Command::new("bash");
+        c.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg(format!("deploy/slurm/{name}"))
+            .env("INFERSIM", &bin)
+            .env("INFERSIM_SHARDS", &shards)
+            .env("INFERSIM_OUT", tmp.path().join("merged"))
+            .env("SLURM_CPUS_PER_TASK", "1");
+        c
+    };
+    for k in 1..=8 {
+        let ok = script("sweep.sbatch")
+            .env("SLURM_ARRAY_TASK_ID", k.to_string())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "array task {k}");
+    }
+    assert!(script("merge.sbatch").status().unwrap().success());
+    let whole = tmp.path().join("whole");
+    infersim()
+        .args([
+            "sweep",
+            "scenarios/quickstart.toml",
+            "--quiet",
+            "--replications",
+            "3",
+        ])
+        .args(["--set", "gpu_pool.llama70b.replicas=2,3,4"])
+        .args(["--set", "cpu_pool.retrieval.servers=1,2,4,8"])
+        .arg("--out")
+        .arg(&whole)
+        .assert()
+        .success();
+    let (a, b) = (files(&whole), files(&tmp.path().join("merged")));
+    assert_eq!(a.len(), b.len());
+    for (name, bytes) in &a {
+        assert!(b[name] == *bytes, "{name} differs");
+    }
+}

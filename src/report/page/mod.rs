@@ -216,7 +216,11 @@ pub fn write_files(
         }
     };
     let charts = out.join("charts");
-    std::fs::create_dir_all(&charts).map_err(io(&charts))?;
+    if files.iter().any(|(rel, _)| rel.starts_with("charts/")) {
+        std::fs::create_dir_all(&charts).map_err(io(&charts))?;
+    } else {
+        std::fs::create_dir_all(out).map_err(io(out))?;
+    }
     let mut staged = Vec::with_capacity(files.len());
     for (rel, bytes) in files {
         let path = out.join(rel);

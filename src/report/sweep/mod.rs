@@ -113,14 +113,19 @@ pub enum SweepOutputError {
 }
 
 /// The files of a sweep folder from `sweep.csv`'s bytes and `meta`: `sweep.csv`,
-/// `sweep.json`, and for a whole sweep (no shard) `sweep_points.csv` and the charts.
+/// `sweep.json`, and for a whole sweep (no shard) `sweep_points.csv` and the charts; and
+/// the problems of `--chart`s that name no row (those charts are left out).
 ///
 /// # Errors
-/// [`SweepOutputError::Input`] when a `--chart` metric is in no point;
+/// [`SweepOutputError::Input`] when a `--chart` is malformed;
 /// [`SweepOutputError::Internal`] when drawing or encoding fails.
-pub fn render(csv_bytes: Vec<u8>, meta: &SweepMeta) -> Result<Vec<PageFile>, SweepOutputError> {
+pub fn render(
+    csv_bytes: Vec<u8>,
+    meta: &SweepMeta,
+) -> Result<(Vec<PageFile>, Vec<String>), SweepOutputError> {
     let internal = |e: String| SweepOutputError::Internal(e);
     let mut files: Vec<PageFile> = Vec::new();
+    let mut bad_charts: Vec<String> = Vec::new();
     let json = serde_json::to_vec_pretty(meta).map_err(|e| internal(e.to_string()))?;
     if meta.shard.is_none() {
         let t = SweepTable::parse("sweep.csv", &csv_bytes).map_err(internal)?;
@@ -139,7 +144,11 @@ pub fn render(csv_bytes: Vec<u8>, meta: &SweepMeta) -> Result<Vec<PageFile>, Swe
                         sel.text()
                     ),
                 ),
-                Err(e) => return Err(SweepOutputError::Input(format!("--chart {c:?}: {e}"))),
+                Err(e) => {
+                    // The other files are still written; the error is reported after.
+                    bad_charts.push(format!("--chart {c:?}: {e}"));
+                    continue;
+                }
             };
             list.push(chart);
         }
@@ -155,7 +164,7 @@ pub fn render(csv_bytes: Vec<u8>, meta: &SweepMeta) -> Result<Vec<PageFile>, Swe
     let mut json = json;
     json.push(b'\n');
     files.push(("sweep.json".into(), json));
-    Ok(files)
+    Ok((files, bad_charts))
 }
 
 /// Writes `files` into `dir` atomically as a set. Returns the written paths.
@@ -163,7 +172,20 @@ pub fn render(csv_bytes: Vec<u8>, meta: &SweepMeta) -> Result<Vec<PageFile>, Swe
 /// # Errors
 /// [`SweepOutputError::Write`] naming the file that could not be written.
 pub fn write(dir: &Path, files: &[PageFile]) -> Result<Vec<PathBuf>, SweepOutputError> {
-    Ok(write_files(dir, files, &[])?)
+    // Charts of an earlier sweep into this folder (other `--chart`s) go.
+    let stale: Vec<String> = std::fs::read_dir(dir.join("charts"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name
+                .strip_suffix(".svg")
+                .or_else(|| name.strip_suffix(".png"))?;
+            stem.starts_with("sweep_").then(|| stem.to_string())
+        })
+        .collect();
+    Ok(write_files(dir, files, &stale)?)
 }
 
 /// Reads a shard's folder: its `sweep.json` and `sweep.csv`.
@@ -210,20 +232,37 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<PageFile>), SweepOutput
         return Err(bad("nothing to merge: name the shards' folders".into()));
     };
     let count = first.shard.map_or(1, |s| s.count);
-    let same = |m: &SweepMeta| {
-        let mut a = m.clone();
-        let mut b = first.clone();
-        a.shard = None;
-        b.shard = None;
-        a == b && m.shard.map_or(1, |s| s.count) == count
+    // The first field in which `m` differs from the first shard's (the file may be named
+    // by another path on another machine; its hash must agree).
+    let differs = |m: &SweepMeta| -> Option<&'static str> {
+        if m.scenario_sha256 != first.scenario_sha256 {
+            Some("the scenario file's SHA-256")
+        } else if m.scenario != first.scenario {
+            Some("the scenario name")
+        } else if m.axes != first.axes {
+            Some("the swept paths and values")
+        } else if m.seed != first.seed {
+            Some("the seed")
+        } else if m.replications != first.replications {
+            Some("the replications")
+        } else if m.charts != first.charts {
+            Some("the --chart list")
+        } else if m.points != first.points {
+            Some("the number of points")
+        } else if m.infersim_version != first.infersim_version {
+            Some("the infersim version")
+        } else if m.shard.map_or(1, |s| s.count) != count {
+            Some("the shard count N")
+        } else {
+            None
+        }
     };
     let mut seen = vec![None::<&PathBuf>; count as usize];
     let mut table = SweepTable::default();
     for (d, (m, t)) in &shards {
-        if !same(m) {
+        if let Some(what) = differs(m) {
             return Err(bad(format!(
-                "{} is not a shard of the same sweep as {}: scenario file and its hash, swept values, \
-                 seed, replications, charts and shard count must all agree",
+                "{} is not a shard of the same sweep as {}: {what} differs",
                 d.display(),
                 first_dir.display()
             )));
@@ -274,6 +313,9 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<PageFile>), SweepOutput
     let bytes = table
         .to_csv()
         .map_err(|e| SweepOutputError::Internal(e.to_string()))?;
-    let files = render(bytes, &meta)?;
+    let (files, bad_charts) = render(bytes, &meta)?;
+    if let Some(e) = bad_charts.first() {
+        return Err(SweepOutputError::Input(e.clone()));
+    }
     Ok((meta, files))
 }
