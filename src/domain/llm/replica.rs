@@ -46,7 +46,7 @@
 use super::perf::BatchShape;
 use super::pool::CallRequest;
 use crate::engine::SimTime;
-use crate::metrics::{LatencyHist, SourceLevel, WindowedArea};
+use crate::metrics::{EqualRuns, LatencyHist, SourceLevel, WindowedArea};
 use std::collections::VecDeque;
 
 /// Most iterations planned in one fast-forwarded decode run: a longer run continues in the
@@ -575,9 +575,11 @@ impl Replica {
                 share += split(e.0 - start.0, 1, n);
                 start = *e;
             }
+            // First gaps: mostly equal (the batch emitted its previous tokens together).
+            let mut gaps = EqualRuns::default();
             for s in &mut self.running {
                 s.replica_time_share += share;
-                stats.itl.record(first.saturating_since(s.last_token).0);
+                gaps.push(first.saturating_since(s.last_token).0, &mut stats.itl);
                 s.computed += m as u32;
                 s.generated += m as u32;
                 s.last_token = now;
@@ -585,6 +587,7 @@ impl Replica {
                 self.free_blocks -= u64::from(blocks - s.blocks);
                 s.blocks = blocks;
             }
+            gaps.flush(&mut stats.itl);
             stats.itl.record_n_each(
                 self.ends[..m]
                     .windows(2)
@@ -602,6 +605,7 @@ impl Replica {
             let dt = now.0 - self.seg_start.0;
             let tokens: u64 = self.running.iter().map(|s| u64::from(s.chunk)).sum();
             let mut written = 0u64;
+            let mut gaps = EqualRuns::default();
             for s in &mut self.running {
                 if s.chunk == 0 {
                     continue;
@@ -625,11 +629,12 @@ impl Replica {
                         stats.ttft_windows.record(now, ttft);
                         stats.input_tokens += u64::from(s.prompt);
                     } else {
-                        stats.itl.record(now.saturating_since(s.last_token).0);
+                        gaps.push(now.saturating_since(s.last_token).0, &mut stats.itl);
                     }
                     s.last_token = now;
                 }
             }
+            gaps.flush(&mut stats.itl);
             self.kv_tokens += written;
             self.levels
                 .kv_tokens
