@@ -1,5 +1,6 @@
 //! Engine throughput (criterion): the bare kernel with a trivial model, and the full scenario
-//! model on the M/M/4 of `scenarios/oracles/mmc.toml` with every statistic on.
+//! model on the M/M/4 of `scenarios/oracles/mmc.toml` with every statistic on, GPU serving
+//! (the conversation trace), agentic workflows, the facility, and the fleet-scale scenario.
 //! Run: `cargo bench --bench engine`. Peers side by side: `python3 benches/peers.py`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -144,5 +145,25 @@ fn facility(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernel, mmc_model, conv_trace, agentic, facility);
+/// The fleet-scale benchmark (`scenarios/bench/fleet-1000gpu.toml`: 1,024 GPUs in five pools,
+/// four agentic workflows, ~2,640 LLM calls/s) cut to its first simulated minute, per LLM
+/// call completed. The whole hour, as a user runs it: `python3 benches/fleet.py`.
+fn fleet(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench/fleet-1000gpu.toml");
+    let mut spec = infersim::scenario::load(&path).expect("bundled scenario is valid");
+    spec.horizon = Some(infersim::engine::SimDuration::from_secs(60));
+    let r = run_replication(&spec, 0, &NoProgress).unwrap();
+    let calls: u64 = r.gpu_pools.iter().map(|p| p.calls.completed).sum();
+    let mut g = c.benchmark_group("fleet");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(calls));
+    g.bench_function("fleet_1000gpu_first_minute", |b| {
+        b.iter(|| black_box(run_replication(&spec, 0, &NoProgress).unwrap().events))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches, kernel, mmc_model, conv_trace, agentic, facility, fleet
+);
 criterion_main!(benches);

@@ -164,6 +164,37 @@ impl LatencyHist {
     }
 }
 
+/// Observations that arrive in runs of equal values (the inter-token gaps of a batch's
+/// sequences, which mostly emitted their previous token at the same iteration end), gathered
+/// into one histogram update per run: the histogram, sum and maximum end exactly as if each
+/// value had been recorded alone. Call [`EqualRuns::flush`] when done.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EqualRuns {
+    value: u64,
+    count: u64,
+}
+
+impl EqualRuns {
+    /// Records `ns` [ns] into `hist`, now or with the run it continues.
+    #[inline(always)]
+    pub fn push(&mut self, ns: u64, hist: &mut LatencyHist) {
+        if ns == self.value && self.count > 0 {
+            self.count += 1;
+        } else {
+            self.flush(hist);
+            self.value = ns;
+            self.count = 1;
+        }
+    }
+
+    /// Records the pending run into `hist`.
+    #[inline]
+    pub fn flush(&mut self, hist: &mut LatencyHist) {
+        hist.record_n(self.value, self.count);
+        self.count = 0;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +217,23 @@ mod tests {
         for (_, q) in QUANTILES {
             assert_eq!(a.quantile_s(q), b.quantile_s(q), "q {q}");
         }
+        assert_eq!(a.hist, b.hist);
+    }
+
+    #[test]
+    fn equal_runs_record_as_each_value_would() {
+        let values = [5u64, 5, 5, 7, 7, 5, 1_000_000, 1_000_000, 3];
+        let (mut a, mut b) = (LatencyHist::new(), LatencyHist::new());
+        let mut runs = EqualRuns::default();
+        for &v in &values {
+            a.record(v);
+            runs.push(v, &mut b);
+        }
+        runs.flush(&mut b);
+        runs.flush(&mut b); // nothing pending: no observation added
+        assert_eq!(a.count(), b.count());
+        assert_eq!(a.sum_ns(), b.sum_ns());
+        assert_eq!(a.max_s(), b.max_s());
         assert_eq!(a.hist, b.hist);
     }
 

@@ -12,7 +12,7 @@ mod summary;
 mod windowed;
 mod windowed_quantile;
 
-pub use latency::{LatencyHist, QUANTILES, SIGNIFICANT_DIGITS};
+pub use latency::{EqualRuns, LatencyHist, QUANTILES, SIGNIFICANT_DIGITS};
 pub use names::{Metric, Series};
 pub use replication::{
     GpuPoolResult, PoolResult, ReplicationResult, StepResult, WorkShares, WorkflowResult,

@@ -10,6 +10,7 @@ mod determinism;
 mod exact;
 mod facility;
 mod facility_review;
+mod fleet;
 mod horizon;
 mod llm;
 mod llm_errors;

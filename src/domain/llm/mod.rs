@@ -4,6 +4,7 @@
 
 pub mod calibrate;
 pub mod catalog;
+pub mod least;
 pub mod perf;
 pub mod pool;
 pub mod rental;

@@ -72,6 +72,21 @@ pub struct BatchShape {
     pub decode_ctx: u64,
 }
 
+impl BatchShape {
+    /// Adds one sequence's work: a prefill chunk of `chunk` tokens after `computed` tokens
+    /// of its sequence (`prefill`), or one decode token over a context of `computed` + 1.
+    #[inline(always)]
+    pub fn add(&mut self, prefill: bool, chunk: u32, computed: u32) {
+        if prefill {
+            self.prefill_tokens += u64::from(chunk);
+            self.prefill_attn += f64::from(chunk) * (f64::from(computed) + f64::from(chunk) / 2.0);
+        } else {
+            self.decode_seqs += 1;
+            self.decode_ctx += u64::from(computed) + 1;
+        }
+    }
+}
+
 /// Calibrated coefficients of the roofline for one (GPU, tensor-parallel degree). Stored in
 /// `catalog/calibration.toml`; produced by `infersim calibrate`. The form they enter is in
 /// the [module documentation](self).

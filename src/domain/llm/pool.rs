@@ -8,6 +8,7 @@
 //!
 //! Ties go to the lowest replica index.
 
+use super::least::MinIndex;
 use super::perf::{BatchShape, IterationModel};
 use super::replica::{
     CallStats, ClockSource, FullClock, IterationTime, PoolLevels, Replica, ReplicaConfig, Seq, Wake,
@@ -95,9 +96,12 @@ pub struct CallRecord {
 /// A pool at run time.
 #[derive(Debug)]
 pub struct GpuPool {
-    /// Its replicas.
+    /// Its replicas (read them freely; they change only through the pool's methods, which
+    /// keep `least` up to date).
     pub replicas: Vec<Replica>,
     routing: Routing,
+    /// Outstanding calls per replica, for `least_outstanding` routing.
+    least: MinIndex,
     next_rr: usize,
     model: IterationModel,
     /// Statistics of its calls.
@@ -136,6 +140,7 @@ impl GpuPool {
     ) -> GpuPool {
         GpuPool {
             replicas: (0..replicas).map(|_| Replica::new(cfg)).collect(),
+            least: MinIndex::new(replicas as usize),
             levels: PoolLevels::new(interval),
             routing,
             next_rr: 0,
@@ -226,14 +231,13 @@ impl GpuPool {
                 self.next_rr = (r + 1) % self.replicas.len();
                 r
             }
-            Routing::LeastOutstanding => {
-                argmin(self.replicas.iter().map(|r| r.outstanding() as u64))
-            }
+            Routing::LeastOutstanding => self.least.argmin(),
             Routing::LeastKvLoad => argmin(self.replicas.iter().map(|r| r.kv_load(now))),
         };
         let seq = Seq::from_request(&req, self.next_serial, now);
         self.next_serial += 1;
         let mut wake = self.replicas[r].submit(now, seq, &mut self.levels);
+        self.least.set(r, self.replicas[r].outstanding() as u64);
         if let Some(rental) = &mut self.rental {
             let delay = rental.on_call(now, r);
             if let Some(w) = &mut wake
@@ -275,6 +279,10 @@ impl GpuPool {
             done,
             clock,
         );
+        if done.len() > from {
+            let r = replica as usize;
+            self.least.set(r, self.replicas[r].outstanding() as u64);
+        }
         self.cached_tokens += done[from..]
             .iter()
             .map(|s| u64::from(s.cached))

@@ -46,7 +46,7 @@
 use super::perf::BatchShape;
 use super::pool::CallRequest;
 use crate::engine::SimTime;
-use crate::metrics::{LatencyHist, SourceLevel, WindowedArea};
+use crate::metrics::{EqualRuns, LatencyHist, SourceLevel, WindowedArea};
 use std::collections::VecDeque;
 
 /// Most iterations planned in one fast-forwarded decode run: a longer run continues in the
@@ -322,6 +322,8 @@ pub struct Wake {
 #[derive(Debug, Clone)]
 pub struct Replica {
     cfg: ReplicaConfig,
+    /// KV blocks per token count (runs for every sequence of every batch).
+    block: BlockSize,
     waiting: VecDeque<Seq>,
     running: Vec<Seq>,
     free_blocks: u64,
@@ -337,6 +339,8 @@ pub struct Replica {
     planned: usize,
     /// Whether the segment is a run of pure-decode iterations.
     decode_run: bool,
+    /// Tokens the segment's (first) iteration processes: Σ chunks of the batch.
+    seg_tokens: u64,
     /// When the segment's first iteration started.
     seg_start: SimTime,
     /// Shape of the segment's first iteration (a decode run's contexts grow by one token
@@ -357,6 +361,7 @@ impl Replica {
     pub fn new(cfg: ReplicaConfig) -> Replica {
         Replica {
             cfg,
+            block: BlockSize::new(cfg.block_size),
             waiting: VecDeque::new(),
             running: Vec::new(),
             free_blocks: cfg.kv_blocks,
@@ -367,6 +372,7 @@ impl Replica {
             ends: Vec::new(),
             planned: 0,
             decode_run: false,
+            seg_tokens: 0,
             shape: BatchShape::default(),
             seg_start: SimTime::ZERO,
             seg_clock: 1.0,
@@ -377,7 +383,7 @@ impl Replica {
 
     #[inline]
     fn blocks_for(&self, tokens: u64) -> u64 {
-        tokens.div_ceil(u64::from(self.cfg.block_size))
+        self.block.blocks(tokens)
     }
 
     /// Whether a call can ever fit in this replica's KV cache on its own.
@@ -557,6 +563,8 @@ impl Replica {
         let m = self.planned;
         debug_assert_eq!(self.ends[m - 1], now);
         stats.iterations += m as u64;
+        // Whether a sequence emitted its last token.
+        let mut finishing = false;
         for j in 0..m as u64 {
             let mut shape = self.shape;
             shape.decode_ctx += j * shape.decode_seqs;
@@ -567,7 +575,6 @@ impl Replica {
         if self.decode_run {
             let n = self.running.len() as u64;
             let first = self.ends[0];
-            let block = u64::from(self.cfg.block_size);
             // Each iteration's time, split evenly: every sequence decodes one token.
             let mut share = 0u64;
             let mut start = self.seg_start;
@@ -575,16 +582,21 @@ impl Replica {
                 share += split(e.0 - start.0, 1, n);
                 start = *e;
             }
+            // First gaps: mostly equal (the batch emitted its previous tokens together).
+            let mut gaps = EqualRuns::default();
+            let block = self.block;
             for s in &mut self.running {
                 s.replica_time_share += share;
-                stats.itl.record(first.saturating_since(s.last_token).0);
+                gaps.push(first.saturating_since(s.last_token).0, &mut stats.itl);
                 s.computed += m as u32;
                 s.generated += m as u32;
                 s.last_token = now;
-                let blocks = u64::from(s.computed).div_ceil(block) as u32;
+                let blocks = block.blocks(u64::from(s.computed)) as u32;
                 self.free_blocks -= u64::from(blocks - s.blocks);
                 s.blocks = blocks;
+                finishing |= s.generated >= s.output;
             }
+            gaps.flush(&mut stats.itl);
             stats.itl.record_n_each(
                 self.ends[..m]
                     .windows(2)
@@ -600,8 +612,13 @@ impl Replica {
             stats.output_tokens += n * m as u64;
         } else {
             let dt = now.0 - self.seg_start.0;
-            let tokens: u64 = self.running.iter().map(|s| u64::from(s.chunk)).sum();
+            let tokens = self.seg_tokens;
+            debug_assert_eq!(
+                tokens,
+                self.running.iter().map(|s| u64::from(s.chunk)).sum::<u64>()
+            );
             let mut written = 0u64;
+            let mut gaps = EqualRuns::default();
             for s in &mut self.running {
                 if s.chunk == 0 {
                     continue;
@@ -617,6 +634,7 @@ impl Replica {
                 written += u64::from(s.chunk);
                 if emits {
                     s.generated += 1;
+                    finishing |= s.generated >= s.output;
                     stats.output_tokens += 1;
                     if s.first_token == SimTime::MAX {
                         s.first_token = now;
@@ -625,17 +643,21 @@ impl Replica {
                         stats.ttft_windows.record(now, ttft);
                         stats.input_tokens += u64::from(s.prompt);
                     } else {
-                        stats.itl.record(now.saturating_since(s.last_token).0);
+                        gaps.push(now.saturating_since(s.last_token).0, &mut stats.itl);
                     }
                     s.last_token = now;
                 }
             }
+            gaps.flush(&mut stats.itl);
             self.kv_tokens += written;
             self.levels
                 .kv_tokens
                 .add(&mut areas.kv_tokens, now, written as i64);
         }
         // Calls that emitted their last token leave the batch, in order.
+        if !finishing {
+            return;
+        }
         let before = self.running.len();
         let mut freed_blocks = 0u64;
         let mut freed_tokens = 0u64;
@@ -708,20 +730,27 @@ impl Replica {
         self.phase = Phase::Running;
         let mut budget = u64::from(self.cfg.max_num_batched_tokens);
         let mut preempted = false;
+        // The batch's shape, built as chunks are given (a preemption only removes sequences
+        // not yet visited, so the sums are those of the final batch, in batch order); a
+        // pure-decode batch may run for many iterations.
+        let mut shape = BatchShape::default();
+        let mut pure_decode = true;
         let mut i = 0;
         'running: while i < self.running.len() {
-            let s = self.running[i];
-            let want = if s.in_prefill() {
-                u64::from(s.target - s.computed).min(budget)
+            let s = &self.running[i];
+            let (computed, blocks, prefill) = (s.computed, s.blocks, s.in_prefill());
+            let want = if prefill {
+                u64::from(s.target - computed).min(budget)
             } else {
                 1.min(budget)
             };
             if want == 0 {
                 self.running[i].chunk = 0;
+                pure_decode = false;
                 i += 1;
                 continue;
             }
-            let need = self.blocks_for(u64::from(s.computed) + want) - u64::from(s.blocks);
+            let need = self.blocks_for(u64::from(computed) + want) - u64::from(blocks);
             while need > self.free_blocks {
                 preempted = true;
                 let victim_is_self = self.running.len() - 1 == i;
@@ -735,6 +764,8 @@ impl Replica {
             s.blocks += need as u32;
             s.chunk = want as u32;
             budget -= want;
+            shape.add(prefill, want as u32, computed);
+            pure_decode &= !prefill;
             i += 1;
         }
         // Admission, first come first served.
@@ -765,6 +796,9 @@ impl Replica {
                 s.blocks += need as u32;
                 s.chunk = want as u32;
                 budget -= want;
+                let prefill = s.in_prefill();
+                shape.add(prefill, want as u32, s.computed);
+                pure_decode &= !prefill;
                 if !s.scheduled {
                     s.scheduled = true;
                     stats.wait.record(now.saturating_since(s.arrived).0);
@@ -774,22 +808,7 @@ impl Replica {
                 self.levels.running.add(&mut areas.running, now, 1);
             }
         }
-        // The batch's shape; a pure-decode batch may run for many iterations.
-        let mut shape = BatchShape::default();
-        let mut pure_decode = true;
-        for s in &self.running {
-            if s.chunk == 0 {
-                pure_decode = false;
-            } else if s.in_prefill() {
-                pure_decode = false;
-                shape.prefill_tokens += u64::from(s.chunk);
-                shape.prefill_attn +=
-                    f64::from(s.chunk) * (f64::from(s.computed) + f64::from(s.chunk) / 2.0);
-            } else {
-                shape.decode_seqs += 1;
-                shape.decode_ctx += u64::from(s.computed) + 1;
-            }
-        }
+        self.seg_tokens = u64::from(self.cfg.max_num_batched_tokens) - budget;
         let steady = pure_decode && !preempted && (self.waiting.is_empty() || admission_blocked);
         self.ends.clear();
         self.decode_run = steady;
@@ -838,12 +857,31 @@ impl Replica {
             .min()
             .unwrap_or(1)
             .min(MAX_RUN_ITERATIONS as u32) as u64;
-        let available = self.free_blocks
-            + self
-                .running
+        // Waiting sequences hold no block, so the batch may use every block; and
+        // `kv_tokens` is the batch's Σ computed.
+        let available = self.cfg.kv_blocks;
+        debug_assert_eq!(
+            available,
+            self.free_blocks
+                + self
+                    .running
+                    .iter()
+                    .map(|s| u64::from(s.blocks))
+                    .sum::<u64>()
+        );
+        debug_assert_eq!(
+            self.kv_tokens,
+            self.running
                 .iter()
-                .map(|s| u64::from(s.blocks))
-                .sum::<u64>();
+                .map(|s| u64::from(s.computed))
+                .sum::<u64>()
+        );
+        let n = self.running.len() as u64;
+        // A bound without a pass over the batch: Σ ceil((c_i + k) / B) <=
+        // ceil((Σ c_i + n k) / B) + n. When the whole run fits by it, it fits exactly.
+        if self.blocks_for(self.kv_tokens + n * to_finish) + n <= available {
+            return to_finish as usize;
+        }
         // Blocks the batch needs to run iteration j (0-based).
         let need = |j: u64| -> u64 {
             self.running
@@ -898,6 +936,33 @@ impl Replica {
         self.levels.waiting.close(&mut areas.waiting, end);
         self.levels.running.close(&mut areas.running, end);
         self.levels.kv_tokens.close(&mut areas.kv_tokens, end);
+    }
+}
+
+/// Tokens per KV block, with a shift instead of a division when it is a power of two.
+#[derive(Debug, Clone, Copy)]
+struct BlockSize {
+    size: u32,
+    /// log2 of `size` when it is a power of two.
+    shift: Option<u32>,
+}
+
+impl BlockSize {
+    fn new(size: u32) -> BlockSize {
+        BlockSize {
+            size,
+            shift: size.is_power_of_two().then(|| size.trailing_zeros()),
+        }
+    }
+
+    /// Blocks that hold `tokens` tokens: `ceil(tokens / size)`.
+    #[inline(always)]
+    fn blocks(self, tokens: u64) -> u64 {
+        match self.shift {
+            // Token counts are sums of u32s (< 2^40): adding the mask cannot overflow.
+            Some(k) => (tokens + ((1u64 << k) - 1)) >> k,
+            None => tokens.div_ceil(u64::from(self.size)),
+        }
     }
 }
 
