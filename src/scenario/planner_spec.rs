@@ -191,7 +191,7 @@ pub(super) fn plan(
             ctx.err(
                 &format!("{base}.name"),
                 format!(
-                    "expected a name of its own for the option, found {:?}",
+                    "expected a name of its own for the option (not empty, not \"as-written\", which names the scenario as written), found {:?}",
                     o.name
                 ),
             );

@@ -315,3 +315,125 @@ fn bad_plan_sections_are_named() {
         .code(1)
         .stderr(contains("plan option \"x\""));
 }
+
+#[test]
+fn plan_shards_by_option_merge_into_the_unsharded_plan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    infersim()
+        .args(["plan", "scenarios/quickstart.toml", "--quiet", "--out"])
+        .arg(&whole)
+        .assert()
+        .success();
+    let shards: Vec<_> = (1..=2).map(|k| tmp.path().join(format!("s{k}"))).collect();
+    let children: Vec<_> = shards
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("infersim"))
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .args([
+                    "plan",
+                    "scenarios/quickstart.toml",
+                    "--quiet",
+                    "--threads",
+                    "1",
+                ])
+                .args(["--shard", &format!("{}/2", i + 1), "--out"])
+                .arg(d)
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    // A shard holds its options' searches only.
+    let names: Vec<String> = std::fs::read_dir(&shards[0])
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["plan_options.json"]);
+    let merged = tmp.path().join("merged");
+    infersim()
+        .arg("merge")
+        .args([&shards[1], &shards[0]])
+        .arg("--out")
+        .arg(&merged)
+        .arg("--quiet")
+        .assert()
+        .success()
+        .stdout("");
+    let mut n = 0;
+    for f in [
+        "plan.csv",
+        "plan_targets.csv",
+        "purchases.csv",
+        "plan_evaluations.csv",
+        "plan_options.json",
+        "plan.json",
+        "charts/plan_capacity.svg",
+        "charts/plan_capacity.png",
+        "charts/plan_demand.svg",
+        "charts/plan_demand.png",
+    ] {
+        let (a, b) = (
+            std::fs::read(whole.join(f)).unwrap(),
+            std::fs::read(merged.join(f)).unwrap(),
+        );
+        assert!(a == b, "{f} differs between the whole plan and the merge");
+        n += 1;
+    }
+    assert_eq!(n, 10);
+    infersim()
+        .arg("merge")
+        .arg(&shards[0])
+        .arg("--out")
+        .arg(tmp.path().join("m1"))
+        .assert()
+        .code(1)
+        .stderr(contains("missing shard(s) 2/2"));
+    infersim()
+        .arg("merge")
+        .args([&shards[0], &whole])
+        .arg("--out")
+        .arg(tmp.path().join("m2"))
+        .assert()
+        .code(1)
+        .stderr(contains("shard"));
+}
+
+#[test]
+fn more_bad_plan_sections_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(super::support::repo("scenarios/oracles/mmc.toml")).unwrap();
+    let cases: [(&str, &str); 5] = [
+        ("[plan]\ntargets = []\n[plan.pool.servers]\n", "no target"),
+        (
+            "[plan]\ntargets = [\"wait_s =< 1\"]\n[plan.pool.servers]\n",
+            "use `<=` (at most) or `>=`",
+        ),
+        (
+            "[plan]\ntargets = [\"wait_s <= 1\"]\n[plan.pool.servers]\nlead_time = \"30d\"\n",
+            "a lead time applies to GPU pools",
+        ),
+        (
+            "[plan]\ntargets = [\"wait_s <= 1\"]\n[plan.pool.servers]\nmin = 0\n",
+            "a CPU or human pool needs a server",
+        ),
+        (
+            "[plan]\ntargets = [\"wait_s <= 1\"]\n[plan.pool.servers]\n[[plan.option]]\nname = \"as-written\"\nset = { \"cpu_pool.servers.service.mean_s\" = 0.5 }\n",
+            "not \"as-written\"",
+        ),
+    ];
+    for (i, (plan, want)) in cases.iter().enumerate() {
+        let f = tmp.path().join(format!("m{i}.toml"));
+        std::fs::write(&f, format!("{base}\n{plan}")).unwrap();
+        infersim()
+            .arg("validate")
+            .arg(&f)
+            .assert()
+            .code(1)
+            .stderr(contains(*want));
+    }
+}
