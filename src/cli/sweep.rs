@@ -4,10 +4,12 @@
 
 use super::args::{MergeArgs, SweepArgs};
 use super::{CliError, print};
+use crate::domain::Scenario;
 use crate::report::sweep::{SweepMeta, SweepOutputError, SweepTable, merge, render, write};
 use crate::run::RunError;
-use crate::run::sweep::{grid, run_points};
+use crate::run::sweep::{PointError, grid, run_points};
 use crate::scenario::{Override, load_with};
+use rayon::prelude::*;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -33,9 +35,9 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let mine: Vec<usize> = (0..points.len())
         .filter(|&k| args.shard.is_none_or(|s| s.owns(k)))
         .collect();
-    // Every point of this shard is loaded and validated before anything runs.
-    let mut specs = Vec::with_capacity(mine.len());
-    for &k in &mine {
+    // Every point of this shard is loaded and validated (in parallel) before anything
+    // runs; the runs load them again one at a time, so memory does not hold the grid.
+    let load = |k: usize| -> Result<Scenario, CliError> {
         let p = &points[k];
         let mut spec = load_with(&args.scenario, p)
             .map_err(|e| CliError::BadInput(format!("sweep point {k} ({}): {e}", changes(p))))?;
@@ -52,18 +54,22 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         if let Some(r) = args.replications {
             spec.replications = r;
         }
-        specs.push(spec);
+        Ok(spec)
+    };
+    let pool = crate::run::thread_pool_for(args.threads.map(usize::from))
+        .map_err(|e| CliError::Internal(e.into()))?;
+    let checked: Vec<Result<(), CliError>> =
+        pool.install(|| mine.par_iter().map(|&k| load(k).map(drop)).collect());
+    for c in checked {
+        c?;
     }
     // The scenario's own name, seed and replications, also for an empty shard.
-    let base = match specs.first() {
-        Some(s) => s.clone(),
-        None => {
-            let mut s = load_with(&args.scenario, &points[0])?;
-            s.seed = args.seed.unwrap_or(s.seed);
-            s.replications = args.replications.unwrap_or(s.replications);
-            s
-        }
-    };
+    let base = load(mine.first().copied().unwrap_or(0)).or_else(|_| {
+        let mut s = load_with(&args.scenario, &points[0])?;
+        s.seed = args.seed.unwrap_or(s.seed);
+        s.replications = args.replications.unwrap_or(s.replications);
+        Ok::<Scenario, CliError>(s)
+    })?;
     let dir = args
         .out
         .clone()
@@ -74,14 +80,23 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::BadInput(format!("cannot write {}: {e}", dir.display())))?;
     let started = Instant::now();
     let threads = args.threads.map(usize::from);
-    let rows = run_points(&specs, threads).map_err(|(i, e)| {
+    let rows = run_points(mine.len(), threads, |i| {
+        load(mine[i]).map_err(|e| match e {
+            CliError::BadInput(m) => m,
+            CliError::Internal(e) => e.to_string(),
+        })
+    })
+    .map_err(|(i, e)| {
         let k = mine[i];
         let at = changes(&points[k]);
-        match &e {
-            RunError::Simulation { cause, .. } if cause.is_input_error() => CliError::BadInput(
-                format!("{}: point {k} ({at}): {e}", args.scenario.display()),
-            ),
-            _ => CliError::Internal(anyhow::Error::new(e).context(format!("point {k} ({at})"))),
+        match e {
+            PointError::Load(m) => CliError::BadInput(m),
+            PointError::Run(e) => match &e {
+                RunError::Simulation { cause, .. } if cause.is_input_error() => CliError::BadInput(
+                    format!("{}: point {k} ({at}): {e}", args.scenario.display()),
+                ),
+                _ => CliError::Internal(anyhow::Error::new(e).context(format!("point {k} ({at})"))),
+            },
         }
     })?;
     let wall_s = started.elapsed().as_secs_f64();

@@ -50,6 +50,14 @@ pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, R
     })
 }
 
+/// A pool of `threads` worker threads (`None`: one per core), for callers outside `run`.
+///
+/// # Errors
+/// [`RunError::ThreadPool`] when it cannot start.
+pub fn thread_pool_for(threads: Option<usize>) -> Result<rayon::ThreadPool, RunError> {
+    thread_pool(threads)
+}
+
 /// Runs replications `0..spec.replications` of `spec` with base seed `spec.seed` on `threads`
 /// worker threads (`None`: one per core), handing each result to `sink` in replication order.
 ///

@@ -105,34 +105,45 @@ pub fn grid(axes: &[Axis]) -> Result<Vec<Vec<Override>>, String> {
     Ok(points)
 }
 
-/// Runs every point of `specs` (each with its replications, in order, on one worker) on
-/// `threads` workers and returns each point's `summary.csv` rows, in point order. Results
-/// depend only on the scenarios and seeds, not on the threads.
+/// Why a sweep point failed: its scenario does not load, or its run failed.
+#[derive(Debug)]
+pub enum PointError {
+    /// The point's scenario is invalid (the message lists its problems).
+    Load(String),
+    /// A replication failed.
+    Run(RunError),
+}
+
+/// Runs points `0..count` on `threads` workers, each loaded by `load` when its turn comes
+/// (so memory holds the scenarios of the points running, not of the whole grid) and run
+/// with its replications in order on one worker. Returns each point's `summary.csv` rows,
+/// in point order. Results depend only on the scenarios and seeds, not on the threads.
 ///
 /// # Errors
-/// [`RunError`] for the first failing point (in point order), with its replication.
+/// The first failing point (in point order) and why.
 pub fn run_points(
-    specs: &[Scenario],
+    count: usize,
     threads: Option<usize>,
-) -> Result<Vec<Vec<SummaryRow>>, (usize, RunError)> {
-    let pool = thread_pool(threads).map_err(|e| (0, e))?;
+    load: impl Fn(usize) -> Result<Scenario, String> + Sync,
+) -> Result<Vec<Vec<SummaryRow>>, (usize, PointError)> {
+    let pool = thread_pool(threads).map_err(|e| (0, PointError::Run(e)))?;
     pool.install(|| {
-        specs
-            .par_iter()
-            .enumerate()
-            .map(|(k, spec)| {
+        (0..count)
+            .into_par_iter()
+            .map(|k| {
+                let spec = load(k).map_err(|e| (k, PointError::Load(e)))?;
                 let mut agg = Aggregate::new();
                 for r in 0..spec.replications {
-                    let result = run_replication(spec, r, &NoProgress).map_err(|cause| {
+                    let result = run_replication(&spec, r, &NoProgress).map_err(|cause| {
                         (
                             k,
-                            RunError::Simulation {
+                            PointError::Run(RunError::Simulation {
                                 replication: r,
                                 cause,
-                            },
+                            }),
                         )
                     })?;
-                    agg.add(spec, &result);
+                    agg.add(&spec, &result);
                 }
                 Ok(agg.rows())
             })
