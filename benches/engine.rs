@@ -163,7 +163,11 @@ fn fleet(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(
-    benches, kernel, mmc_model, conv_trace, agentic, facility, fleet
-);
+criterion_group! {
+    name = benches;
+    // No plots: criterion's plotters backend looks for system fonts, which a bare machine
+    // lacks; the numbers are in the terminal and target/criterion/*/estimates.json.
+    config = Criterion::default().without_plots();
+    targets = kernel, mmc_model, conv_trace, agentic, facility, fleet
+}
 criterion_main!(benches);
