@@ -158,7 +158,23 @@ pub(super) fn plan(args: PlanArgs) -> Result<(), CliError> {
         let mut t = String::new();
         if let Some(c) = chosen {
             let p = &plans[c];
-            t.push_str(&format!("option: {}\n", p.option));
+            let changes: Vec<String> = planner.plan.options[p.index]
+                .set
+                .iter()
+                .map(crate::scenario::Override::text)
+                .collect();
+            t.push_str(&format!(
+                "option: {}{}\n",
+                p.option,
+                if changes.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({}; \"scenario\" counts are of the file as written)",
+                        changes.join(", ")
+                    )
+                }
+            ));
             for (d, e) in planner.dates.iter().zip(&p.chosen) {
                 let own = planner.scenario_counts(d);
                 let Some(e) = e else { continue };

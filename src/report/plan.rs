@@ -43,8 +43,9 @@ pub struct Purchase {
 }
 
 /// The purchases of option `p`: for each GPU pool, every date whose planned replicas exceed
-/// those owned so far (the scenario's fleet at the first date, then each purchase). A
-/// smaller plan later keeps what was bought (hardware is not sold back).
+/// those owned so far (the scenario's fleet at the first date — none when the option runs
+/// the pool on another GPU type — then each purchase). A smaller plan later keeps what was
+/// bought (hardware is not sold back).
 pub fn purchases(planner: &Planner, p: &OptionPlan) -> Vec<Purchase> {
     let mut out = Vec::new();
     let first = planner.dates.first();
@@ -52,7 +53,27 @@ pub fn purchases(planner: &Planner, p: &OptionPlan) -> Vec<Purchase> {
         if pool.kind != PoolKind::Gpu {
             continue;
         }
-        let mut owned = first.map_or(0, |d| planner.scenario_counts(d)[i]);
+        // What the scenario already has in service at the first date counts as owned,
+        // unless the option runs the pool on another GPU type (then it is all new).
+        let scenario_gpu = planner
+            .base
+            .gpu_pools
+            .iter()
+            .find(|g| g.name == pool.name)
+            .map(|g| g.gpu_name.clone())
+            .unwrap_or_default();
+        let option_gpu = p
+            .chosen
+            .iter()
+            .flatten()
+            .next()
+            .map(|e| e.gpu_type[i].clone())
+            .unwrap_or_default();
+        let mut owned = if option_gpu == scenario_gpu {
+            first.map_or(0, |d| planner.scenario_counts(d)[i])
+        } else {
+            0
+        };
         let mut owned_capex: Option<f64> = None;
         for (d, e) in planner.dates.iter().zip(&p.chosen) {
             let Some(e) = e else { continue };

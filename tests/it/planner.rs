@@ -176,6 +176,16 @@ fn the_plan_meets_every_target_and_one_unit_less_does_not() {
         }
     }
     assert!(counts[0] > 1, "the GPU pool is what the targets bind");
+    // On another GPU type nothing is owned: the whole pool is a purchase.
+    let (h, buys) = csv(&out.join("purchases.csv"));
+    if option == "b200-tp2" {
+        assert_eq!(buys.len(), 1);
+        assert_eq!(buys[0][col(&h, "gpu")], "b200");
+        assert_eq!(buys[0][col(&h, "add_replicas")], counts[0].to_string());
+        assert_eq!(buys[0][col(&h, "add_gpus")], (2 * counts[0]).to_string());
+    } else {
+        assert!(buys.is_empty(), "the scenario owns its H100s");
+    }
     for f in [
         "plan_targets.csv",
         "purchases.csv",
