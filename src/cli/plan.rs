@@ -191,13 +191,22 @@ pub(super) fn plan(args: PlanArgs) -> Result<(), CliError> {
                         format!("{}={n}{vs}", pool.name)
                     })
                     .collect();
+                let window = d
+                    .epoch
+                    .as_ref()
+                    .map(|e| e.window_s)
+                    .or_else(|| planner.base.horizon.map(|h| h.as_secs_f64()));
                 t.push_str(&format!(
                     "  {}: {}{}\n",
                     d.label,
                     fleet.join(", "),
                     e.spend_usd.map_or(String::new(), |s| format!(
-                        ", spend {}",
-                        crate::report::chart::style::usd(s)
+                        ", spend {} in the simulated {}",
+                        crate::report::chart::style::usd(s),
+                        window.map_or("run".into(), |w| format!(
+                            "{} window",
+                            crate::report::chart::style::duration(w)
+                        ))
                     ))
                 ));
             }
@@ -206,7 +215,18 @@ pub(super) fn plan(args: PlanArgs) -> Result<(), CliError> {
                 t.push_str("purchases: none beyond the scenario's fleet at the first date\n");
             } else {
                 t.push_str("purchases:\n");
+                let first = planner
+                    .dates
+                    .first()
+                    .map(|d| d.label.clone())
+                    .unwrap_or_default();
                 for b in &buys {
+                    if b.order_by < first {
+                        t.push_str(&format!(
+                            "  (late: the order date {} is before the first planned date {first}; the lead time cannot be met)\n",
+                            b.order_by
+                        ));
+                    }
                     t.push_str(&format!(
                         "  order by {}: {} x {} ({} GPUs of {}), in service by {}, {}\n",
                         b.order_by,
@@ -262,14 +282,14 @@ pub(super) fn merge_plan(
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::BadInput)?;
     let file = PathBuf::from(&whole.scenario_file);
-    let planner = Planner::new(
-        &file,
-        &sets,
-        Some(whole.seed),
-        Some(whole.replications),
-        None,
-    )
-    .map_err(classify)?;
+    let planner = Planner::new(&file, &sets, Some(whole.seed), Some(whole.replications), None)
+        .map_err(|e| match classify(e) {
+            CliError::BadInput(m) => CliError::BadInput(format!(
+                "{m}\n(merge reads the scenario file again from the path the shards recorded, {}: run merge from the folder the shards ran in)",
+                file.display()
+            )),
+            other => other,
+        })?;
     if planner.base.source_sha256 != whole.scenario_sha256 {
         return Err(CliError::BadInput(format!(
             "{}: the scenario file changed since the shards ran (SHA-256 {}…, the shards have {}…)",

@@ -316,7 +316,10 @@ pub fn render(
 
     // purchases.csv
     let buys = best.map(|b| purchases(planner, b)).unwrap_or_default();
-    let mut w = csv::Writer::from_writer(Vec::new());
+    // The header is written here, so that a plan without purchases has one too.
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
     w.write_record([
         "pool",
         "gpu",

@@ -236,23 +236,23 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<PageFile>), SweepOutput
     // by another path on another machine; its hash must agree).
     let differs = |m: &SweepMeta| -> Option<&'static str> {
         if m.scenario_sha256 != first.scenario_sha256 {
-            Some("the scenario file's SHA-256")
+            Some("the scenario file's SHA-256 is")
         } else if m.scenario != first.scenario {
-            Some("the scenario name")
+            Some("the scenario name is")
         } else if m.axes != first.axes {
-            Some("the swept paths and values")
+            Some("the swept paths and values are")
         } else if m.seed != first.seed {
-            Some("the seed")
+            Some("the seed is")
         } else if m.replications != first.replications {
-            Some("the replications")
+            Some("the replications are")
         } else if m.charts != first.charts {
-            Some("the --chart list")
+            Some("the --chart list is")
         } else if m.points != first.points {
-            Some("the number of points")
+            Some("the number of points is")
         } else if m.infersim_version != first.infersim_version {
-            Some("the infersim version")
+            Some("the infersim version is")
         } else if m.shard.map_or(1, |s| s.count) != count {
-            Some("the shard count N")
+            Some("the shard count N is")
         } else {
             None
         }
@@ -262,7 +262,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<PageFile>), SweepOutput
     for (d, (m, t)) in &shards {
         if let Some(what) = differs(m) {
             return Err(bad(format!(
-                "{} is not a shard of the same sweep as {}: {what} differs",
+                "{} is not a shard of the same sweep as {}: {what} not the same",
                 d.display(),
                 first_dir.display()
             )));
