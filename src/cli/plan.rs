@@ -276,13 +276,14 @@ pub(super) fn merge_plan(
     }
     let whole = crate::report::plan::merge_records(&recs).map_err(CliError::BadInput)?;
     let sets = whole
+        .source
         .set
         .iter()
         .map(|s| crate::scenario::Override::parse(s))
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::BadInput)?;
-    let file = PathBuf::from(&whole.scenario_file);
-    let planner = Planner::new(&file, &sets, Some(whole.seed), Some(whole.replications), None)
+    let file = PathBuf::from(&whole.source.scenario_file);
+    let planner = Planner::new(&file, &sets, Some(whole.source.seed), Some(whole.source.replications), None)
         .map_err(|e| match classify(e) {
             CliError::BadInput(m) => CliError::BadInput(format!(
                 "{m}\n(merge reads the scenario file again from the path the shards recorded, {}: run merge from the folder the shards ran in)",
@@ -290,16 +291,16 @@ pub(super) fn merge_plan(
             )),
             other => other,
         })?;
-    if planner.base.source_sha256 != whole.scenario_sha256 {
+    if planner.base.source_sha256 != whole.source.scenario_sha256 {
         return Err(CliError::BadInput(format!(
             "{}: the scenario file changed since the shards ran (SHA-256 {}…, the shards have {}…)",
             file.display(),
             planner.base.source_sha256.get(..12).unwrap_or(""),
-            whole.scenario_sha256.get(..12).unwrap_or("")
+            whole.source.scenario_sha256.get(..12).unwrap_or("")
         )));
     }
-    let dir =
-        out.unwrap_or_else(|| PathBuf::from("output").join(format!("{}-plan", whole.scenario)));
+    let dir = out
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-plan", whole.source.scenario)));
     let (bytes, rec) = whole
         .settle()
         .map_err(|m| CliError::Internal(anyhow::anyhow!(m)))?;
@@ -309,7 +310,7 @@ pub(super) fn merge_plan(
     if !quiet {
         print(&format!(
             "{}: merged {} plan shard folder(s), {} option(s)\nwrote {}: plan.csv, plan_targets.csv, purchases.csv, plan_evaluations.csv, plan_options.json, plan.json, charts/\n",
-            whole.scenario,
+            whole.source.scenario,
             dirs.len(),
             rec.plans.len(),
             dir.display()

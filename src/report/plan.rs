@@ -124,12 +124,12 @@ fn shift_date(date: &str, s: f64) -> String {
         .map_or_else(|_| date.to_string(), |d| d.to_string())
 }
 
-/// `plan.json`: what was planned, with which inputs. No wall time: the same scenario and
-/// seed give the same bytes.
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanMeta {
+/// What a plan was run on: the scenario file, its changes, seed and replications (the
+/// head of `plan.json` and `plan_options.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct PlanSource {
     /// infersim version.
-    pub infersim_version: &'static str,
+    pub infersim_version: String,
     /// Scenario name.
     pub scenario: String,
     /// Scenario file as given.
@@ -137,12 +137,40 @@ pub struct PlanMeta {
     /// SHA-256 of the scenario file's bytes.
     pub scenario_sha256: String,
     /// `--set` changes.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub set: Vec<String>,
     /// Base seed.
     pub seed: u64,
     /// Replications per fleet (before re-runs within noise).
     pub replications: u32,
+}
+
+impl PlanSource {
+    /// The source of `planner`'s runs.
+    pub fn of(planner: &Planner) -> PlanSource {
+        PlanSource {
+            infersim_version: env!("CARGO_PKG_VERSION").into(),
+            scenario: planner.base.name.clone(),
+            scenario_file: planner.file.display().to_string(),
+            scenario_sha256: planner.base.source_sha256.clone(),
+            set: planner
+                .sets
+                .iter()
+                .map(crate::scenario::Override::text)
+                .collect(),
+            seed: planner.base.seed,
+            replications: planner.base.replications,
+        }
+    }
+}
+
+/// `plan.json`: what was planned, with which inputs. No wall time: the same scenario and
+/// seed give the same bytes.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanMeta {
+    /// The scenario, its changes, seed and replications.
+    #[serde(flatten)]
+    pub source: PlanSource,
     /// Most replications per fleet.
     pub max_replications: u32,
     /// Targets, as text (with the power and cooling ones, when on).
@@ -339,17 +367,7 @@ pub fn render(
 
     // plan.json
     let meta = PlanMeta {
-        infersim_version: env!("CARGO_PKG_VERSION"),
-        scenario: planner.base.name.clone(),
-        scenario_file: planner.file.display().to_string(),
-        scenario_sha256: planner.base.source_sha256.clone(),
-        set: planner
-            .sets
-            .iter()
-            .map(crate::scenario::Override::text)
-            .collect(),
-        seed: planner.base.seed,
-        replications: planner.base.replications,
+        source: PlanSource::of(planner),
         max_replications: planner.plan.max_replications,
         targets: planner.plan.targets.iter().map(|t| t.text()).collect(),
         power_within_caps: planner.plan.power_within_caps,
@@ -610,20 +628,9 @@ mod tests {
 /// the unsharded plan's bytes.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PlanRecord {
-    /// infersim version.
-    pub infersim_version: String,
-    /// Scenario name.
-    pub scenario: String,
-    /// Scenario file as given.
-    pub scenario_file: String,
-    /// SHA-256 of its bytes.
-    pub scenario_sha256: String,
-    /// `--set` changes.
-    pub set: Vec<String>,
-    /// Base seed.
-    pub seed: u64,
-    /// Replications per fleet.
-    pub replications: u32,
+    /// The scenario, its changes, seed and replications.
+    #[serde(flatten)]
+    pub source: PlanSource,
     /// Options of the whole plan.
     pub options: usize,
     /// The share this folder holds (absent for a whole plan).
@@ -641,17 +648,7 @@ impl PlanRecord {
         plans: Vec<OptionPlan>,
     ) -> PlanRecord {
         PlanRecord {
-            infersim_version: env!("CARGO_PKG_VERSION").into(),
-            scenario: planner.base.name.clone(),
-            scenario_file: planner.file.display().to_string(),
-            scenario_sha256: planner.base.source_sha256.clone(),
-            set: planner
-                .sets
-                .iter()
-                .map(crate::scenario::Override::text)
-                .collect(),
-            seed: planner.base.seed,
-            replications: planner.base.replications,
+            source: PlanSource::of(planner),
             options: planner.plan.options.len(),
             shard,
             plans,
@@ -700,20 +697,7 @@ pub fn merge_records(recs: &[(std::path::PathBuf, PlanRecord)]) -> Result<PlanRe
         return Err("nothing to merge: name the shards' folders".into());
     };
     let count = first.shard.map_or(1, |s| s.count);
-    let key = |r: &PlanRecord| {
-        (
-            r.scenario.clone(),
-            r.scenario_file.clone(),
-            r.scenario_sha256.clone(),
-            r.set.clone(),
-            r.seed,
-            r.replications,
-            r.options,
-            r.infersim_version.clone(),
-            r.shard.map_or(1, |s| s.count),
-        )
-    };
-    let mut seen: Vec<Option<&std::path::PathBuf>> = vec![None; count as usize];
+    let key = |r: &PlanRecord| (r.source.clone(), r.options, r.shard.map_or(1, |s| s.count));
     let mut plans: Vec<OptionPlan> = Vec::new();
     for (d, r) in recs {
         if key(r) != key(first) {
@@ -724,29 +708,11 @@ pub fn merge_records(recs: &[(std::path::PathBuf, PlanRecord)]) -> Result<PlanRe
                 d0.display()
             ));
         }
-        let k = r.shard.map_or(1, |s| s.index);
-        if let Some(other) = seen[(k - 1) as usize] {
-            return Err(format!(
-                "shard {k}/{count} is given twice: {} and {}",
-                other.display(),
-                d.display()
-            ));
-        }
-        seen[(k - 1) as usize] = Some(d);
         plans.extend(r.plans.iter().cloned());
     }
-    let missing: Vec<String> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.is_none())
-        .map(|(i, _)| format!("{}/{count}", i + 1))
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "missing shard(s) {}: run them with --shard and name every folder",
-            missing.join(", ")
-        ));
-    }
+    let held: Vec<(&std::path::Path, Option<crate::run::shard::Shard>)> =
+        recs.iter().map(|(d, r)| (d.as_path(), r.shard)).collect();
+    crate::run::shard::check_complete(&held, count)?;
     plans.sort_by_key(|p| p.index);
     let have: Vec<usize> = plans.iter().map(|p| p.index).collect();
     if have != (0..first.options).collect::<Vec<_>>() {

@@ -49,6 +49,46 @@ impl Shard {
     }
 }
 
+/// Checks that the folders `shards` (each with the shard it holds; `None`: a whole run, 1/1)
+/// hold every shard of `count` exactly once.
+///
+/// # Errors
+/// A message naming a shard given twice (with both folders) or the shards missing.
+pub fn check_complete(
+    shards: &[(&std::path::Path, Option<Shard>)],
+    count: u32,
+) -> Result<(), String> {
+    let mut seen: Vec<Option<&std::path::Path>> = vec![None; count as usize];
+    for &(d, s) in shards {
+        let k = s.map_or(1, |s| s.index);
+        let slot = seen
+            .get_mut((k - 1) as usize)
+            .ok_or_else(|| format!("{}: shard {k} of {count} is out of range", d.display()))?;
+        if let Some(other) = slot {
+            return Err(format!(
+                "shard {k}/{count} is given twice: {} and {}",
+                other.display(),
+                d.display()
+            ));
+        }
+        *slot = Some(d);
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_none())
+        .map(|(i, _)| format!("{}/{count}", i + 1))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "missing shard(s) {}: run them with --shard and name every folder",
+            missing.join(", ")
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +111,13 @@ mod tests {
             assert!(e.contains("expected a shard as K/N"), "{bad}: {e}");
         }
         assert_eq!(Shard::parse(" 1/1 ").unwrap().text(), "1/1");
+        let p = std::path::Path::new;
+        let sh = |k| Some(Shard { index: k, count: 3 });
+        assert!(check_complete(&[(p("a"), sh(1)), (p("b"), sh(3)), (p("c"), sh(2))], 3).is_ok());
+        let e = check_complete(&[(p("a"), sh(1)), (p("b"), sh(1))], 3).unwrap_err();
+        assert!(e.contains("shard 1/3 is given twice: a and b"), "{e}");
+        let e = check_complete(&[(p("a"), sh(2))], 3).unwrap_err();
+        assert!(e.contains("missing shard(s) 1/3, 3/3"), "{e}");
+        assert!(check_complete(&[(p("a"), None)], 1).is_ok());
     }
 }

@@ -257,7 +257,10 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<PageFile>), SweepOutput
             None
         }
     };
-    let mut seen = vec![None::<&PathBuf>; count as usize];
+    let held: Vec<(&Path, Option<Shard>)> = shards
+        .iter()
+        .map(|(d, (m, _))| (d.as_path(), m.shard))
+        .collect();
     let mut table = SweepTable::default();
     for (d, (m, t)) in &shards {
         if let Some(what) = differs(m) {
@@ -267,16 +270,6 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<PageFile>), SweepOutput
                 first_dir.display()
             )));
         }
-        let k = m.shard.map_or(1, |s| s.index);
-        let slot = &mut seen[(k - 1) as usize];
-        if let Some(other) = slot {
-            return Err(bad(format!(
-                "shard {k}/{count} is given twice: {} and {}",
-                other.display(),
-                d.display()
-            )));
-        }
-        *slot = Some(d);
         let shard = m.shard.unwrap_or(Shard { index: 1, count: 1 });
         for (&p, recs) in &t.points {
             if p >= m.points || !shard.owns(p) {
@@ -290,18 +283,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<PageFile>), SweepOutput
         }
         table.paths.clone_from(&t.paths);
     }
-    let missing: Vec<String> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.is_none())
-        .map(|(i, _)| format!("{}/{count}", i + 1))
-        .collect();
-    if !missing.is_empty() {
-        return Err(bad(format!(
-            "missing shard(s) {}: run them with --shard and name every folder",
-            missing.join(", ")
-        )));
-    }
+    crate::run::shard::check_complete(&held, count).map_err(bad)?;
     if let Some(p) = (0..first.points).find(|p| !table.points.contains_key(p)) {
         return Err(bad(format!(
             "point {p} is in no shard's sweep.csv (shard {}/{count} is incomplete)",
