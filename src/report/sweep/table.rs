@@ -2,18 +2,11 @@
 //! charts and for `merge`), and written again byte for byte.
 
 use crate::metrics::SummaryRow;
-use crate::report::csv_out::summary_cells;
+use crate::report::csv_out::{SUMMARY_HEADER, summary_cells};
 use std::collections::BTreeMap;
 
-/// The columns after the swept paths.
-const TAIL: [&str; 6] = [
-    "group",
-    "metric",
-    "stat",
-    "value",
-    "ci95_half_width",
-    "unit",
-];
+/// The columns after the swept paths: `summary.csv`'s after `scenario`.
+const TAIL: &[&str] = SUMMARY_HEADER.split_at(1).1;
 
 /// `sweep.csv`: the swept paths and, per point index, its records (every cell as text, as
 /// in the file).
@@ -70,7 +63,7 @@ impl SweepTable {
         let mut w = csv::Writer::from_writer(Vec::new());
         let mut header: Vec<&str> = vec!["scenario", "point"];
         header.extend(self.paths.iter().map(String::as_str));
-        header.extend(TAIL);
+        header.extend(TAIL.iter().copied());
         w.write_record(&header)?;
         for recs in self.points.values() {
             for r in recs {
@@ -99,7 +92,7 @@ impl SweepTable {
         if n < 2 + TAIL.len()
             || header[0] != "scenario"
             || header[1] != "point"
-            || header[n - TAIL.len()..] != TAIL
+            || header[n - TAIL.len()..] != *TAIL
         {
             return Err(format!(
                 "{name}:1: not a sweep.csv header (expected scenario,point,<paths>,{})",
