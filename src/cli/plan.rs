@@ -301,6 +301,7 @@ pub(super) fn merge_plan(
     }
     let dir = out
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-plan", whole.source.scenario)));
+    super::sweep::not_a_shard(dirs, &dir)?;
     let (bytes, rec) = whole
         .settle()
         .map_err(|m| CliError::Internal(anyhow::anyhow!(m)))?;

@@ -185,16 +185,6 @@ pub(super) fn merge_cmd(args: MergeArgs) -> Result<(), CliError> {
         .iter()
         .filter(|d| d.join("plan_options.json").is_file())
         .count();
-    if plans > 0
-        && args
-            .dirs
-            .iter()
-            .any(|d| same_dir(d, args.out.as_deref().unwrap_or(std::path::Path::new(""))))
-    {
-        return Err(CliError::BadInput(
-            "--out is one of the shards' folders: merge into a new folder".into(),
-        ));
-    }
     if plans == args.dirs.len() {
         return super::plan::merge_plan(&args.dirs, args.out, args.quiet);
     }
@@ -208,12 +198,7 @@ pub(super) fn merge_cmd(args: MergeArgs) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sweep", meta.scenario)));
-    if args.dirs.iter().any(|d| same_dir(d, &dir)) {
-        return Err(CliError::BadInput(format!(
-            "--out {} is one of the shards' folders: merge into a new folder",
-            dir.display()
-        )));
-    }
+    not_a_shard(&args.dirs, &dir)?;
     write(&dir, &files).map_err(classify)?;
     if !args.quiet {
         print(&format!(
@@ -223,6 +208,20 @@ pub(super) fn merge_cmd(args: MergeArgs) -> Result<(), CliError> {
             meta.points,
             wrote(&dir, &files)
         ))?;
+    }
+    Ok(())
+}
+
+/// Refuses to merge into one of the shards' folders `dirs`.
+///
+/// # Errors
+/// [`CliError::BadInput`] when `out` is one of them.
+pub(super) fn not_a_shard(dirs: &[PathBuf], out: &std::path::Path) -> Result<(), CliError> {
+    if dirs.iter().any(|d| same_dir(d, out)) {
+        return Err(CliError::BadInput(format!(
+            "--out {} is one of the shards' folders: merge into a new folder",
+            out.display()
+        )));
     }
     Ok(())
 }

@@ -506,24 +506,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
 /// # Errors
 /// As [`load`]; also an override whose path does not exist (with the nearest keys).
 pub fn load_with(path: &Path, sets: &[super::Override]) -> Result<Scenario, ScenarioErrors> {
-    let bytes = read_regular_file(path, MAX_SCENARIO_BYTES).map_err(|e| {
-        ScenarioErrors::whole_file(path, format!("cannot read the scenario file: {e}"))
-    })?;
-    let src = String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let good = &e.as_bytes()[..at];
-        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
-        let col = good.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-        let mut errs = ScenarioErrors::whole_file(
-            path,
-            format!("the file is not UTF-8 text (invalid byte at offset {at})"),
-        );
-        errs.problems[0].line_col = Some((line, col));
-        errs
-    })?;
-    let mut spec = parse_with(&src, path, sets, &[])?;
-    spec.overrides = sets.iter().map(super::Override::text).collect();
-    Ok(spec)
+    load_sized(path, sets, &[])
 }
 
 /// As [`load_with`], without the `[[fleet]]` changes of the GPU pools `unplanned`: the
@@ -539,8 +522,18 @@ pub fn load_sized(
     let bytes = read_regular_file(path, MAX_SCENARIO_BYTES).map_err(|e| {
         ScenarioErrors::whole_file(path, format!("cannot read the scenario file: {e}"))
     })?;
-    let src = String::from_utf8(bytes)
-        .map_err(|_| ScenarioErrors::whole_file(path, "the file is not UTF-8 text".to_string()))?;
+    let src = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let good = &e.as_bytes()[..at];
+        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+        let col = good.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        let mut errs = ScenarioErrors::whole_file(
+            path,
+            format!("the file is not UTF-8 text (invalid byte at offset {at})"),
+        );
+        errs.problems[0].line_col = Some((line, col));
+        errs
+    })?;
     let mut spec = parse_with(&src, path, sets, unplanned)?;
     spec.overrides = sets.iter().map(super::Override::text).collect();
     Ok(spec)

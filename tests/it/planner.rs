@@ -397,6 +397,14 @@ fn plan_shards_by_option_merge_into_the_unsharded_plan() {
     assert_eq!(n, 10);
     infersim()
         .arg("merge")
+        .args([&shards[0], &shards[1]])
+        .arg("--out")
+        .arg(&shards[1])
+        .assert()
+        .code(1)
+        .stderr(contains("is one of the shards' folders"));
+    infersim()
+        .arg("merge")
         .arg(&shards[0])
         .arg("--out")
         .arg(tmp.path().join("m1"))
